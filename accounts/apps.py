@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _sync_roles(sender, apps, **kwargs):
+    from django.apps import apps as global_apps
+
+    from accounts.roles import sync_role_groups
+
+    # post_migrate fires once per app: sync after the last one, when every permission exists.
+    if sender is list(global_apps.get_app_configs())[-1]:
+        sync_role_groups(apps)
+
+
+class AccountsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "accounts"
+
+    def ready(self):
+        # Also after a test flush, and whenever a migration adds permissions.
+        post_migrate.connect(_sync_roles, dispatch_uid="accounts.sync_roles")

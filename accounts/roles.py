@@ -1,0 +1,116 @@
+"""Staff roles and what each may do: the one place views, API and templates ask.
+
+A role is a Django group. Named permissions map to the roles that hold them; some
+permissions are "owned": an account manager holds them only on the companies and
+quotes they own (Administrators hold them on everything).
+"""
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ACCOUNT_MANAGER = "Account managers"
+    SUPPORT = "Support"
+    FINANCE = "Finance"
+    ADMINISTRATOR = "Administrators"
+
+
+AM, SUPPORT, FINANCE, ADMIN = Role.ACCOUNT_MANAGER, Role.SUPPORT, Role.FINANCE, Role.ADMINISTRATOR
+EVERYONE = frozenset(Role)
+
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    "view_companies": EVERYONE,
+    "edit_company": frozenset({AM, ADMIN}),  # owned
+    "create_company": frozenset({AM, ADMIN}),
+    "view_trials": EVERYONE,
+    "edit_trial": frozenset({AM, ADMIN}),  # owned, through the company
+    "view_licenses": EVERYONE,
+    "edit_license": frozenset({AM, ADMIN}),  # owned: add seats, draft renewal
+    "view_quotes": frozenset({AM, FINANCE, ADMIN}),
+    "edit_quote": frozenset({AM, ADMIN}),  # owned
+    "download_quote": frozenset({AM, FINANCE, ADMIN}),  # owned for account managers
+    "approve_quote": frozenset({FINANCE, ADMIN}),
+    "export": frozenset({FINANCE, ADMIN}),
+    "edit_price_book": frozenset({FINANCE, ADMIN}),
+    "view_onboarding": frozenset({AM, SUPPORT, ADMIN}),
+    "edit_onboarding": frozenset({SUPPORT, ADMIN}),
+    "view_dashboard": frozenset({AM, FINANCE, ADMIN}),
+}
+
+# For these, an account manager needs to own the object (its company's owner or its own owner).
+OWNED = frozenset({"edit_company", "edit_trial", "edit_license", "edit_quote", "download_quote"})
+
+# Django model permissions each group gets, so the Django admin follows the same roles.
+ADMIN_SITE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
+    FINANCE: (
+        "licensing.view_product",
+        "licensing.add_product",
+        "licensing.change_product",
+        "licensing.view_pricetier",
+        "licensing.add_pricetier",
+        "licensing.change_pricetier",
+        "licensing.delete_pricetier",
+    ),
+}
+
+
+def roles_of(user) -> frozenset[Role]:
+    """The roles of a signed-in user, read once per request and cached on the user."""
+    if not user.is_authenticated:
+        return frozenset()
+    cached = getattr(user, "_seatdesk_roles", None)
+    if cached is None:
+        if user.is_superuser:
+            cached = frozenset({ADMIN})
+        else:
+            names = set(user.groups.values_list("name", flat=True))
+            cached = frozenset(role for role in Role if role.value in names)
+        user._seatdesk_roles = cached
+    return cached
+
+
+def owner_of(obj):
+    """The account manager responsible for an object: its own owner or its company's."""
+    owner_id = getattr(obj, "owner_id", None)
+    if owner_id is None and hasattr(obj, "company"):
+        owner_id = obj.company.owner_id
+    return owner_id
+
+
+def can(user, permission: str, obj=None) -> bool:
+    """Whether `user` holds `permission` (on `obj`, when the permission is owned)."""
+    allowed = PERMISSIONS[permission]
+    roles = roles_of(user)
+    if ADMIN in roles:
+        return True
+    held = roles & allowed
+    if not held:
+        return False
+    if permission in OWNED and obj is not None and held == {AM}:
+        return owner_of(obj) == user.pk
+    return True
+
+
+def permissions_of(user) -> dict[str, bool]:
+    """Every named permission for templates (object-free: 'may do this somewhere')."""
+    return {name: can(user, name) for name in PERMISSIONS}
+
+
+def sync_role_groups(apps=None) -> None:
+    """Create the role groups and give them their admin-site permissions (idempotent)."""
+    if apps is None:
+        from django.apps import apps
+    group_model = apps.get_model("auth", "Group")
+    permission_model = apps.get_model("auth", "Permission")
+    for role in Role:
+        group, _ = group_model.objects.get_or_create(name=role.value)
+        wanted = ADMIN_SITE_PERMISSIONS.get(role, ())
+        if role == ADMIN:
+            permissions = permission_model.objects.all()
+        else:
+            permissions = [
+                permission
+                for permission in permission_model.objects.select_related("content_type")
+                if f"{permission.content_type.app_label}.{permission.codename}" in wanted
+            ]
+        group.permissions.set(permissions)

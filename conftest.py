@@ -1,0 +1,67 @@
+import os
+from decimal import Decimal
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; the ORM must still work there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from accounts.roles import Role  # noqa: E402
+from tests.accounts.factories import CompanyFactory, ContactFactory, UserFactory  # noqa: E402
+from tests.licensing.factories import ProductFactory  # noqa: E402
+
+
+@pytest.fixture
+def account_manager(db):
+    return UserFactory(username="am", role=Role.ACCOUNT_MANAGER)
+
+
+@pytest.fixture
+def other_account_manager(db):
+    return UserFactory(username="am2", role=Role.ACCOUNT_MANAGER)
+
+
+@pytest.fixture
+def support(db):
+    return UserFactory(username="support", role=Role.SUPPORT)
+
+
+@pytest.fixture
+def finance(db):
+    return UserFactory(username="finance", role=Role.FINANCE)
+
+
+@pytest.fixture
+def admin(db):
+    return UserFactory(username="admin", role=Role.ADMINISTRATOR, is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def company(account_manager):
+    """A company owned by `account_manager`, with a primary contact."""
+    company = CompanyFactory(owner=account_manager, employee_count=200, target_seats=120)
+    ContactFactory(company=company, is_primary=True, is_decision_maker=True)
+    return company
+
+
+@pytest.fixture
+def product(db):
+    """Blocks of 5, yearly: 40.00 per seat from 1 seat, 35.00 from 25, 30.00 from 100."""
+    return ProductFactory(
+        seat_block_size=5,
+        tiers=[(1, Decimal("40.00")), (25, Decimal("35.00")), (100, Decimal("30.00"))],
+    )
+
+
+@pytest.fixture
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+        ],
+    }

@@ -1,0 +1,260 @@
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Case, F, Q, Value, When
+
+from accounts.models import Company
+from licensing import pricing
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class BillingPeriod(models.TextChoices):
+    MONTH = "month", "per month"
+    YEAR = "year", "per year"
+
+
+MONTHS_PER_PERIOD = {BillingPeriod.MONTH: 1, BillingPeriod.YEAR: 12}
+
+
+def annual_value_expression(prefix: str = ""):
+    """seats x unit price x billing periods per year, as a database expression."""
+    periods_per_year = Case(
+        When(**{f"{prefix}product__billing_period": BillingPeriod.MONTH}, then=Value(12)),
+        default=Value(1),
+    )
+    return models.ExpressionWrapper(
+        F(f"{prefix}seats") * F(f"{prefix}unit_price") * periods_per_year,
+        output_field=models.DecimalField(max_digits=18, decimal_places=2),
+    )
+
+
+class ProductQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True)
+
+    def with_tiers(self):
+        return self.prefetch_related("price_tiers")
+
+
+class Product(models.Model):
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    seat_block_size = models.PositiveIntegerField(
+        default=5, help_text="Seats are sold in whole blocks of this size (usually 5 or 10)."
+    )
+    billing_period = models.CharField(
+        max_length=10, choices=BillingPeriod.choices, default=BillingPeriod.YEAR
+    )
+    currency = models.CharField(max_length=3, default="EUR")
+    active = models.BooleanField(default=True)
+
+    objects = ProductQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(seat_block_size__gt=0), name="product_block_size_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def months_per_period(self) -> int:
+        return MONTHS_PER_PERIOD[self.billing_period]
+
+    def tiers(self) -> list[pricing.Tier]:
+        """The price tiers as pricing values (uses the prefetched tiers when present)."""
+        return [pricing.Tier(t.min_seats, t.unit_price) for t in self.price_tiers.all()]
+
+
+class PriceTier(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="price_tiers")
+    min_seats = models.PositiveIntegerField(help_text="This price applies from this many seats.")
+    unit_price = models.DecimalField(**MONEY, help_text="Per seat per billing period")
+
+    class Meta:
+        ordering = ["product", "min_seats"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "min_seats"],
+                name="price_tier_unique_min_seats",
+                violation_error_message="This product already has a tier from this many seats.",
+            ),
+            models.CheckConstraint(condition=Q(min_seats__gt=0), name="price_tier_min_positive"),
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0), name="price_tier_price_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.product} from {self.min_seats} seats: {self.unit_price}"
+
+
+class TrialQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status=Trial.Status.ACTIVE)
+
+    def ending_within(self, days: int, today: date):
+        return self.active().filter(ends_on__lte=today + timedelta(days=days))
+
+
+class Trial(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        CONVERTED = "converted", "Converted"
+        EXPIRED = "expired", "Expired"
+        CANCELLED = "cancelled", "Cancelled"
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="trials")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="trials")
+    seats = models.PositiveIntegerField()
+    starts_on = models.DateField()
+    ends_on = models.DateField(help_text="Last day of the trial")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
+    times_extended = models.PositiveSmallIntegerField(default=0)
+    converted_license = models.OneToOneField(
+        "License", null=True, blank=True, on_delete=models.PROTECT, related_name="trial"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(
+        null=True, blank=True, help_text="Converted, expired or cancelled at"
+    )
+
+    objects = TrialQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["ends_on"]
+        constraints = [
+            models.CheckConstraint(condition=Q(seats__gt=0), name="trial_seats_positive"),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")), name="trial_ends_after_start"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "ends_on"])]
+
+    def __str__(self):
+        return f"Trial of {self.product} for {self.company}"
+
+    def clean(self):
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": "A trial cannot end before it starts."})
+
+    def days_left(self, today: date) -> int:
+        return max((self.ends_on - today).days, 0)
+
+
+class LicenseQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status=License.Status.ACTIVE)
+
+    def with_annual_value(self):
+        return self.annotate(annual_value=annual_value_expression())
+
+    def renewals_due_within(self, days: int, today: date):
+        """Active licenses whose term ends within `days` days and that have no renewal yet."""
+        return self.active().filter(ends_on__gte=today, ends_on__lte=today + timedelta(days=days))
+
+
+class License(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        RENEWED = "renewed", "Renewed"
+        EXPIRED = "expired", "Expired"
+        CANCELLED = "cancelled", "Cancelled"
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="licenses")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="licenses")
+    seats = models.PositiveIntegerField()
+    unit_price = models.DecimalField(
+        **MONEY, help_text="Per seat per billing period, locked at sale"
+    )
+    starts_on = models.DateField()
+    ends_on = models.DateField(help_text="Last day of the term")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
+    renews = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="renewal"
+    )
+    cancelled_on = models.DateField(null=True, blank=True)
+    live_on = models.DateField(
+        null=True, blank=True, help_text="Go-live date, recorded when onboarding goes live"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = LicenseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["ends_on"]
+        constraints = [
+            models.CheckConstraint(condition=Q(seats__gt=0), name="license_seats_positive"),
+            models.CheckConstraint(
+                condition=Q(ends_on__gt=F("starts_on")), name="license_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0), name="license_price_not_negative"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "ends_on"])]
+
+    def __str__(self):
+        return f"{self.product} × {self.seats} for {self.company}"
+
+    def clean(self):
+        errors = {}
+        if self.starts_on and self.ends_on and self.ends_on <= self.starts_on:
+            errors["ends_on"] = "The term must end after it starts."
+        if self.seats and self.product_id and self.seats % self.product.seat_block_size:
+            errors["seats"] = (
+                f"Seats must be whole blocks of {self.product.seat_block_size}; {self.seats} is not."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def currency(self) -> str:
+        return self.product.currency
+
+    @property
+    def annual_value(self) -> Decimal:
+        periods_per_year = 12 // self.product.months_per_period
+        return pricing.quantize(self.seats * self.unit_price * periods_per_year, self.currency)
+
+    @property
+    def term_days(self) -> int:
+        return pricing.term_days(self.starts_on, self.ends_on)
+
+
+class SeatChange(models.Model):
+    """Seats added to (or removed from) a license mid-term, co-termed to its end."""
+
+    license = models.ForeignKey(License, on_delete=models.PROTECT, related_name="seat_changes")
+    delta = models.IntegerField()
+    seats_after = models.PositiveIntegerField()
+    effective_on = models.DateField()
+    prorated_amount = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["effective_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(delta=0), name="seat_change_not_zero"),
+            models.CheckConstraint(
+                condition=Q(prorated_amount__gte=0), name="seat_change_amount_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.delta:+d} seats on {self.license} from {self.effective_on}"

@@ -1,0 +1,1 @@
+# The onboarding issue fills this app: checklist templates, onboardings and tasks.

@@ -1,0 +1,207 @@
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from accounts.models import Company, Contact
+from licensing import pricing
+from licensing.models import MONEY, License, Product, SeatChange, Trial
+
+PERCENT = {"max_digits": 5, "decimal_places": 2}
+
+
+class QuoteQuerySet(models.QuerySet):
+    def for_owner(self, user):
+        return self.filter(owner=user)
+
+    def awaiting_answer(self):
+        return self.filter(status=Quote.Status.SENT)
+
+    def awaiting_approval(self):
+        return self.filter(status=Quote.Status.DRAFT, approval=Quote.Approval.PENDING)
+
+    def with_parties(self):
+        return self.select_related("company", "contact", "owner")
+
+
+class Quote(models.Model):
+    class Kind(models.TextChoices):
+        NEW = "new", "New business"
+        EXPANSION = "expansion", "Expansion"
+        RENEWAL = "renewal", "Renewal"
+        TRIAL_CONVERSION = "trial_conversion", "Trial conversion"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SENT = "sent", "Sent"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        EXPIRED = "expired", "Expired"
+        SUPERSEDED = "superseded", "Superseded by a revision"
+
+    class Approval(models.TextChoices):
+        NOT_NEEDED = "not_needed", "Not needed"
+        PENDING = "pending", "Needs approval"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    number = models.CharField(max_length=20, blank=True, db_index=True)
+    revision = models.PositiveSmallIntegerField(default=1)
+    previous_revision = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="next_revision"
+    )
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="quotes")
+    contact = models.ForeignKey(
+        Contact,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="quotes",
+        verbose_name="recipient",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="quotes"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.NEW)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    currency = models.CharField(max_length=3, default="EUR")
+    term_months = models.PositiveSmallIntegerField(default=12)
+    starts_on = models.DateField()
+    valid_until = models.DateField(null=True, blank=True)
+    discount_percent = models.DecimalField(**PERCENT, default=Decimal("0"))
+    tax_percent = models.DecimalField(**PERCENT, default=Decimal("0"))
+    notes = models.TextField(blank=True, help_text="Shown on the quote above the lines")
+    terms = models.TextField(blank=True)
+    subtotal = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    discount_amount = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    tax_amount = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    total = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    approval = models.CharField(
+        max_length=12, choices=Approval.choices, default=Approval.NOT_NEEDED
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approval_comment = models.CharField(max_length=500, blank=True)
+    trial = models.ForeignKey(
+        Trial, null=True, blank=True, on_delete=models.PROTECT, related_name="quotes"
+    )
+    license = models.ForeignKey(
+        License,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="quotes",
+        help_text="The license an expansion or renewal concerns",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    declined_at = models.DateTimeField(null=True, blank=True)
+    expired_at = models.DateTimeField(null=True, blank=True)
+
+    objects = QuoteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["number", "revision"],
+                condition=~Q(number=""),
+                name="quote_number_revision_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(discount_percent__gte=0, discount_percent__lte=100),
+                name="quote_discount_0_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(tax_percent__gte=0, tax_percent__lte=100), name="quote_tax_0_100"
+            ),
+            models.CheckConstraint(condition=Q(term_months__gt=0), name="quote_term_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "sent_at"]),
+            models.Index(fields=["owner", "status"]),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+    @property
+    def reference(self) -> str:
+        if not self.number:
+            return f"Draft quote #{self.pk}"
+        return self.number if self.revision == 1 else f"{self.number} rev. {self.revision}"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.status != self.Status.DRAFT
+
+    @property
+    def needs_approval(self) -> bool:
+        return self.approval in (self.Approval.PENDING, self.Approval.REJECTED)
+
+    @property
+    def ends_on(self) -> date:
+        """Last day of the term; an expansion is co-termed to its license."""
+        if self.kind == self.Kind.EXPANSION and self.license_id:
+            return self.license.ends_on
+        return pricing.term_end(self.starts_on, self.term_months)
+
+
+class QuoteLine(models.Model):
+    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField(default=0)
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="quote_lines")
+    requested_seats = models.PositiveIntegerField()
+    billed_seats = models.PositiveIntegerField()
+    seat_block_size = models.PositiveIntegerField()
+    unit_price = models.DecimalField(**MONEY, help_text="Per seat per billing period")
+    months = models.PositiveSmallIntegerField()
+    line_total = models.DecimalField(**MONEY)
+    license = models.ForeignKey(
+        License,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="quote_lines",
+        help_text="The license this line created, renewed into or expanded, once accepted",
+    )
+    seat_change = models.OneToOneField(
+        SeatChange, null=True, blank=True, on_delete=models.PROTECT, related_name="quote_line"
+    )
+
+    class Meta:
+        ordering = ["quote", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(requested_seats__gt=0), name="quote_line_seats_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(billed_seats__gte=F("requested_seats")),
+                name="quote_line_billed_covers_requested",
+            ),
+            models.CheckConstraint(
+                condition=Q(line_total__gte=0), name="quote_line_total_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.product} × {self.billed_seats}"
+
+
+class QuoteNumberSequence(models.Model):
+    """The last quote number given in a year; its row is locked while a number is taken."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.year}: {self.last_number}"

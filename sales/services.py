@@ -1,0 +1,455 @@
+"""Quote lifecycle: draft, edit, approve, send, revise, accept, decline, expire.
+
+One transaction each; every refusal is a ValidationError a user can read, raised before
+anything is written."""
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Activity, Company, Contact
+from accounts.services import record_activity
+from licensing import services as licensing
+from licensing.models import License, Trial
+from licensing.pricing import months_between
+from sales.models import Quote, QuoteLine, QuoteNumberSequence
+from sales.pricing import LineInput, QuotePrice, needs_approval, price_quote
+
+EDITABLE_FIELDS = (
+    "contact",
+    "term_months",
+    "starts_on",
+    "valid_until",
+    "discount_percent",
+    "tax_percent",
+    "notes",
+    "terms",
+)
+
+
+def _locked(quote: Quote) -> Quote:
+    return Quote.objects.select_for_update().get(pk=quote.pk)
+
+
+def _log(quote: Quote, message: str, actor) -> None:
+    record_activity(
+        company=quote.company,
+        kind=Activity.Kind.QUOTE,
+        message=f"{quote.reference} {message}",
+        actor=actor,
+    )
+
+
+def _check_contact(company: Company, contact: Contact | None) -> None:
+    if contact is not None and contact.company_id != company.pk:
+        raise ValidationError({"contact": "The recipient must be a contact of this company."})
+
+
+def _check_term(term_months: int) -> None:
+    if term_months is None or term_months <= 0:
+        raise ValidationError({"term_months": "The term must be at least one month."})
+
+
+def price_of(quote: Quote, lines: Sequence[LineInput]) -> QuotePrice:
+    """Price a quote's current fields with the given lines."""
+    _check_term(quote.term_months)
+    return price_quote(
+        lines=lines,
+        term_months=quote.term_months,
+        starts_on=quote.starts_on,
+        discount_percent=quote.discount_percent,
+        tax_percent=quote.tax_percent,
+        license=quote.license if quote.kind in (Quote.Kind.EXPANSION, Quote.Kind.RENEWAL) else None,
+        trial=quote.trial,
+        expansion=quote.kind == Quote.Kind.EXPANSION,
+    )
+
+
+def _check_subject_still_open(quote: Quote) -> None:
+    """A conversion needs an active trial; an expansion or renewal an active license."""
+    if quote.kind == Quote.Kind.TRIAL_CONVERSION:
+        if quote.trial is None:
+            raise ValidationError({"trial": "Choose the trial this quote converts."})
+        licensing.check_trial_convertible(quote.trial)
+    elif quote.kind in (Quote.Kind.EXPANSION, Quote.Kind.RENEWAL):
+        if quote.license is None:
+            raise ValidationError({"license": "Choose the license this quote concerns."})
+        if quote.kind == Quote.Kind.EXPANSION:
+            licensing.check_license_active(quote.license, "add seats to")
+        else:
+            licensing.check_renewable(quote.license)
+
+
+def _write_lines(quote: Quote, price: QuotePrice) -> None:
+    quote.lines.all().delete()
+    QuoteLine.objects.bulk_create(
+        QuoteLine(
+            quote=quote,
+            position=position,
+            product=line.product,
+            requested_seats=line.price.requested_seats,
+            billed_seats=line.price.billed_seats,
+            seat_block_size=line.price.seat_block_size,
+            unit_price=line.price.unit_price,
+            months=line.months,
+            line_total=line.price.line_total,
+        )
+        for position, line in enumerate(price.lines)
+    )
+    totals = price.totals
+    quote.currency = price.currency
+    quote.subtotal, quote.discount_amount = totals.subtotal, totals.discount_amount
+    quote.tax_amount, quote.total = totals.tax_amount, totals.total
+    if quote.kind == Quote.Kind.EXPANSION:
+        quote.term_months = price.lines[0].months if price.lines else quote.term_months
+
+
+def _approval_after_change(quote: Quote, *, changed: bool) -> str:
+    """A discount above the threshold needs approval; a change withdraws an earlier answer."""
+    if not needs_approval(quote.discount_percent):
+        return Quote.Approval.NOT_NEEDED
+    if changed or quote.approval == Quote.Approval.NOT_NEEDED:
+        return Quote.Approval.PENDING
+    return quote.approval
+
+
+@transaction.atomic
+def create_quote(
+    *,
+    company: Company,
+    actor,
+    lines: Sequence[LineInput],
+    kind: str = Quote.Kind.NEW,
+    contact: Contact | None = None,
+    term_months: int = 12,
+    starts_on: date | None = None,
+    valid_until: date | None = None,
+    discount_percent: Decimal = Decimal("0"),
+    tax_percent: Decimal = Decimal("0"),
+    notes: str = "",
+    terms: str = "",
+    trial: Trial | None = None,
+    license: License | None = None,
+) -> Quote:
+    """Create a priced draft quote owned by the company's account manager."""
+    _check_contact(company, contact)
+    quote = Quote(
+        company=company,
+        contact=contact,
+        owner_id=company.owner_id,
+        kind=kind,
+        term_months=term_months,
+        starts_on=starts_on or timezone.localdate(),
+        valid_until=valid_until,
+        discount_percent=discount_percent,
+        tax_percent=tax_percent,
+        notes=notes,
+        terms=terms,
+        trial=trial,
+        license=license,
+    )
+    _check_subject_still_open(quote)
+    price = price_of(quote, lines)
+    quote.approval = _approval_after_change(quote, changed=True)
+    quote.save()
+    _write_lines(quote, price)
+    quote.save()
+    _log(quote, f"drafted ({quote.get_kind_display().lower()})", actor)
+    return quote
+
+
+def _check_draft(quote: Quote) -> None:
+    if quote.status != Quote.Status.DRAFT:
+        raise ValidationError(
+            f"{quote.reference} is {quote.get_status_display().lower()}: a sent quote is frozen; "
+            "revise it to make changes."
+        )
+
+
+@transaction.atomic
+def update_quote(
+    *, quote: Quote, actor, lines: Sequence[LineInput] | None = None, **fields
+) -> Quote:
+    """Edit a draft's fields and/or lines and re-price it; a change to the lines or the
+    discount withdraws an approval."""
+    quote = _locked(quote)
+    _check_draft(quote)
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(f"These fields cannot be edited: {', '.join(sorted(unknown))}.")
+    discount_before = quote.discount_percent
+    for name, value in fields.items():
+        setattr(quote, name, value)
+    _check_contact(quote.company, quote.contact)
+    if lines is None:
+        lines = [LineInput(line.product, line.requested_seats) for line in quote.lines.all()]
+    price = price_of(quote, lines)
+    changed = fields.get("discount_percent", discount_before) != discount_before or bool(
+        lines != [LineInput(line.product, line.requested_seats) for line in quote.lines.all()]
+    )
+    quote.approval = _approval_after_change(quote, changed=changed)
+    if changed:
+        quote.approved_by, quote.approval_comment = None, ""
+    _write_lines(quote, price)
+    quote.save()
+    return quote
+
+
+def _check_awaiting_approval(quote: Quote) -> None:
+    _check_draft(quote)
+    if quote.approval not in (Quote.Approval.PENDING, Quote.Approval.REJECTED):
+        raise ValidationError(f"{quote.reference} does not need an approval.")
+
+
+@transaction.atomic
+def approve_quote(*, quote: Quote, actor, comment: str = "") -> Quote:
+    """Approve a draft's discount above the threshold, so it may be sent."""
+    quote = _locked(quote)
+    _check_awaiting_approval(quote)
+    quote.approval, quote.approved_by, quote.approval_comment = (
+        Quote.Approval.APPROVED,
+        actor,
+        comment,
+    )
+    quote.save(update_fields=["approval", "approved_by", "approval_comment", "updated_at"])
+    _log(quote, f"discount of {quote.discount_percent}% approved", actor)
+    return quote
+
+
+@transaction.atomic
+def reject_quote(*, quote: Quote, actor, comment: str) -> Quote:
+    """Refuse a draft's discount; the comment tells the account manager why."""
+    if not comment.strip():
+        raise ValidationError({"comment": "Say why the discount is refused."})
+    quote = _locked(quote)
+    _check_awaiting_approval(quote)
+    quote.approval, quote.approved_by, quote.approval_comment = (
+        Quote.Approval.REJECTED,
+        actor,
+        comment,
+    )
+    quote.save(update_fields=["approval", "approved_by", "approval_comment", "updated_at"])
+    _log(quote, f"discount of {quote.discount_percent}% refused: {comment}", actor)
+    return quote
+
+
+def _take_number(year: int) -> str:
+    """The next number of the year; the locked sequence row keeps numbers unique and gapless
+    (a rolled-back send gives its number back)."""
+    QuoteNumberSequence.objects.bulk_create([QuoteNumberSequence(year=year)], ignore_conflicts=True)
+    sequence = QuoteNumberSequence.objects.select_for_update().get(year=year)
+    sequence.last_number += 1
+    sequence.save(update_fields=["last_number"])
+    return f"Q-{year}-{sequence.last_number:05d}"
+
+
+@transaction.atomic
+def send_quote(*, quote: Quote, actor, now: datetime | None = None) -> Quote:
+    """Freeze a draft and give it its number; a revision supersedes the quote it revises."""
+    quote = _locked(quote)
+    _check_draft(quote)
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    if not quote.lines.exists():
+        raise ValidationError("Add at least one line before sending the quote.")
+    if quote.contact_id is None:
+        raise ValidationError({"contact": "Choose the contact who receives the quote."})
+    if quote.approval == Quote.Approval.PENDING:
+        raise ValidationError(
+            f"A discount of {quote.discount_percent}% needs approval by Finance before sending."
+        )
+    if quote.approval == Quote.Approval.REJECTED:
+        raise ValidationError("The discount was refused; change it before sending.")
+    if quote.valid_until and quote.valid_until < today:
+        raise ValidationError({"valid_until": "The quote would already have expired."})
+    _check_subject_still_open(quote)
+    previous = quote.previous_revision
+    if previous is not None:
+        previous = _locked(previous)
+        if previous.status == Quote.Status.ACCEPTED:
+            raise ValidationError(
+                f"{previous.reference} was accepted; this revision cannot be sent."
+            )
+        if previous.status == Quote.Status.SENT:
+            previous.status = Quote.Status.SUPERSEDED
+            previous.save(update_fields=["status", "updated_at"])
+        quote.number = previous.number
+    else:
+        quote.number = _take_number(today.year)
+    quote.status = Quote.Status.SENT
+    quote.sent_at = now
+    quote.valid_until = quote.valid_until or today + timedelta(days=settings.QUOTE_VALIDITY_DAYS)
+    quote.save()
+    _log(quote, f"sent to {quote.contact}: {quote.total} {quote.currency}", actor)
+    return quote
+
+
+@transaction.atomic
+def revise_quote(*, quote: Quote, actor) -> Quote:
+    """Open a new draft revision of a sent, declined or expired quote, re-priced at today's
+    price book; the earlier revision stays as it was sent."""
+    quote = _locked(quote)
+    revisable = (Quote.Status.SENT, Quote.Status.DECLINED, Quote.Status.EXPIRED)
+    if quote.status not in revisable:
+        raise ValidationError(
+            f"{quote.reference} is {quote.get_status_display().lower()}; only a sent, declined "
+            "or expired quote can be revised."
+        )
+    if hasattr(quote, "next_revision"):
+        raise ValidationError(f"{quote.reference} already has a revision.")
+    lines = [LineInput(line.product, line.requested_seats) for line in quote.lines.all()]
+    revision = Quote(
+        number=quote.number,
+        revision=quote.revision + 1,
+        previous_revision=quote,
+        company=quote.company,
+        contact=quote.contact,
+        owner=quote.owner,
+        kind=quote.kind,
+        term_months=quote.term_months,
+        starts_on=quote.starts_on,
+        discount_percent=quote.discount_percent,
+        tax_percent=quote.tax_percent,
+        notes=quote.notes,
+        terms=quote.terms,
+        trial=quote.trial,
+        license=quote.license,
+    )
+    price = price_of(revision, lines)
+    revision.approval = _approval_after_change(revision, changed=True)
+    revision.save()
+    _write_lines(revision, price)
+    revision.save()
+    _log(revision, "opened as a revision", actor)
+    return revision
+
+
+def _check_sent(quote: Quote, action: str) -> None:
+    if quote.status != Quote.Status.SENT:
+        raise ValidationError(
+            f"Cannot {action} {quote.reference}: it is {quote.get_status_display().lower()}."
+        )
+
+
+def _apply(quote: Quote, actor) -> None:
+    """Make the license changes an accepted quote stands for, one per line."""
+    lines = list(quote.lines.select_related("product"))
+    for line in lines:
+        common = {"seats": line.billed_seats, "actor": actor}
+        if quote.kind == Quote.Kind.EXPANSION:
+            line.seat_change = licensing.add_seats(
+                license=quote.license,
+                effective_on=quote.starts_on,
+                prorated_amount=line.line_total,
+                **common,
+            )
+            line.license = quote.license
+            continue
+        term = {
+            "unit_price": line.unit_price,
+            "starts_on": quote.starts_on,
+            "ends_on": quote.ends_on,
+        }
+        if quote.kind == Quote.Kind.TRIAL_CONVERSION:
+            line.license = licensing.convert_trial(trial=quote.trial, **term, **common)
+        elif quote.kind == Quote.Kind.RENEWAL:
+            line.license = licensing.renew_license(license=quote.license, **term, **common)
+        else:
+            line.license = licensing.create_license(
+                company=quote.company, product=line.product, **term, **common
+            )
+    QuoteLine.objects.bulk_update(lines, ["license", "seat_change"])
+
+
+@transaction.atomic
+def accept_quote(*, quote: Quote, actor, today: date | None = None) -> Quote:
+    """Record the client's acceptance and make the licenses: a new license, a trial
+    conversion, added seats (prorated) or the next term. Licenses send license_started."""
+    quote = _locked(quote)
+    _check_sent(quote, "accept")
+    today = today or timezone.localdate()
+    if quote.valid_until < today:
+        raise ValidationError(f"{quote.reference} expired on {quote.valid_until}; revise it.")
+    _apply(quote, actor)
+    quote.status = Quote.Status.ACCEPTED
+    quote.accepted_at = timezone.now()
+    quote.save(update_fields=["status", "accepted_at", "updated_at"])
+    _log(quote, "accepted", actor)
+    return quote
+
+
+@transaction.atomic
+def decline_quote(*, quote: Quote, actor) -> Quote:
+    """Record that the client declined."""
+    quote = _locked(quote)
+    _check_sent(quote, "decline")
+    quote.status = Quote.Status.DECLINED
+    quote.declined_at = timezone.now()
+    quote.save(update_fields=["status", "declined_at", "updated_at"])
+    _log(quote, "declined", actor)
+    return quote
+
+
+@transaction.atomic
+def expire_quote(*, quote: Quote, today: date | None = None) -> Quote:
+    """Expire a sent quote whose validity has passed."""
+    quote = _locked(quote)
+    _check_sent(quote, "expire")
+    today = today or timezone.localdate()
+    if quote.valid_until >= today:
+        raise ValidationError(f"{quote.reference} is valid until {quote.valid_until}.")
+    quote.status = Quote.Status.EXPIRED
+    quote.expired_at = timezone.now()
+    quote.save(update_fields=["status", "expired_at", "updated_at"])
+    _log(quote, "expired", None)
+    return quote
+
+
+def _primary_contact(company: Company) -> Contact | None:
+    contacts = list(company.contacts.all())
+    return next((c for c in contacts if c.is_primary), contacts[0] if contacts else None)
+
+
+def draft_trial_conversion_quote(*, trial: Trial, actor) -> Quote:
+    """Draft the quote that converts an active trial, for its product and seats."""
+    return create_quote(
+        company=trial.company,
+        actor=actor,
+        kind=Quote.Kind.TRIAL_CONVERSION,
+        contact=_primary_contact(trial.company),
+        lines=[LineInput(trial.product, trial.seats)],
+        trial=trial,
+    )
+
+
+def draft_expansion_quote(*, license: License, seats: int, effective_on: date, actor) -> Quote:
+    """Draft a quote adding seats to a license from `effective_on`, prorated to its end."""
+    return create_quote(
+        company=license.company,
+        actor=actor,
+        kind=Quote.Kind.EXPANSION,
+        contact=_primary_contact(license.company),
+        lines=[LineInput(license.product, seats)],
+        starts_on=effective_on,
+        license=license,
+    )
+
+
+def draft_renewal_quote(*, license: License, actor) -> Quote:
+    """Draft the next term of a license at today's price book, same seats and length."""
+    starts_on, ends_on = licensing.renewal_term(license)
+    return create_quote(
+        company=license.company,
+        actor=actor,
+        kind=Quote.Kind.RENEWAL,
+        contact=_primary_contact(license.company),
+        lines=[LineInput(license.product, license.seats)],
+        term_months=months_between(starts_on, ends_on),
+        starts_on=starts_on,
+        license=license,
+    )

@@ -1,0 +1,49 @@
+from datetime import date
+from decimal import Decimal
+
+import factory
+
+from licensing.models import License, PriceTier, Product, Trial
+from tests.accounts.factories import CompanyFactory
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    """A product with price tiers: tiers=[(min_seats, unit_price), ...]."""
+
+    class Meta:
+        model = Product
+        skip_postgeneration_save = True
+
+    code = factory.Sequence(lambda n: f"product-{n}")
+    name = factory.Sequence(lambda n: f"Product {n}")
+    seat_block_size = 5
+    billing_period = "year"
+    currency = "EUR"
+
+    @factory.post_generation
+    def tiers(product, create, extracted, **kwargs):
+        for min_seats, unit_price in extracted or [(1, Decimal("40.00"))]:
+            PriceTier.objects.create(product=product, min_seats=min_seats, unit_price=unit_price)
+
+
+class TrialFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Trial
+
+    company = factory.SubFactory(CompanyFactory)
+    product = factory.SubFactory(ProductFactory)
+    seats = 10
+    starts_on = date(2026, 11, 1)
+    ends_on = date(2026, 11, 30)
+
+
+class LicenseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = License
+
+    company = factory.SubFactory(CompanyFactory)
+    product = factory.SubFactory(ProductFactory)
+    seats = 20
+    unit_price = Decimal("40.00")
+    starts_on = date(2026, 1, 1)
+    ends_on = date(2026, 12, 31)
