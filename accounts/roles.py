@@ -6,6 +6,10 @@ quotes they own (Administrators hold them on everything).
 """
 
 from enum import StrEnum
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 
 
 class Role(StrEnum):
@@ -114,3 +118,24 @@ def sync_role_groups(apps=None) -> None:
                 if f"{permission.content_type.app_label}.{permission.codename}" in wanted
             ]
         group.permissions.set(permissions)
+
+
+def ensure(user, permission: str, obj=None) -> None:
+    """Raise PermissionDenied (a 403 page) unless `user` holds `permission`."""
+    if not can(user, permission, obj):
+        raise PermissionDenied
+
+
+def require(permission: str):
+    """Decorate a function view: sign-in required, then `permission` (object-free)."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(request, *args, **kwargs):
+            ensure(request.user, permission)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -1,0 +1,29 @@
+"""/api/v1/: every app's API module contributes its viewsets (`routes`) and plain paths
+(`urlpatterns`)."""
+
+from importlib import import_module
+
+from rest_framework.routers import DefaultRouter
+
+API_MODULES = [
+    "accounts.api",
+    "licensing.api",
+    "sales.api.quotes",
+    "sales.api.exports",
+    "sales.api.metrics",
+    "onboarding.api",
+]
+
+router = DefaultRouter()
+urlpatterns = []
+for name in API_MODULES:
+    try:
+        module = import_module(name)
+    except ModuleNotFoundError as error:
+        if error.name != name:
+            raise
+        continue
+    for prefix, viewset, basename in getattr(module, "routes", []):
+        router.register(prefix, viewset, basename=basename)
+    urlpatterns += getattr(module, "urlpatterns", [])
+urlpatterns += router.urls

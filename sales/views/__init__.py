@@ -1,0 +1,1 @@
+"""Sales pages, one module per subject; each module lists its own urlpatterns."""
