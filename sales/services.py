@@ -249,8 +249,9 @@ def _take_number(year: int) -> str:
 
 
 @transaction.atomic
-def send_quote(*, quote: Quote, actor, now: datetime | None = None) -> Quote:
-    """Freeze a draft and give it its number; a revision supersedes the quote it revises."""
+def send_quote(*, quote: Quote, actor, message: str = "", now: datetime | None = None) -> Quote:
+    """Freeze a draft and give it its number; a revision supersedes the quote it revises.
+    `message` is the account manager's note to the recipient."""
     quote = _locked(quote)
     _check_draft(quote)
     now = now or timezone.now()
@@ -285,7 +286,8 @@ def send_quote(*, quote: Quote, actor, now: datetime | None = None) -> Quote:
     quote.sent_at = now
     quote.valid_until = quote.valid_until or today + timedelta(days=settings.QUOTE_VALIDITY_DAYS)
     quote.save()
-    _log(quote, f"sent to {quote.contact}: {quote.total} {quote.currency}", actor)
+    note = f" with the note: {message}" if message else ""
+    _log(quote, f"sent to {quote.contact}: {quote.total} {quote.currency}{note}", actor)
     return quote
 
 
