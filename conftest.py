@@ -65,3 +65,18 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-background-networking",
         ],
     }
+
+
+@pytest.fixture(autouse=True)
+def celery_runs_eagerly(request):
+    """Tasks run in-process in ordinary tests even when REDIS_URL is set (CI); tests marked
+    `integration` talk to the real broker and worker instead."""
+    if request.node.get_closest_marker("integration"):
+        yield
+        return
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
