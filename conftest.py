@@ -80,3 +80,16 @@ def celery_runs_eagerly(request):
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def postgresql(db):
+    """For tests that need PostgreSQL's row locks: they fail under CI=true on any other
+    database and are skipped locally on SQLite (`make test` defaults to SQLite)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        message = "this test needs PostgreSQL (set DATABASE_URL=postgres://...)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)

@@ -158,9 +158,6 @@ class LicenseQuerySet(models.QuerySet):
     def active(self):
         return self.filter(status=License.Status.ACTIVE)
 
-    def with_annual_value(self):
-        return self.annotate(annual_value=annual_value_expression())
-
     def renewals_due_within(self, days: int, today: date):
         """Active licenses whose term ends within `days` days and that have no renewal yet."""
         return self.active().filter(ends_on__gte=today, ends_on__lte=today + timedelta(days=days))
