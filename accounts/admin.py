@@ -51,13 +51,11 @@ class ContactInline(admin.TabularInline):
         "first_name",
         "last_name",
         "email",
-        "phone",
         "job_title",
         "is_primary",
         "is_decision_maker",
         "is_billing_contact",
         "is_champion",
-        "accepts_reminders",
     )
 
 
@@ -88,7 +86,8 @@ class CompanyAdmin(admin.ModelAdmin):
 
     @admin.display(description="Annual value", ordering="annual_value")
     def annual_value(self, company):
-        return company.annual_value
+        # Formatting only (SQLite drops the trailing zeros); accounts cannot import licensing.
+        return f"{company.annual_value:.2f}"
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "owner":

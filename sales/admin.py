@@ -59,27 +59,13 @@ class QuoteAdmin(admin.ModelAdmin):
     autocomplete_fields = ("company", "contact", "trial", "license")
     inlines = [QuoteLineInline]
     add_fields = ("company", "kind", "trial", "license") + services.EDITABLE_FIELDS
-    readonly_after_add = (
-        "number",
-        "revision",
-        "company",
-        "owner",
-        "kind",
-        "status",
-        "trial",
-        "license",
-        "approval",
-        "approved_by",
-        "approval_comment",
-        "subtotal",
-        "discount_amount",
-        "tax_amount",
-        "total",
-        "currency",
-        "sent_at",
-        "accepted_at",
-        "declined_at",
-        "expired_at",
+    # A draft's page: what the quote is (read-only), its terms (editable), what it came to.
+    sections = (
+        (None, ("number", "revision", "company", "owner", "kind", "status", "trial", "license")),
+        ("Terms", services.EDITABLE_FIELDS),
+        ("Totals", ("currency", "subtotal", "discount_amount", "tax_amount", "total")),
+        ("Discount approval", ("approval", "approved_by", "approval_comment")),
+        ("History", ("sent_at", "accepted_at", "declined_at", "expired_at")),
     )
     actions = [
         service_action(
@@ -120,13 +106,20 @@ class QuoteAdmin(admin.ModelAdmin):
         ),
     ]
 
-    def get_fields(self, request, obj=None):
+    def get_fieldsets(self, request, obj=None):
         if obj is None:
-            return self.add_fields
-        return self.readonly_after_add + services.EDITABLE_FIELDS
+            return [(None, {"fields": self.add_fields})]
+        return [(title, {"fields": fields}) for title, fields in self.sections]
 
     def get_readonly_fields(self, request, obj=None):
-        return () if obj is None else self.readonly_after_add
+        if obj is None:
+            return ()
+        return tuple(
+            name
+            for _, fields in self.sections
+            for name in fields
+            if name not in services.EDITABLE_FIELDS
+        )
 
     def has_change_permission(self, request, obj=None):
         # A sent quote is frozen: its page is read-only and a POST to it is refused.

@@ -212,3 +212,26 @@ def test_a_license_added_in_the_admin_starts_through_the_service(client, admin, 
     assert response.status_code == 302
     assert company.licenses.get().seats == 20
     assert company.activities.filter(kind=Activity.Kind.LICENSE).exists()
+
+
+def test_a_big_discount_is_approved_then_sent_from_the_admin_through_the_services(
+    client, admin, company, product
+):
+    quote = make_quote(company=company, product=product, discount_percent=Decimal("20"))
+    client.force_login(admin)
+
+    def run(action):
+        response = client.post(
+            url_of(Quote, "changelist"),
+            {"action": action, "_selected_action": [quote.pk]},
+            follow=True,
+        )
+        quote.refresh_from_db()
+        return response.content.decode()
+
+    assert "needs approval by Finance" in run("send")
+    assert quote.status == Quote.Status.DRAFT and quote.number == ""
+    assert "1 discounts approved" in run("approve")
+    assert quote.approval == Quote.Approval.APPROVED and quote.approved_by == admin
+    assert "1 quotes sent" in run("send")
+    assert quote.status == Quote.Status.SENT and quote.number.startswith("Q-")
