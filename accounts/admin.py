@@ -1,0 +1,149 @@
+"""The Django admin for administrators. Saving goes through the services, so the admin
+obeys the same rules as the pages (and writes the same timeline)."""
+
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+
+from accounts.models import Activity, Company, Contact
+from accounts.roles import Role
+from accounts.services import save_company, save_contact
+
+
+def service_action(name: str, description: str, done: str, call):
+    """An admin action that applies a service, `call(obj, actor)`, to each selected row and
+    reports how many it changed and why it refused the others (leaving those untouched)."""
+
+    def action(model_admin, request, queryset):
+        changed = 0
+        for obj in queryset:
+            try:
+                call(obj, request.user)
+            except ValidationError as error:
+                message = f"{obj}: {' '.join(error.messages)}"
+                model_admin.message_user(request, message, messages.ERROR)
+            else:
+                changed += 1
+        if changed:
+            model_admin.message_user(request, f"{changed} {done}.", messages.SUCCESS)
+
+    action.__name__ = name
+    return admin.action(description=description)(action)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A record written only by the application: administrators look, never edit."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ContactInline(admin.TabularInline):
+    model = Contact
+    extra = 0
+    fields = (
+        "first_name",
+        "last_name",
+        "email",
+        "job_title",
+        "is_primary",
+        "is_decision_maker",
+        "is_billing_contact",
+        "is_champion",
+    )
+
+
+@admin.register(Company)
+class CompanyAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "industry",
+        "country",
+        "owner",
+        "employee_count",
+        "target_seats",
+        "licensed_seats",
+        "annual_value",
+    )
+    list_filter = ("industry", "country", "owner")
+    search_fields = ("name", "domain", "contacts__email", "contacts__last_name")
+    list_select_related = ("owner",)
+    readonly_fields = ("created_at", "updated_at")
+    inlines = [ContactInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_seats()
+
+    @admin.display(description="Licensed seats", ordering="licensed_seats")
+    def licensed_seats(self, company):
+        return company.licensed_seats
+
+    @admin.display(description="Annual value", ordering="annual_value")
+    def annual_value(self, company):
+        # Formatting only (SQLite drops the trailing zeros); accounts cannot import licensing.
+        return f"{company.annual_value:.2f}"
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "owner":
+            kwargs["queryset"] = (
+                get_user_model()
+                .objects.filter(groups__name__in=[Role.ACCOUNT_MANAGER, Role.ADMINISTRATOR])
+                .distinct()
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        save_company(company=obj, actor=request.user)
+
+    def save_formset(self, request, form, formset, change):
+        for contact in formset.save(commit=False):
+            save_contact(contact=contact, actor=request.user)
+        for contact in formset.deleted_objects:
+            contact.delete()
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = (
+        "full_name",
+        "company",
+        "email",
+        "job_title",
+        "is_primary",
+        "is_decision_maker",
+        "is_billing_contact",
+        "is_champion",
+        "accepts_reminders",
+    )
+    list_filter = (
+        "is_primary",
+        "is_decision_maker",
+        "is_billing_contact",
+        "is_champion",
+        "accepts_reminders",
+    )
+    search_fields = ("first_name", "last_name", "email", "company__name")
+    list_select_related = ("company",)
+    autocomplete_fields = ("company",)
+
+    @admin.display(description="Name", ordering="last_name")
+    def full_name(self, contact):
+        return contact.full_name
+
+    def save_model(self, request, obj, form, change):
+        save_contact(contact=obj, actor=request.user)
+
+
+@admin.register(Activity)
+class ActivityAdmin(ReadOnlyAdmin):
+    list_display = ("occurred_at", "company", "kind", "message", "actor")
+    list_filter = ("kind", "occurred_at")
+    search_fields = ("message", "company__name")
+    list_select_related = ("company", "actor")
+    date_hierarchy = "occurred_at"

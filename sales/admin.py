@@ -1,0 +1,177 @@
+"""The admin of quotes. A draft is created and edited through the quote services (which
+price it); a sent quote is frozen, so the admin shows it read-only; state changes are
+actions that call the services."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+
+from accounts.admin import ReadOnlyAdmin, service_action
+from sales import services
+from sales.models import Quote, QuoteLine, QuoteNumberSequence
+from sales.pricing import LineInput
+
+
+class QuoteLineInline(admin.TabularInline):
+    """Lines of a draft: the product and the requested seats; the service prices the rest."""
+
+    model = QuoteLine
+    extra = 0
+    fields = (
+        "product",
+        "requested_seats",
+        "billed_seats",
+        "unit_price",
+        "months",
+        "line_total",
+        "license",
+    )
+    readonly_fields = ("billed_seats", "unit_price", "months", "line_total", "license")
+
+    def has_add_permission(self, request, obj=None):
+        return (obj is None or obj.is_draft) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return (obj is None or obj.is_draft) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return (obj is None or obj.is_draft) and super().has_delete_permission(request, obj)
+
+
+@admin.register(Quote)
+class QuoteAdmin(admin.ModelAdmin):
+    list_display = (
+        "reference",
+        "company",
+        "owner",
+        "kind",
+        "status",
+        "approval",
+        "total",
+        "currency",
+        "sent_at",
+        "valid_until",
+    )
+    list_filter = ("status", "kind", "approval", "owner", "currency", "sent_at")
+    search_fields = ("number", "company__name", "contact__email")
+    list_select_related = ("company", "owner")
+    date_hierarchy = "created_at"
+    autocomplete_fields = ("company", "contact", "trial", "license")
+    inlines = [QuoteLineInline]
+    add_fields = ("company", "kind", "trial", "license") + services.EDITABLE_FIELDS
+    # A draft's page: what the quote is (read-only), its terms (editable), what it came to.
+    sections = (
+        (None, ("number", "revision", "company", "owner", "kind", "status", "trial", "license")),
+        ("Terms", services.EDITABLE_FIELDS),
+        ("Totals", ("currency", "subtotal", "discount_amount", "tax_amount", "total")),
+        ("Discount approval", ("approval", "approved_by", "approval_comment")),
+        ("History", ("sent_at", "accepted_at", "declined_at", "expired_at")),
+    )
+    actions = [
+        service_action(
+            "approve",
+            "Approve the discount of the selected drafts",
+            "discounts approved",
+            lambda quote, actor: services.approve_quote(quote=quote, actor=actor),
+        ),
+        service_action(
+            "send",
+            "Send the selected drafts",
+            "quotes sent",
+            lambda quote, actor: services.send_quote(quote=quote, actor=actor),
+        ),
+        service_action(
+            "accept",
+            "Mark the selected quotes accepted (makes the licenses)",
+            "quotes accepted",
+            lambda quote, actor: services.accept_quote(quote=quote, actor=actor),
+        ),
+        service_action(
+            "decline",
+            "Mark the selected quotes declined",
+            "quotes declined",
+            lambda quote, actor: services.decline_quote(quote=quote, actor=actor),
+        ),
+        service_action(
+            "expire",
+            "Expire the selected quotes past their validity",
+            "quotes expired",
+            lambda quote, actor: services.expire_quote(quote=quote),
+        ),
+        service_action(
+            "revise",
+            "Open a revision of the selected quotes",
+            "revisions opened",
+            lambda quote, actor: services.revise_quote(quote=quote, actor=actor),
+        ),
+    ]
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [(None, {"fields": self.add_fields})]
+        return [(title, {"fields": fields}) for title, fields in self.sections]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        return tuple(
+            name
+            for _, fields in self.sections
+            for name in fields
+            if name not in services.EDITABLE_FIELDS
+        )
+
+    def has_change_permission(self, request, obj=None):
+        # A sent quote is frozen: its page is read-only and a POST to it is refused.
+        return (obj is None or obj.is_draft) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        # Quotes are business records (and numbers stay gapless): decline or expire instead.
+        return False
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # The services check what a form cannot see (an open trial or license, the lines'
+        # products and currency): show their refusal instead of a server error. The admin's
+        # own transaction has rolled back by then.
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        # The lines were rewritten by the service, not saved by the formset.
+        return super().construct_change_message(request, form, [], add)
+
+    def save_model(self, request, obj, form, change):
+        """Nothing yet: the quote is written with its lines in save_related."""
+
+    def save_related(self, request, form, formsets, change):
+        (lines_formset,) = formsets
+        lines = [
+            LineInput(line.cleaned_data["product"], line.cleaned_data["requested_seats"])
+            for line in lines_formset.forms
+            if line.cleaned_data and not line.cleaned_data.get("DELETE")
+        ]
+        fields = {name: form.cleaned_data[name] for name in services.EDITABLE_FIELDS}
+        quote = form.instance
+        if change:
+            services.update_quote(quote=quote, actor=request.user, lines=lines, **fields)
+            return
+        created = services.create_quote(
+            company=form.cleaned_data["company"],
+            kind=form.cleaned_data["kind"],
+            trial=form.cleaned_data["trial"],
+            license=form.cleaned_data["license"],
+            lines=lines,
+            actor=request.user,
+            **fields,
+        )
+        # The admin goes on with `form.instance` (log entry, redirect): give it the new row.
+        quote.pk = created.pk
+        quote.refresh_from_db()
+
+
+@admin.register(QuoteNumberSequence)
+class QuoteNumberSequenceAdmin(ReadOnlyAdmin):
+    list_display = ("year", "last_number")

@@ -1,0 +1,446 @@
+"""`seed_demo --scale N`: N companies with proportional contacts, trials, licenses, quotes
+(with lines) and seat changes, for benchmarks.
+
+Tens of thousands of rows cannot go through the services one by one in seconds, so they are
+built in memory and written with bulk inserts. They keep the services' rules all the same:
+whole blocks, prices from the price book (licensing.pricing), terms, prorated expansions,
+quote numbers given in the order quotes were sent, the number sequence brought up to date.
+Signals are not sent (no onboarding checklists at scale)."""
+
+import random
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from accounts.models import Activity, Company, Contact, Industry
+from licensing import pricing
+from licensing.models import License, Product, SeatChange, Trial
+from sales.demo.base import (
+    DEMO_DOMAIN,
+    FIRST_NAMES,
+    JOB_TITLES,
+    LAST_NAMES,
+    demo_data_exists,
+    ensure_demo_users,
+    ensure_products,
+    target_seats,
+    term_ending_on,
+)
+from sales.models import Quote, QuoteLine, QuoteNumberSequence
+from sales.pricing import needs_approval
+
+BATCH_SIZE = 2000
+QUOTE_VALIDITY = timedelta(days=30)
+NAME_WORDS = (
+    "Northern Blue Silver Atlas Summit Harbor Cedar Granite Nova Vertex Pioneer Coastal Alpine "
+    "Crimson Meridian Orbit Prairie Quantum Riverside Sterling Union Zenith"
+).split()
+NAME_ENDINGS = (
+    "Systems Logistics Health Partners Capital Foods Media Labs Industries Group Consulting "
+    "Analytics Retail Energy Learning Works"
+).split()
+ZERO = Decimal("0")
+
+
+def aware(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(10)))
+
+
+@dataclass
+class ScaleBuilder:
+    today: date
+    owners: list
+    products: list[Product]
+    rng: random.Random = field(default_factory=lambda: random.Random(2026))
+    rows: dict = field(default_factory=dict)
+
+    # Insert order: every row after the rows its foreign keys point to.
+    MODELS = (Company, Contact, License, Trial, SeatChange, Quote, QuoteLine, Activity)
+
+    def __post_init__(self):
+        self.rows = {model: [] for model in self.MODELS}
+        self.tiers = {product.pk: product.tiers() for product in self.products}
+        self.slugs = {name: slugify(name) for name in FIRST_NAMES + LAST_NAMES}
+
+    def add(self, row):
+        self.rows[type(row)].append(row)
+        return row
+
+    def days(self, offset: int) -> date:
+        return self.today + timedelta(days=offset)
+
+    def price(self, product: Product, seats: int, **overrides) -> pricing.LinePrice:
+        return pricing.price_line(
+            requested_seats=seats,
+            seat_block_size=product.seat_block_size,
+            tiers=self.tiers[product.pk],
+            term_months=12,
+            months_per_period=product.months_per_period,
+            currency=product.currency,
+            **overrides,
+        )
+
+    def log(self, company: Company, kind: str, message: str, day: date) -> None:
+        self.add(Activity(company=company, kind=kind, message=message, occurred_at=aware(day)))
+
+    # Companies and what happened to them.
+
+    def company(self, index: int) -> None:
+        rng = self.rng
+        name = f"{rng.choice(NAME_WORDS)} {rng.choice(NAME_ENDINGS)} {index}"
+        headcount = int(10 * 1.5 ** rng.uniform(0, 14))
+        company = self.add(
+            Company(
+                name=name,
+                domain=f"{slugify(name)}.{DEMO_DOMAIN}",
+                industry=rng.choice(Industry.values),
+                country=rng.choice(("FR", "DE", "GB", "ES", "IT", "NL", "US", "CA", "SE", "PL")),
+                employee_count=headcount,
+                target_seats=target_seats(headcount),
+                owner=self.owners[index % len(self.owners)],
+            )
+        )
+        contact = self.contacts(company)
+        roll = rng.random()
+        if roll < 0.55:
+            self.customer(company, contact)
+        elif roll < 0.75:
+            self.trial(company, contact)
+        elif roll < 0.9:
+            self.prospect(company, contact)
+        else:
+            self.churned(company, contact)
+
+    def contacts(self, company: Company) -> Contact:
+        """2 to 5 contacts; returns the primary one."""
+        rng = self.rng
+        duties = ("decision maker", "billing", "champion", "other", "other")[: rng.randint(2, 5)]
+        contacts = []
+        for index, duty in enumerate(duties):
+            first_name, last_name = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            email = f"{self.slugs[first_name]}.{self.slugs[last_name]}{index}@{company.domain}"
+            contacts.append(
+                self.add(
+                    Contact(
+                        company=company,
+                        first_name=first_name,
+                        last_name=last_name,
+                        email=email,
+                        job_title=rng.choice(JOB_TITLES[duty]),
+                        is_primary=index == 0,
+                        is_decision_maker=duty == "decision maker",
+                        is_billing_contact=duty == "billing",
+                        is_champion=duty == "champion",
+                        accepts_reminders=index == 0 or rng.random() > 0.15,
+                    )
+                )
+            )
+        return contacts[0]
+
+    def license(self, company, contact, *, ends_on: date, status=License.Status.ACTIVE):
+        """A license sold by an accepted quote (after a converted trial, sometimes)."""
+        rng = self.rng
+        product = rng.choice(self.products)
+        line = self.price(product, rng.randint(3, max(5, company.target_seats)))
+        starts_on, months = term_ending_on(ends_on, 12)
+        license = self.add(
+            License(
+                company=company,
+                product=product,
+                seats=line.billed_seats,
+                unit_price=line.unit_price,
+                starts_on=starts_on,
+                ends_on=ends_on,
+                status=status,
+            )
+        )
+        trial = None
+        if rng.random() < 0.3:
+            trial = self.add(
+                Trial(
+                    company=company,
+                    product=product,
+                    seats=product.seat_block_size * 2,
+                    starts_on=starts_on - timedelta(days=30),
+                    ends_on=starts_on + timedelta(days=4),
+                    status=Trial.Status.CONVERTED,
+                    converted_license=license,
+                    created_by=company.owner,
+                    ended_at=aware(starts_on - timedelta(days=3)),
+                )
+            )
+        self.quote(
+            company,
+            contact,
+            product,
+            line,
+            kind=Quote.Kind.TRIAL_CONVERSION if trial else Quote.Kind.NEW,
+            status=Quote.Status.ACCEPTED,
+            starts_on=starts_on,
+            term_months=months,
+            sent_on=starts_on - timedelta(days=10),
+            answered_on=starts_on - timedelta(days=3),
+            trial=trial,
+            made=license,
+        )
+        self.log(
+            company,
+            Activity.Kind.LICENSE,
+            f"License of {product} started: {license.seats} seats, {starts_on} to {ends_on}",
+            starts_on,
+        )
+        return license
+
+    def customer(self, company, contact) -> None:
+        rng = self.rng
+        license = self.license(company, contact, ends_on=self.days(rng.randint(0, 364)))
+        if rng.random() < 0.35:
+            self.expansion(company, contact, license)
+        if (license.ends_on - self.today).days <= 90 and rng.random() < 0.5:
+            starts_on = license.ends_on + timedelta(days=1)
+            self.quote(
+                company,
+                contact,
+                license.product,
+                self.price(license.product, license.seats),
+                kind=Quote.Kind.RENEWAL,
+                status=Quote.Status.SENT,
+                starts_on=starts_on,
+                sent_on=self.days(-rng.randint(0, 20)),
+                license=license,
+            )
+
+    def expansion(self, company, contact, license: License) -> None:
+        """Seats added mid-term by an accepted expansion quote, prorated to the license end."""
+        rng = self.rng
+        latest = min(self.today, license.ends_on)
+        effective_on = license.starts_on + timedelta(
+            days=rng.randint(0, (latest - license.starts_on).days)
+        )
+        seats = license.product.seat_block_size * rng.randint(1, 4)
+        full = self.price(license.product, seats, unit_price=license.unit_price)
+        factor = pricing.proration_factor(
+            starts_on=license.starts_on, ends_on=license.ends_on, effective_on=effective_on
+        )
+        line = replace(
+            full, line_total=pricing.prorate(full.line_total, factor, license.product.currency)
+        )
+        license.seats += seats
+        change = self.add(
+            SeatChange(
+                license=license,
+                delta=seats,
+                seats_after=license.seats,
+                effective_on=effective_on,
+                prorated_amount=line.line_total,
+                created_by=company.owner,
+            )
+        )
+        self.quote(
+            company,
+            contact,
+            license.product,
+            line,
+            kind=Quote.Kind.EXPANSION,
+            status=Quote.Status.ACCEPTED,
+            starts_on=effective_on,
+            sent_on=max(license.starts_on, effective_on - timedelta(days=7)),
+            answered_on=effective_on,
+            license=license,
+            made=license,
+            seat_change=change,
+        )
+
+    def trial(self, company, contact) -> None:
+        rng = self.rng
+        product = rng.choice(self.products)
+        status = rng.choices(
+            (Trial.Status.ACTIVE, Trial.Status.EXPIRED, Trial.Status.CANCELLED), (60, 25, 15)
+        )[0]
+        ends_on = self.days(
+            rng.randint(0, 29) if status == Trial.Status.ACTIVE else -rng.randint(1, 300)
+        )
+        starts_on = ends_on - timedelta(days=29)
+        trial = self.add(
+            Trial(
+                company=company,
+                product=product,
+                seats=product.seat_block_size * rng.randint(1, 4),
+                starts_on=starts_on,
+                ends_on=ends_on,
+                status=status,
+                created_by=company.owner,
+                ended_at=None if status == Trial.Status.ACTIVE else aware(ends_on),
+            )
+        )
+        self.log(company, Activity.Kind.TRIAL, f"Trial of {product} started", starts_on)
+        if status == Trial.Status.ACTIVE and rng.random() < 0.3:
+            self.quote(
+                company,
+                contact,
+                product,
+                self.price(product, trial.seats),
+                kind=Quote.Kind.TRIAL_CONVERSION,
+                status=Quote.Status.DRAFT,
+                starts_on=self.today,
+                trial=trial,
+            )
+
+    def prospect(self, company, contact) -> None:
+        rng = self.rng
+        status = rng.choice(
+            (Quote.Status.DRAFT, Quote.Status.SENT, Quote.Status.DECLINED, Quote.Status.EXPIRED)
+        )
+        sent_on = {
+            Quote.Status.DRAFT: None,
+            Quote.Status.SENT: self.days(-rng.randint(0, 25)),
+            Quote.Status.DECLINED: self.days(-rng.randint(15, 300)),
+            Quote.Status.EXPIRED: self.days(-rng.randint(35, 300)),
+        }[status]
+        product = rng.choice(self.products)
+        self.quote(
+            company,
+            contact,
+            product,
+            self.price(product, rng.randint(3, max(5, company.target_seats))),
+            kind=Quote.Kind.NEW,
+            status=status,
+            starts_on=(sent_on or self.today) + timedelta(days=21),
+            sent_on=sent_on,
+            answered_on=sent_on + timedelta(days=10) if sent_on else None,
+            discount=Decimal(rng.choice((0, 0, 0, 5, 10, 20))),
+        )
+
+    def churned(self, company, contact) -> None:
+        rng = self.rng
+        if rng.random() < 0.6:
+            ends_on = self.days(-rng.randint(1, 300))
+            self.license(company, contact, ends_on=ends_on, status=License.Status.EXPIRED)
+        else:
+            license = self.license(
+                company,
+                contact,
+                ends_on=self.days(rng.randint(1, 300)),
+                status=License.Status.CANCELLED,
+            )
+            license.cancelled_on = max(license.starts_on, self.days(-rng.randint(0, 60)))
+
+    def quote(
+        self,
+        company,
+        contact,
+        product,
+        line: pricing.LinePrice,
+        *,
+        kind,
+        status,
+        starts_on,
+        term_months=12,
+        sent_on=None,
+        answered_on=None,
+        discount=ZERO,
+        trial=None,
+        license=None,
+        made=None,
+        seat_change=None,
+    ) -> None:
+        totals = pricing.quote_totals(
+            [line.line_total],
+            discount_percent=discount,
+            tax_percent=ZERO,
+            currency=product.currency,
+        )
+        approval = Quote.Approval.NOT_NEEDED
+        if needs_approval(discount):
+            draft = status == Quote.Status.DRAFT
+            approval = Quote.Approval.PENDING if draft else Quote.Approval.APPROVED
+        quote = self.add(
+            Quote(
+                company=company,
+                contact=contact,
+                owner_id=company.owner_id,
+                kind=kind,
+                status=status,
+                currency=product.currency,
+                term_months=term_months,
+                starts_on=starts_on,
+                valid_until=sent_on + QUOTE_VALIDITY if sent_on else None,
+                discount_percent=discount,
+                subtotal=totals.subtotal,
+                discount_amount=totals.discount_amount,
+                tax_amount=totals.tax_amount,
+                total=totals.total,
+                approval=approval,
+                trial=trial,
+                license=license,
+                sent_at=aware(sent_on) if sent_on else None,
+                accepted_at=aware(answered_on) if status == Quote.Status.ACCEPTED else None,
+                declined_at=aware(answered_on) if status == Quote.Status.DECLINED else None,
+                expired_at=aware(sent_on + QUOTE_VALIDITY + timedelta(days=1))
+                if status == Quote.Status.EXPIRED
+                else None,
+            )
+        )
+        self.add(
+            QuoteLine(
+                quote=quote,
+                product=product,
+                requested_seats=line.requested_seats,
+                billed_seats=line.billed_seats,
+                seat_block_size=line.seat_block_size,
+                unit_price=line.unit_price,
+                months=term_months,
+                line_total=line.line_total,
+                license=made,
+                seat_change=seat_change,
+            )
+        )
+
+    def number_quotes(self) -> None:
+        """Numbers in the order quotes were sent, continuing each year's sequence."""
+        last = dict(QuoteNumberSequence.objects.values_list("year", "last_number"))
+        sent = sorted((q for q in self.rows[Quote] if q.sent_at), key=lambda q: q.sent_at)
+        for quote in sent:
+            year = quote.sent_at.year
+            last[year] = last.get(year, 0) + 1
+            quote.number = f"Q-{year}-{last[year]:05d}"
+            self.log(
+                quote.company,
+                Activity.Kind.QUOTE,
+                f"{quote.number} sent to {quote.contact}: {quote.total} {quote.currency}",
+                quote.sent_at.date(),
+            )
+        QuoteNumberSequence.objects.bulk_create(
+            [QuoteNumberSequence(year=year, last_number=number) for year, number in last.items()],
+            update_conflicts=True,
+            unique_fields=["year"],
+            update_fields=["last_number"],
+        )
+
+    def save(self) -> None:
+        self.number_quotes()
+        for model in self.MODELS:
+            model.objects.bulk_create(self.rows[model], batch_size=BATCH_SIZE)
+
+
+def seed_scale(*, companies: int, today: date | None = None) -> bool:
+    """The demo logins, the price book and `companies` companies with their history, in bulk.
+    Returns False, adding nothing, when demo companies exist already."""
+    with transaction.atomic():
+        users = ensure_demo_users()
+        products = list(ensure_products().values())
+        if demo_data_exists():
+            return False
+        builder = ScaleBuilder(
+            today=today or timezone.localdate(),
+            owners=[users["am"], users["am2"]],
+            products=products,
+        )
+        for index in range(1, companies + 1):
+            builder.company(index)
+        builder.save()
+    return True

@@ -1,0 +1,38 @@
+import time
+
+from django.core.management import call_command, get_commands
+from django.core.management.base import BaseCommand, CommandError
+
+from sales.demo import DEMO_LOGINS, DEMO_PASSWORD, seed_demo, seed_scale
+
+
+class Command(BaseCommand):
+    help = (
+        "Create demo data and one demo login per role (password 'demo'). Safe to run twice. "
+        "--scale N creates N companies in bulk instead, for benchmarks."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--scale", type=int, help="Create this many companies quickly (bulk inserts)."
+        )
+
+    def handle(self, *args, scale=None, **options):
+        started = time.perf_counter()
+        if scale is not None:
+            if scale <= 0:
+                raise CommandError("--scale takes a positive number of companies.")
+            created = seed_scale(companies=scale)
+        else:
+            created = seed_demo()
+            # The onboarding app adds its checklists once the licenses exist (if installed).
+            if "seed_onboarding" in get_commands():
+                call_command("seed_onboarding", stdout=self.stdout, stderr=self.stderr)
+        elapsed = time.perf_counter() - started
+        if created:
+            self.stdout.write(self.style.SUCCESS(f"Demo data created in {elapsed:.1f}s."))
+        else:
+            self.stdout.write("Demo data already present: nothing changed.")
+        self.stdout.write(f"Demo logins (password '{DEMO_PASSWORD}'):")
+        for username, _, _, role, _ in DEMO_LOGINS:
+            self.stdout.write(f"  {username:<8} {role}")
