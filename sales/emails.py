@@ -1,5 +1,7 @@
 """The email that carries a sent quote to its recipient."""
 
+from email.utils import formataddr
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
@@ -14,7 +16,7 @@ def quote_email(quote: Quote) -> EmailMultiAlternatives:
     email = EmailMultiAlternatives(
         subject=f"Quote {quote.reference} from {settings.SELLER['name']}",
         body=render_to_string("sales/emails/quote.txt", context),
-        to=[f"{quote.contact.full_name} <{quote.contact.email}>"],
+        to=[formataddr((quote.contact.full_name, quote.contact.email))],
         reply_to=[quote.owner.email] if quote.owner.email else None,
     )
     email.attach_alternative(render_to_string("sales/emails/quote.html", context), "text/html")
