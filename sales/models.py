@@ -16,6 +16,10 @@ class QuoteQuerySet(models.QuerySet):
     def for_owner(self, user):
         return self.filter(owner=user)
 
+    def issued(self):
+        """Quotes that went to a client: every status but draft."""
+        return self.exclude(status=Quote.Status.DRAFT)
+
     def awaiting_answer(self):
         return self.filter(status=Quote.Status.SENT)
 
@@ -40,6 +44,13 @@ class Quote(models.Model):
         DECLINED = "declined", "Declined"
         EXPIRED = "expired", "Expired"
         SUPERSEDED = "superseded", "Superseded by a revision"
+
+    class EmailStatus(models.TextChoices):
+        NOT_SENT = "not_sent", "Not emailed"
+        PENDING = "pending", "Email queued"
+        SENDING = "sending", "Email being sent"
+        SENT = "sent", "Emailed"
+        FAILED = "failed", "Email failed"
 
     class Approval(models.TextChoices):
         NOT_NEEDED = "not_needed", "Not needed"
@@ -102,6 +113,15 @@ class Quote(models.Model):
     accepted_at = models.DateTimeField(null=True, blank=True)
     declined_at = models.DateTimeField(null=True, blank=True)
     expired_at = models.DateTimeField(null=True, blank=True)
+    # The document the client received: rendered once at send, then served byte for byte.
+    pdf = models.FileField(upload_to="quotes/%Y/", blank=True)
+    pdf_sha256 = models.CharField("PDF SHA-256", max_length=64, blank=True)
+    email_message = models.TextField(blank=True, help_text="The note sent with the quote")
+    email_status = models.CharField(
+        max_length=10, choices=EmailStatus.choices, default=EmailStatus.NOT_SENT
+    )
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+    email_error = models.CharField(max_length=500, blank=True)
 
     objects = QuoteQuerySet.as_manager()
 

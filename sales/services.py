@@ -17,7 +17,9 @@ from accounts.services import record_activity
 from licensing import services as licensing
 from licensing.models import License, Trial
 from licensing.pricing import months_between
+from sales import emails, tasks
 from sales.models import Quote, QuoteLine, QuoteNumberSequence
+from sales.pdf import attach_pdf
 from sales.pricing import LineInput, QuotePrice, needs_approval, price_quote
 
 EDITABLE_FIELDS = (
@@ -250,8 +252,9 @@ def _take_number(year: int) -> str:
 
 @transaction.atomic
 def send_quote(*, quote: Quote, actor, message: str = "", now: datetime | None = None) -> Quote:
-    """Freeze a draft and give it its number; a revision supersedes the quote it revises.
-    `message` is the account manager's note to the recipient."""
+    """Freeze a draft, give it its number and store its PDF; a revision supersedes the quote
+    it revises. Once committed, the quote is emailed to its recipient with `message`, the
+    account manager's note."""
     quote = _locked(quote)
     _check_draft(quote)
     now = now or timezone.now()
@@ -285,9 +288,12 @@ def send_quote(*, quote: Quote, actor, message: str = "", now: datetime | None =
     quote.status = Quote.Status.SENT
     quote.sent_at = now
     quote.valid_until = quote.valid_until or today + timedelta(days=settings.QUOTE_VALIDITY_DAYS)
+    attach_pdf(quote)
+    quote.email_message, quote.email_status = message, Quote.EmailStatus.PENDING
     quote.save()
     note = f" with the note: {message}" if message else ""
     _log(quote, f"sent to {quote.contact}: {quote.total} {quote.currency}{note}", actor)
+    tasks.email_quote.delay_on_commit(quote.pk)
     return quote
 
 
@@ -455,3 +461,52 @@ def draft_renewal_quote(*, license: License, actor) -> Quote:
         starts_on=starts_on,
         license=license,
     )
+
+
+def email_quote(*, quote_id: int) -> Quote | None:
+    """Email a sent quote to its recipient with its stored PDF; the result goes on the quote
+    and the company timeline. Does nothing unless an email is pending, so a second run of
+    the same task sends nothing twice.
+
+    Not one transaction on purpose: the claim commits before the email leaves, so a
+    concurrent run sees it taken."""
+    claimed = Quote.objects.filter(pk=quote_id, email_status=Quote.EmailStatus.PENDING).update(
+        email_status=Quote.EmailStatus.SENDING
+    )
+    if not claimed:
+        return None
+    quote = Quote.objects.with_parties().get(pk=quote_id)
+    recipient = f"{quote.contact} <{quote.contact.email}>"
+    try:
+        emails.quote_email(quote).send()
+    except Exception as error:  # SMTP refusals, timeouts, bad addresses: all shown to a human
+        quote.email_status, quote.email_error = Quote.EmailStatus.FAILED, str(error)[:500]
+        message = f"Email of {quote.reference} to {recipient} failed: {quote.email_error}"
+    else:
+        quote.email_status, quote.email_error = Quote.EmailStatus.SENT, ""
+        quote.email_sent_at = timezone.now()
+        message = f"{quote.reference} emailed to {recipient} with its PDF"
+    with transaction.atomic():
+        quote.save(update_fields=["email_status", "email_error", "email_sent_at", "updated_at"])
+        record_activity(company=quote.company, kind=Activity.Kind.EMAIL, message=message)
+    return quote
+
+
+@transaction.atomic
+def resend_quote_email(*, quote: Quote, actor) -> Quote:
+    """Queue the email of a sent quote again (after a failure, or when the client lost it),
+    with the same PDF and note."""
+    quote = _locked(quote)
+    _check_sent(quote, "email")
+    if quote.email_status in (Quote.EmailStatus.PENDING, Quote.EmailStatus.SENDING):
+        raise ValidationError(f"The email of {quote.reference} is already on its way.")
+    quote.email_status, quote.email_error = Quote.EmailStatus.PENDING, ""
+    quote.save(update_fields=["email_status", "email_error", "updated_at"])
+    record_activity(
+        company=quote.company,
+        kind=Activity.Kind.EMAIL,
+        message=f"{quote.reference}: email to {quote.contact} queued again",
+        actor=actor,
+    )
+    tasks.email_quote.delay_on_commit(quote.pk)
+    return quote

@@ -1,0 +1,81 @@
+"""Quote documents: a quote rendered to PDF with WeasyPrint, and the stored PDF of a sent quote.
+
+The print stylesheet is small and separate from the web CSS (a CSS framework inside the PDF
+costs WeasyPrint 20x), parsed once per process; fonts come from the machine and no URL other
+than a local file is ever fetched, so rendering needs no network."""
+
+import hashlib
+import io
+from functools import cache
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.text import slugify
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher
+
+from sales.models import Quote
+
+TEMPLATE = "sales/pdf/quote.html"
+STYLESHEET = Path(settings.BASE_DIR) / "templates" / "sales" / "pdf" / "quote.css"
+
+
+@cache
+def _print_style() -> tuple[CSS, FontConfiguration]:
+    fonts = FontConfiguration()
+    return CSS(filename=str(STYLESHEET), font_config=fonts), fonts
+
+
+def _logo_url() -> str:
+    logo = settings.SELLER.get("logo")
+    return Path(logo).resolve().as_uri() if logo else ""
+
+
+def render_quote_html(quote: Quote) -> str:
+    lines = quote.lines.select_related("product")
+    issued_on = timezone.localdate(quote.sent_at) if quote.sent_at else timezone.localdate()
+    return render_to_string(
+        TEMPLATE,
+        {
+            "quote": quote,
+            "lines": lines,
+            "seller": settings.SELLER,
+            "logo_url": _logo_url(),
+            "issued_on": issued_on,
+            "validity_days": settings.QUOTE_VALIDITY_DAYS,
+        },
+    )
+
+
+def render_quote_pdf(quote: Quote) -> bytes:
+    """The quote as PDF bytes, as it stands now (a draft carries a DRAFT mark)."""
+    stylesheet, fonts = _print_style()
+    # Only local files (the logo): a quote never waits on the network.
+    fetcher = URLFetcher(allowed_protocols={"file", "data"})
+    document = HTML(string=render_quote_html(quote), url_fetcher=fetcher)
+    return document.write_pdf(stylesheets=[stylesheet], font_config=fonts)
+
+
+def pdf_filename(quote: Quote) -> str:
+    """A readable file name: Q-2026-00042-rev1-acme-corp.pdf, draft-quote-7-acme-corp.pdf."""
+    stem = f"{quote.number}-rev{quote.revision}" if quote.number else f"draft-quote-{quote.pk}"
+    return f"{stem}-{slugify(quote.company.name)[:60]}.pdf"
+
+
+def attach_pdf(quote: Quote) -> None:
+    """Render the quote once and put the file and its SHA-256 on it (the caller saves it)."""
+    data = render_quote_pdf(quote)
+    quote.pdf.save(pdf_filename(quote), ContentFile(data), save=False)
+    quote.pdf_sha256 = hashlib.sha256(data).hexdigest()
+
+
+def open_pdf(quote: Quote):
+    """A readable binary file of the quote's document: the stored PDF when it was sent,
+    else a fresh render (a draft, or a quote sent before PDFs were stored)."""
+    if quote.pdf:
+        return quote.pdf.open("rb")
+    return io.BytesIO(render_quote_pdf(quote))

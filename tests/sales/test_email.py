@@ -1,0 +1,149 @@
+from smtplib import SMTPRecipientsRefused
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.core.mail.backends.base import BaseEmailBackend
+from django.template.loader import render_to_string
+from django.test import RequestFactory
+from django.urls import reverse
+
+from accounts.models import Activity
+from sales import services, tasks
+from sales.models import Quote
+from tests.sales.factories import make_quote
+
+pytestmark = pytest.mark.django_db
+
+LOCMEM = "django.core.mail.backends.locmem.EmailBackend"
+
+
+class RefusingEmailBackend(BaseEmailBackend):
+    """An SMTP server that refuses every recipient."""
+
+    def send_messages(self, email_messages):
+        raise SMTPRecipientsRefused({"contact@client.example": (550, b"Mailbox unavailable")})
+
+
+@pytest.fixture
+def send(company, product, django_capture_on_commit_callbacks):
+    """Send a draft the way a request does: the email task runs once the send commits."""
+
+    def send(message="Here is the quote we discussed on Tuesday."):
+        with django_capture_on_commit_callbacks(execute=True):
+            quote = services.send_quote(
+                quote=make_quote(company=company, product=product),
+                actor=company.owner,
+                message=message,
+            )
+        quote.refresh_from_db()
+        return quote
+
+    return send
+
+
+def email_activities(company) -> list[str]:
+    return list(
+        Activity.objects.filter(company=company, kind=Activity.Kind.EMAIL).values_list(
+            "message", flat=True
+        )
+    )
+
+
+def test_sending_a_quote_emails_its_pdf_and_the_note_to_the_recipient(settings, company, send):
+    settings.EMAIL_BACKEND = LOCMEM
+    quote = send()
+
+    [email] = mail.outbox
+    contact = quote.contact
+    assert email.to == [f"{contact.full_name} <{contact.email}>"]
+    assert email.subject == f"Quote {quote.number} from {settings.SELLER['name']}"
+    assert "Here is the quote we discussed on Tuesday." in email.body
+    assert "€875.00 in total" in email.body  # 23 seats billed as 25 at 35.00
+    html, mimetype = email.alternatives[0]
+    assert mimetype == "text/html" and "Here is the quote we discussed on Tuesday." in html
+    [(filename, content, attachment_type)] = email.attachments
+    assert filename.startswith(f"{quote.number}-rev1-") and attachment_type == "application/pdf"
+    quote.pdf.open("rb")
+    assert content == quote.pdf.read()
+    assert quote.email_status == Quote.EmailStatus.SENT and quote.email_sent_at is not None
+    assert email_activities(company) == [
+        f"{quote.number} emailed to {contact} <{contact.email}> with its PDF"
+    ]
+
+
+def test_running_the_email_task_twice_sends_one_email(settings, company, send):
+    settings.EMAIL_BACKEND = LOCMEM
+    quote = send()
+
+    tasks.email_quote(quote.pk)
+    tasks.email_quote.delay(quote.pk)
+
+    assert len(mail.outbox) == 1
+    assert len(email_activities(company)) == 1
+
+
+def test_a_failed_email_leaves_the_quote_sent_shows_the_failure_and_a_resend_delivers_it(
+    settings, client, company, account_manager, send, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "tests.sales.test_email.RefusingEmailBackend"
+    quote = send()
+
+    assert quote.status == Quote.Status.SENT
+    assert quote.email_status == Quote.EmailStatus.FAILED
+    assert "Mailbox unavailable" in quote.email_error
+    assert "failed" in email_activities(company)[0]
+    request = RequestFactory().get("/")
+    request.user = account_manager
+    panel = render_to_string("sales/quotes/_document.html", {"quote": quote}, request=request)
+    assert "Email failed" in panel and "Mailbox unavailable" in panel and "Resend email" in panel
+
+    settings.EMAIL_BACKEND = LOCMEM
+    client.force_login(account_manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("resend_quote_email", args=[quote.pk]), HTTP_HX_REQUEST="true"
+        )
+
+    assert response.status_code == 200
+    panel = response.content.decode()
+    assert "Email queued" in panel and "Email failed" not in panel
+    assert len(mail.outbox) == 1 and mail.outbox[0].attachments
+    quote.refresh_from_db()
+    assert quote.email_status == Quote.EmailStatus.SENT and quote.email_error == ""
+    assert quote.status == Quote.Status.SENT
+
+
+def test_a_resend_without_htmx_returns_to_the_page_it_came_from(
+    settings, client, account_manager, send, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = LOCMEM
+    quote = send()
+    client.force_login(account_manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("resend_quote_email", args=[quote.pk]), {"next": "/quotes/?page=2"}
+        )
+
+    assert response.status_code == 302 and response["Location"] == "/quotes/?page=2"
+    assert len(mail.outbox) == 2
+
+
+def test_a_draft_or_an_email_already_on_its_way_cannot_be_resent(company, product, send):
+    draft = make_quote(company=company, product=product)
+    with pytest.raises(ValidationError, match="draft"):
+        services.resend_quote_email(quote=draft, actor=company.owner)
+
+    quote = send()
+    Quote.objects.filter(pk=quote.pk).update(email_status=Quote.EmailStatus.PENDING)
+    with pytest.raises(ValidationError, match="already on its way"):
+        services.resend_quote_email(quote=quote, actor=company.owner)
+
+
+@pytest.mark.parametrize(
+    ("role", "status"), [("other_account_manager", 403), ("finance", 403), ("support", 403)]
+)
+def test_only_the_quote_owner_or_an_administrator_resends(client, request, send, role, status):
+    quote = send()
+    client.force_login(request.getfixturevalue(role))
+    assert client.post(reverse("resend_quote_email", args=[quote.pk])).status_code == status
