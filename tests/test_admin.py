@@ -235,3 +235,12 @@ def test_a_big_discount_is_approved_then_sent_from_the_admin_through_the_service
     assert quote.approval == Quote.Approval.APPROVED and quote.approved_by == admin
     assert "1 quotes sent" in run("send")
     assert quote.status == Quote.Status.SENT and quote.number.startswith("Q-")
+
+
+def test_finance_keeps_the_price_book_in_the_admin_and_nothing_else(client, finance, product):
+    finance.is_staff = True
+    finance.save()
+    client.force_login(finance)
+    assert client.get(url_of(type(product), "change", product.pk)).status_code == 200
+    assert client.get(url_of(Quote, "changelist")).status_code == 403
+    assert client.get(url_of(License, "changelist")).status_code == 403
