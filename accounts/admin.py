@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
-from accounts.models import Activity, Company, Contact
+from accounts.models import Activity, Company, CompanyStatus, Contact
 from accounts.roles import Role
 from accounts.services import save_company, save_contact
 
@@ -59,10 +59,22 @@ class ContactInline(admin.TabularInline):
     )
 
 
+class CompanyStatusFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return CompanyStatus.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(status=self.value()) if self.value() else queryset
+
+
 @admin.register(Company)
 class CompanyAdmin(admin.ModelAdmin):
     list_display = (
         "name",
+        "status",
         "industry",
         "country",
         "owner",
@@ -71,14 +83,18 @@ class CompanyAdmin(admin.ModelAdmin):
         "licensed_seats",
         "annual_value",
     )
-    list_filter = ("industry", "country", "owner")
+    list_filter = (CompanyStatusFilter, "industry", "country", "owner")
     search_fields = ("name", "domain", "contacts__email", "contacts__last_name")
     list_select_related = ("owner",)
     readonly_fields = ("created_at", "updated_at")
     inlines = [ContactInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_seats()
+        return super().get_queryset(request).with_seats().with_status()
+
+    @admin.display(description="Status", ordering="status")
+    def status(self, company):
+        return CompanyStatus(company.status).label
 
     @admin.display(description="Licensed seats", ordering="licensed_seats")
     def licensed_seats(self, company):

@@ -152,6 +152,7 @@ class LicenseAdmin(StartedThroughServiceAdmin):
         "product",
         "seats",
         "unit_price",
+        "annual_value",
         "starts_on",
         "ends_on",
         "status",
@@ -179,6 +180,10 @@ class LicenseAdmin(StartedThroughServiceAdmin):
             lambda license, actor: services.expire_license(license=license),
         ),
     ]
+
+    @admin.display(description="Annual value")
+    def annual_value(self, license):
+        return license.annual_value
 
     def get_inlines(self, request, obj):
         return self.inlines if obj else []

@@ -6,7 +6,7 @@ from django.contrib import admin as django_admin
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Activity
+from accounts.models import Activity, Company
 from licensing import services as licensing
 from licensing.models import License, Trial
 from sales import services
@@ -235,3 +235,42 @@ def test_a_big_discount_is_approved_then_sent_from_the_admin_through_the_service
     assert quote.approval == Quote.Approval.APPROVED and quote.approved_by == admin
     assert "1 quotes sent" in run("send")
     assert quote.status == Quote.Status.SENT and quote.number.startswith("Q-")
+
+
+def test_finance_keeps_the_price_book_in_the_admin_and_nothing_else(client, finance, product):
+    finance.is_staff = True
+    finance.save()
+    client.force_login(finance)
+    assert client.get(url_of(type(product), "change", product.pk)).status_code == 200
+    assert client.get(url_of(Quote, "changelist")).status_code == 403
+    assert client.get(url_of(License, "changelist")).status_code == 403
+
+
+def test_a_company_added_in_the_admin_is_saved_by_the_service_with_its_contacts(
+    client, admin, account_manager
+):
+    client.force_login(admin)
+    contact = {
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "email": "ada@analytical.example",
+        "is_primary": "on",
+    }
+    response = client.post(
+        url_of(Company, "add"),
+        {
+            "name": "Analytical Engines",
+            "industry": "software",
+            "country": "GB",
+            "employee_count": 120,
+            "target_seats": 80,
+            "owner": account_manager.pk,
+            "contacts-TOTAL_FORMS": "1",
+            "contacts-INITIAL_FORMS": "0",
+            **{f"contacts-0-{name}": value for name, value in contact.items()},
+        },
+    )
+    assert response.status_code == 302
+    company = Company.objects.get(name="Analytical Engines")
+    assert company.contacts.get().is_primary
+    assert company.activities.get().message == "Company created"

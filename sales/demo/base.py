@@ -71,7 +71,10 @@ def ensure_demo_users() -> dict[str, object]:
     """The demo logins by username; existing ones are left as they are."""
     user_model = get_user_model()
     groups = {group.name: group for group in Group.objects.filter(name__in=list(Role))}
-    existing = {user.username: user for user in user_model.objects.filter(username__in=_names())}
+    existing = {
+        user.username: user
+        for user in user_model.objects.filter(username__in=[login[0] for login in DEMO_LOGINS])
+    }
     # One hash for all: hashing is deliberately slow, and the password is public anyway.
     password = make_password(DEMO_PASSWORD) if len(existing) < len(DEMO_LOGINS) else None
     users = {}
@@ -90,10 +93,6 @@ def ensure_demo_users() -> dict[str, object]:
             user.groups.add(groups[role])
         users[username] = user
     return users
-
-
-def _names() -> list[str]:
-    return [login[0] for login in DEMO_LOGINS]
 
 
 def ensure_products() -> dict[str, Product]:

@@ -52,11 +52,13 @@ def aware(day: date) -> datetime:
 
 @dataclass
 class ScaleBuilder:
+    """Companies and their history built in memory, then inserted in bulk by save()."""
+
     today: date
     owners: list
     products: list[Product]
     rng: random.Random = field(default_factory=lambda: random.Random(2026))
-    rows: dict = field(default_factory=dict)
+    rows: dict = field(init=False)
 
     # Insert order: every row after the rows its foreign keys point to.
     MODELS = (Company, Contact, License, Trial, SeatChange, Quote, QuoteLine, Activity)

@@ -128,7 +128,7 @@ def test_the_demo_is_built_through_the_services_and_sends_their_signals(
     # Every accepted quote made its license; every sent one got a number, in the order sent.
     for line in QuoteLine.objects.filter(quote__status=Quote.Status.ACCEPTED):
         assert line.license_id is not None
-    sent = Quote.objects.exclude(number="").filter(revision=1).order_by("sent_at")
+    sent = Quote.objects.exclude(number="").filter(revision=1).order_by("sent_at", "number")
     numbers = [quote.number for quote in sent]
     assert numbers == sorted(numbers, key=lambda number: (number[2:6], number))
     assert Activity.objects.filter(kind=Activity.Kind.QUOTE).count() >= Quote.objects.count()
