@@ -1,112 +1,19 @@
 from collections import Counter
 from datetime import date
-from io import StringIO
 
 import pytest
-from django.contrib.auth import authenticate
-from django.core.management import call_command
-from django.db.models import Count, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import Activity, Company, Contact
-from accounts.roles import Role, roles_of
-from licensing.models import License, PriceTier, Product, SeatChange, Trial
+from licensing.models import License, SeatChange, Trial
 from licensing.pricing import term_end
 from licensing.signals import license_started
 from sales.demo.base import term_ending_on
 from sales.models import Quote, QuoteLine, QuoteNumberSequence
+from tests.sales.demo_support import assert_demo_logins_work, counts, seed
 
 pytestmark = pytest.mark.django_db
-
-MODELS = (
-    Company,
-    Contact,
-    Activity,
-    Product,
-    PriceTier,
-    Trial,
-    License,
-    SeatChange,
-    Quote,
-    QuoteLine,
-    QuoteNumberSequence,
-)
-
-
-def seed(*args) -> str:
-    out = StringIO()
-    call_command("seed_demo", *args, stdout=out)
-    return out.getvalue()
-
-
-def counts() -> dict[str, int]:
-    return {model.__name__: model.objects.count() for model in MODELS}
-
-
-def days_from_today(queryset) -> set[int]:
-    today = timezone.localdate()
-    return {(ends_on - today).days for ends_on in queryset.values_list("ends_on", flat=True)}
-
-
-def assert_demo_logins_work():
-    expected = {
-        "am": Role.ACCOUNT_MANAGER,
-        "am2": Role.ACCOUNT_MANAGER,
-        "support": Role.SUPPORT,
-        "finance": Role.FINANCE,
-        "admin": Role.ADMINISTRATOR,
-    }
-    for username, role in expected.items():
-        user = authenticate(username=username, password="demo")
-        assert user is not None, username
-        assert roles_of(user) == {role}, username
-    admin = authenticate(username="admin", password="demo")
-    assert admin.is_superuser and admin.is_staff
-    assert admin.groups.filter(name=Role.ADMINISTRATOR).exists()
-
-
-def test_seed_demo_makes_a_login_per_role_and_prints_them():
-    output = seed()
-    assert_demo_logins_work()
-    for username in ("am", "am2", "support", "finance", "admin"):
-        assert f"  {username} " in output
-
-
-def test_the_demo_has_about_forty_companies_with_contacts_headcount_and_targets():
-    seed()
-    companies = Company.objects.annotate(contact_count=Count("contacts"))
-    assert 38 <= companies.count() <= 45
-    assert len({company.industry for company in companies}) >= 8
-    assert len({company.country for company in companies}) >= 15
-    for company in companies:
-        assert 2 <= company.contact_count <= 5, company
-        assert company.employee_count and company.target_seats <= company.employee_count
-        assert company.contacts.filter(is_primary=True, is_decision_maker=True).count() == 1
-    assert Contact.objects.filter(is_billing_contact=True).exists()
-    assert Contact.objects.filter(is_champion=True).exists()
-    assert Contact.objects.filter(accepts_reminders=False).exists()
-    assert set(Company.objects.values_list("owner__username", flat=True)) == {"am", "am2"}
-
-
-def test_the_demo_has_every_trial_license_and_quote_state_and_kind():
-    seed()
-    products = Product.objects.annotate(tier_count=Count("price_tiers"))
-    assert {product.seat_block_size for product in products} == {5, 10}
-    assert {product.billing_period for product in products} == {"month", "year"}
-    assert all(2 <= product.tier_count <= 3 for product in products)
-    assert set(Trial.objects.values_list("status", flat=True)) == set(Trial.Status.values)
-    assert set(License.objects.values_list("status", flat=True)) == set(License.Status.values)
-    assert set(Quote.objects.values_list("status", flat=True)) == set(Quote.Status.values)
-    assert set(Quote.objects.values_list("kind", flat=True)) == set(Quote.Kind.values)
-    assert Quote.objects.awaiting_approval().count() >= 1
-    assert SeatChange.objects.count() >= 3
-    assert Trial.objects.filter(times_extended__gt=0).exists()
-
-
-def test_trial_and_renewal_reminders_fall_due_today_and_in_the_next_days():
-    seed()
-    assert {0, 1, 3, 7} <= days_from_today(Trial.objects.active())
-    assert {90, 91, 60, 62, 30, 31, 7, 8} <= days_from_today(License.objects.active())
 
 
 def test_the_demo_is_built_through_the_services_and_sends_their_signals(
@@ -132,15 +39,6 @@ def test_the_demo_is_built_through_the_services_and_sends_their_signals(
     numbers = [quote.number for quote in sent]
     assert numbers == sorted(numbers, key=lambda number: (number[2:6], number))
     assert Activity.objects.filter(kind=Activity.Kind.QUOTE).count() >= Quote.objects.count()
-
-
-def test_running_seed_demo_twice_changes_no_counts():
-    seed()
-    before = counts()
-    output = seed()
-    assert counts() == before
-    assert "nothing changed" in output
-    assert_demo_logins_work()
 
 
 def test_seed_demo_scale_200_makes_200_companies_with_licenses_and_quotes():

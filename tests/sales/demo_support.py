@@ -1,0 +1,58 @@
+"""Helpers shared by the demo-data tests."""
+
+from io import StringIO
+
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django.utils import timezone
+
+from accounts.models import Activity, Company, Contact
+from accounts.roles import Role, roles_of
+from licensing.models import License, PriceTier, Product, SeatChange, Trial
+from sales.models import Quote, QuoteLine, QuoteNumberSequence
+
+MODELS = (
+    Company,
+    Contact,
+    Activity,
+    Product,
+    PriceTier,
+    Trial,
+    License,
+    SeatChange,
+    Quote,
+    QuoteLine,
+    QuoteNumberSequence,
+)
+
+
+def seed(*args) -> str:
+    out = StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in MODELS}
+
+
+def days_from_today(queryset) -> set[int]:
+    today = timezone.localdate()
+    return {(ends_on - today).days for ends_on in queryset.values_list("ends_on", flat=True)}
+
+
+def assert_demo_logins_work():
+    expected = {
+        "am": Role.ACCOUNT_MANAGER,
+        "am2": Role.ACCOUNT_MANAGER,
+        "support": Role.SUPPORT,
+        "finance": Role.FINANCE,
+        "admin": Role.ADMINISTRATOR,
+    }
+    for username, role in expected.items():
+        user = authenticate(username=username, password="demo")
+        assert user is not None, username
+        assert roles_of(user) == {role}, username
+    admin = authenticate(username="admin", password="demo")
+    assert admin.is_superuser and admin.is_staff
+    assert admin.groups.filter(name=Role.ADMINISTRATOR).exists()

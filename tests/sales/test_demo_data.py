@@ -1,0 +1,68 @@
+import pytest
+from django.db import transaction
+from django.db.models import Count
+
+from accounts.models import Company, Contact
+from licensing.models import License, Product, SeatChange, Trial
+from sales.models import Quote
+from tests.sales.demo_support import assert_demo_logins_work, counts, days_from_today, seed
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """The demo seeded once for the module (seeding renders every sent quote's PDF), rolled
+    back at the end; each test runs in a savepoint inside it."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield seed()
+        transaction.set_rollback(True)
+
+
+def test_seed_demo_makes_a_login_per_role_and_prints_them(demo):
+    output = demo
+    assert_demo_logins_work()
+    for username in ("am", "am2", "support", "finance", "admin"):
+        assert f"  {username} " in output
+
+
+def test_the_demo_has_about_forty_companies_with_contacts_headcount_and_targets(demo):
+    companies = Company.objects.annotate(contact_count=Count("contacts"))
+    assert 38 <= companies.count() <= 45
+    assert len({company.industry for company in companies}) >= 8
+    assert len({company.country for company in companies}) >= 15
+    for company in companies:
+        assert 2 <= company.contact_count <= 5, company
+        assert company.employee_count and company.target_seats <= company.employee_count
+        assert company.contacts.filter(is_primary=True, is_decision_maker=True).count() == 1
+    assert Contact.objects.filter(is_billing_contact=True).exists()
+    assert Contact.objects.filter(is_champion=True).exists()
+    assert Contact.objects.filter(accepts_reminders=False).exists()
+    assert set(Company.objects.values_list("owner__username", flat=True)) == {"am", "am2"}
+
+
+def test_the_demo_has_every_trial_license_and_quote_state_and_kind(demo):
+    products = Product.objects.annotate(tier_count=Count("price_tiers"))
+    assert {product.seat_block_size for product in products} == {5, 10}
+    assert {product.billing_period for product in products} == {"month", "year"}
+    assert all(2 <= product.tier_count <= 3 for product in products)
+    assert set(Trial.objects.values_list("status", flat=True)) == set(Trial.Status.values)
+    assert set(License.objects.values_list("status", flat=True)) == set(License.Status.values)
+    assert set(Quote.objects.values_list("status", flat=True)) == set(Quote.Status.values)
+    assert set(Quote.objects.values_list("kind", flat=True)) == set(Quote.Kind.values)
+    assert Quote.objects.awaiting_approval().count() >= 1
+    assert SeatChange.objects.count() >= 3
+    assert Trial.objects.filter(times_extended__gt=0).exists()
+
+
+def test_trial_and_renewal_reminders_fall_due_today_and_in_the_next_days(demo):
+    assert {0, 1, 3, 7} <= days_from_today(Trial.objects.active())
+    assert {90, 91, 60, 62, 30, 31, 7, 8} <= days_from_today(License.objects.active())
+
+
+def test_running_seed_demo_twice_changes_no_counts(demo):
+    before = counts()
+    output = seed()
+    assert counts() == before
+    assert "nothing changed" in output
+    assert_demo_logins_work()
