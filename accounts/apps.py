@@ -2,7 +2,7 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
 
-def _sync_roles(sender, apps, **kwargs):
+def _sync_roles(sender, apps=None, **kwargs):
     from django.apps import apps as global_apps
 
     from accounts.roles import sync_role_groups
