@@ -142,7 +142,16 @@ class Trial(models.Model):
                 condition=Q(ends_on__gte=F("starts_on")), name="trial_ends_after_start"
             ),
         ]
-        indexes = [models.Index(fields=["status", "ends_on"])]
+        indexes = [
+            models.Index(fields=["status", "ends_on"]),
+            # The reminder sweep reads active rows by ends_on, from the index alone.
+            models.Index(
+                fields=["ends_on"],
+                include=["company"],
+                condition=Q(status="active"),
+                name="trial_active_ends_on",
+            ),
+        ]
 
     def __str__(self):
         return f"Trial of {self.product} for {self.company}"
@@ -205,7 +214,16 @@ class License(models.Model):
                 condition=Q(unit_price__gte=0), name="license_price_not_negative"
             ),
         ]
-        indexes = [models.Index(fields=["status", "ends_on"])]
+        indexes = [
+            models.Index(fields=["status", "ends_on"]),
+            # The reminder sweep reads active rows by ends_on, from the index alone.
+            models.Index(
+                fields=["ends_on"],
+                include=["company"],
+                condition=Q(status="active"),
+                name="license_active_ends_on",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.product} × {self.seats} for {self.company}"
@@ -299,8 +317,14 @@ class Reminder(models.Model):
                 fields=["subject", "kind", "offset"], name="reminder_once_per_subject_kind_offset"
             ),
         ]
-        # The sweep reads back the batch it recorded, and finds reminders left pending.
-        indexes = [models.Index(fields=["status", "created_at"])]
+        # The sweep finds the reminders left pending by a lost task.
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(status="pending"),
+                name="reminder_pending_created_at",
+            )
+        ]
 
     def __str__(self):
         return f"{self.kind} {self.subject} ({self.offset} days)"

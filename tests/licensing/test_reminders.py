@@ -166,15 +166,15 @@ def test_a_reminder_whose_trial_was_extended_before_it_was_sent_is_skipped(
     company, product, account_manager
 ):
     trial = TrialFactory(company=company, product=product, ends_on=date(2026, 12, 10))
-    [reminder] = reminders.record_reminders(
-        [
-            reminders.Due(
-                f"trial:{trial.pk}:2026-12-10", reminders.TRIAL_ENDING, 7, date(2026, 12, 3)
-            )
-        ]
+    reminder = Reminder.objects.create(
+        subject=f"trial:{trial.pk}:2026-12-10",
+        kind=reminders.TRIAL_ENDING,
+        offset=7,
+        due_on=date(2026, 12, 3),
+        company=company,
     )
     services.extend_trial(trial=trial, days=7, actor=account_manager)
-    tasks.send_reminder.delay(reminder)
+    tasks.send_reminder.delay(reminder.pk)
     assert Reminder.objects.get().status == Reminder.Status.SKIPPED and mail.outbox == []
 
 

@@ -19,8 +19,11 @@ class Command(BaseCommand):
     def handle(self, *args, day=None, dry_run=False, **options):
         today = day or timezone.localdate()
         if dry_run:
-            for due in reminders.preview_due_reminders(today=today):
-                self.stdout.write(f"would send {due.kind} {due.subject} ({due.offset} days)")
+            for row in reminders.preview_due_reminders(today=today):
+                self.stdout.write(
+                    f"would send {row['reminder_kind']} {row['reminder_subject']} "
+                    f"({row['reminder_offset']} days)"
+                )
             return
         ids = reminders.sweep_reminders(today=today)
         # Without a broker the sends ran already; with one they are queued to the workers.
