@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Activity
@@ -344,3 +345,41 @@ def test_send_reminders_prints_what_it_sent(company, product, capsys):
     out = capsys.readouterr().out
     assert f"sent renewal_due license:{license.pk}:2026-12-31 (30 days)" in out
     assert "1 reminders for 2026-12-01" in out and len(mail.outbox) == 1  # no billing contact
+
+
+# Set-up
+
+
+def test_beat_runs_the_sweep_every_morning_in_the_configured_time_zone(settings):
+    entry = celery_app.conf.beat_schedule["send-reminders"]
+    assert entry["task"] == tasks.sweep_reminders.name
+    assert (entry["schedule"].hour, entry["schedule"].minute) == ({7}, {0})
+    assert celery_app.conf.timezone == settings.TIME_ZONE
+
+
+def test_the_broker_holds_a_task_longer_than_the_longest_retry_countdown(settings):
+    longest = max(reminders.retry_delay(n) for n in range(settings.REMINDER_MAX_RETRIES))
+    assert settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] > longest
+    assert celery_app.conf.task_acks_late and celery_app.conf.task_reject_on_worker_lost
+
+
+@pytest.mark.django_db
+def test_administrators_find_a_failed_reminder_and_its_error_in_the_admin(client, admin, company):
+    Reminder.objects.create(
+        subject="trial:1:2026-12-10",
+        kind=reminders.TRIAL_ENDING,
+        offset=7,
+        due_on=date(2026, 12, 3),
+        company=company,
+        status=Reminder.Status.FAILED,
+        last_error="SMTPServerDisconnected: down",
+    )
+    client.force_login(admin)
+    response = client.get(
+        reverse("admin:licensing_reminder_changelist"), {"status__exact": "failed", "q": "trial:1"}
+    )
+    assert response.status_code == 200 and b"trial:1:2026-12-10" in response.content
+    detail = client.get(
+        reverse("admin:licensing_reminder_change", args=[Reminder.objects.get().pk])
+    )
+    assert b"SMTPServerDisconnected: down" in detail.content
