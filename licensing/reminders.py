@@ -104,8 +104,8 @@ def as_reminder_rows(queryset, *, kind: str, due_on: date):
     )
 
 
-def due_reminder_rows(*, today: date, since: date) -> list:
-    """Trial and renewal reminders due today: one query per kind, whatever the number of rows."""
+def due_reminder_rows(*, today: date, since: date):
+    """Trial and renewal reminders due today, as one query whatever the number of rows."""
     trials = due_offsets(
         Trial.objects.active(), offsets=settings.REMINDER_TRIAL_OFFSETS, today=today, since=since
     )
@@ -116,10 +116,9 @@ def due_reminder_rows(*, today: date, since: date) -> list:
         today=today,
         since=since,
     )
-    return [
-        as_reminder_rows(trials, kind=TRIAL_ENDING, due_on=today),
-        as_reminder_rows(licenses, kind=RENEWAL_DUE, due_on=today),
-    ]
+    return as_reminder_rows(trials, kind=TRIAL_ENDING, due_on=today).union(
+        as_reminder_rows(licenses, kind=RENEWAL_DUE, due_on=today), all=True
+    )
 
 
 # Recording and queueing
@@ -184,9 +183,7 @@ def record_due_reminders(*, today: date) -> list[int]:
     """Record the trial and renewal reminders due since the previous sweep; return the new
     ones' ids. A fixed handful of queries."""
     since = _first_unswept_day(today)
-    ids = [
-        pk for rows in due_reminder_rows(today=today, since=since) for pk in insert_reminders(rows)
-    ]
+    ids = insert_reminders(due_reminder_rows(today=today, since=since))
     ReminderSweep.objects.bulk_create(
         [ReminderSweep(name=SWEEP_NAME, swept_on=today)], ignore_conflicts=True
     )
@@ -195,11 +192,7 @@ def record_due_reminders(*, today: date) -> list[int]:
 
 def preview_due_reminders(*, today: date) -> list[dict]:
     """What `record_due_reminders` would record today, writing nothing."""
-    rows = [
-        row
-        for queryset in due_reminder_rows(today=today, since=_first_unswept_day(today))
-        for row in queryset
-    ]
+    rows = list(due_reminder_rows(today=today, since=_first_unswept_day(today)))
     recorded = set(
         Reminder.objects.filter(subject__in=[row["reminder_subject"] for row in rows]).values_list(
             "subject", "kind", "offset"

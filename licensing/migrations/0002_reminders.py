@@ -7,64 +7,109 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_role_groups'),
-        ('licensing', '0001_initial'),
+        ("accounts", "0002_role_groups"),
+        ("licensing", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Reminder',
+            name="Reminder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject', models.CharField(max_length=100)),
-                ('kind', models.CharField(max_length=40)),
-                ('offset', models.SmallIntegerField(help_text='Days before the end it announces')),
-                ('due_on', models.DateField(help_text='The day it fell due')),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('sent', 'Sent'), ('failed', 'Failed'), ('skipped', 'Skipped (no longer due)')], default='pending', max_length=10)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('last_error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("subject", models.CharField(max_length=100)),
+                ("kind", models.CharField(max_length=40)),
+                ("offset", models.SmallIntegerField(help_text="Days before the end it announces")),
+                ("due_on", models.DateField(help_text="The day it fell due")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("sent", "Sent"),
+                            ("failed", "Failed"),
+                            ("skipped", "Skipped (no longer due)"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("last_error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['-due_on', '-id'],
+                "ordering": ["-due_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ReminderSweep',
+            name="ReminderSweep",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=40)),
-                ('swept_on', models.DateField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=40)),
+                ("swept_on", models.DateField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.AddIndex(
-            model_name='license',
-            index=models.Index(condition=models.Q(('status', 'active')), fields=['ends_on'], include=('company',), name='license_active_ends_on'),
+            model_name="license",
+            index=models.Index(
+                condition=models.Q(("status", "active")),
+                fields=["ends_on"],
+                include=("company",),
+                name="license_active_ends_on",
+            ),
         ),
         migrations.AddIndex(
-            model_name='trial',
-            index=models.Index(condition=models.Q(('status', 'active')), fields=['ends_on'], include=('company',), name='trial_active_ends_on'),
+            model_name="trial",
+            index=models.Index(
+                condition=models.Q(("status", "active")),
+                fields=["ends_on"],
+                include=("company",),
+                name="trial_active_ends_on",
+            ),
         ),
         migrations.AddField(
-            model_name='reminder',
-            name='company',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='reminders', to='accounts.company'),
+            model_name="reminder",
+            name="company",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="reminders",
+                to="accounts.company",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='remindersweep',
-            constraint=models.UniqueConstraint(fields=('name', 'swept_on'), name='reminder_sweep_once_a_day'),
+            model_name="remindersweep",
+            constraint=models.UniqueConstraint(
+                fields=("name", "swept_on"), name="reminder_sweep_once_a_day"
+            ),
         ),
         migrations.AddIndex(
-            model_name='reminder',
-            index=models.Index(condition=models.Q(('status', 'pending')), fields=['created_at'], name='reminder_pending_created_at'),
+            model_name="reminder",
+            index=models.Index(
+                condition=models.Q(("status", "pending")),
+                fields=["created_at"],
+                name="reminder_pending_created_at",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reminder',
-            constraint=models.UniqueConstraint(fields=('subject', 'kind', 'offset'), name='reminder_once_per_subject_kind_offset'),
+            model_name="reminder",
+            constraint=models.UniqueConstraint(
+                fields=("subject", "kind", "offset"), name="reminder_once_per_subject_kind_offset"
+            ),
         ),
     ]

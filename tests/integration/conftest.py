@@ -50,6 +50,14 @@ def wait_for(condition, timeout: float = 30, what: str = "the condition"):
     pytest.fail(f"Timed out after {timeout}s waiting for {what}")
 
 
+def publish_to(app, queue: str) -> None:
+    """Send tasks to `queue` from now on. Celery caches its queues and router on first use,
+    so they are dropped and rebuilt from the new setting."""
+    app.conf.task_default_queue = queue
+    for cached in ("queues", "default_queue", "router"):
+        app.amqp.__dict__.pop(cached, None)
+
+
 class Worker:
     def __init__(self, mail_dir: Path, log: Path):
         self.mail_dir = mail_dir
@@ -69,7 +77,8 @@ def worker(django_db_setup, django_db_blocker, tmp_path_factory):
 
     from config.celery import app
 
-    app.conf.task_default_queue = QUEUE
+    previous_queue = app.conf.task_default_queue
+    publish_to(app, QUEUE)
     mail_dir = tmp_path_factory.mktemp("mail")
     log = mail_dir.parent / f"{QUEUE}.log"
     database = connection.settings_dict
@@ -122,3 +131,4 @@ def worker(django_db_setup, django_db_blocker, tmp_path_factory):
             process.wait()
         with app.connection_for_write() as broker:
             broker.default_channel.queue_delete(QUEUE)
+        publish_to(app, previous_queue)
