@@ -146,8 +146,7 @@ class Trial(models.Model):
             models.Index(fields=["status", "ends_on"]),
             # The reminder sweep reads active rows by ends_on, from the index alone.
             models.Index(
-                fields=["ends_on"],
-                include=["company"],
+                fields=["ends_on", "company"],
                 condition=Q(status="active"),
                 name="trial_active_ends_on",
             ),
@@ -218,8 +217,7 @@ class License(models.Model):
             models.Index(fields=["status", "ends_on"]),
             # The reminder sweep reads active rows by ends_on, from the index alone.
             models.Index(
-                fields=["ends_on"],
-                include=["company"],
+                fields=["ends_on", "company"],
                 condition=Q(status="active"),
                 name="license_active_ends_on",
             ),

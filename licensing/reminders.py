@@ -139,11 +139,13 @@ def insert_reminders(rows) -> list[int]:
             "status", "attempts", "last_error", "created_at",
         ]
     )  # fmt: skip
+    # A NULL company (a digest about no company) reaches PostgreSQL untyped: cast it.
+    company_type = Reminder._meta.get_field("company").db_type(connection)
     # "WHERE true" lets SQLite tell the SELECT from the ON CONFLICT clause.
     sql = (
         f"INSERT INTO {quote(Reminder._meta.db_table)} ({columns}) "
         "SELECT due.reminder_subject, due.reminder_kind, due.reminder_offset, "
-        "due.reminder_due_on, due.reminder_company, %s, 0, '', %s "
+        f"due.reminder_due_on, CAST(due.reminder_company AS {company_type}), %s, 0, '', %s "
         f"FROM ({select_sql}) AS due WHERE true "
         "ON CONFLICT DO NOTHING RETURNING id"
     )
