@@ -131,4 +131,8 @@ def worker(django_db_setup, django_db_blocker, tmp_path_factory):
             process.wait()
         with app.connection_for_write() as broker:
             broker.default_channel.queue_delete(QUEUE)
+            # The Redis transport keeps the queue's exchange bindings: drop them too.
+            broker.default_channel.client.delete(
+                f"_kombu.binding.{QUEUE}", f"_kombu.binding_permanent.{QUEUE}"
+            )
         publish_to(app, previous_queue)
