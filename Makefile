@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DEBUG ?= true
 
-.PHONY: install run test lint format bench worker beat
+.PHONY: install run test lint format bench worker beat services
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,3 +35,13 @@ format: install
 
 bench: install
 	$(BIN)/python -m tests.bench $(ARGS)
+
+# A Celery worker and beat against REDIS_URL (e.g. REDIS_URL=redis://127.0.0.1:6379/0 make services).
+worker: install
+	$(BIN)/celery -A config worker --loglevel=INFO
+
+beat: install
+	$(BIN)/celery -A config beat --loglevel=INFO --schedule=$(VENV)/celerybeat-schedule
+
+services: install
+	$(BIN)/celery -A config worker --beat --loglevel=INFO --schedule=$(VENV)/celerybeat-schedule

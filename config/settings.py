@@ -4,6 +4,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -120,6 +121,34 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="seatdesk")
+# A task is acknowledged only once it has run, and put back when its worker process dies, so a
+# crash never loses a reminder; the reminder's claim makes the second delivery harmless.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=120)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=180)
+CELERY_BEAT_SCHEDULE = {
+    "send-reminders": {
+        "task": "licensing.tasks.sweep_reminders",
+        "schedule": crontab(hour=env.int("REMINDER_SWEEP_HOUR", default=7), minute=0),
+    },
+}
+
+# Reminders: days before a trial's last day / a license's term end (0 = on the last day).
+REMINDER_TRIAL_OFFSETS = env.list("REMINDER_TRIAL_OFFSETS", cast=int, default=[7, 3, 1, 0])
+REMINDER_RENEWAL_OFFSETS = env.list("REMINDER_RENEWAL_OFFSETS", cast=int, default=[90, 60, 30, 7])
+# A failed send is retried after REMINDER_RETRY_DELAY seconds, doubling each time.
+REMINDER_RETRY_DELAY = env.int("REMINDER_RETRY_DELAY", default=60)
+REMINDER_MAX_RETRIES = env.int("REMINDER_MAX_RETRIES", default=5)
+# Redis hands an unacknowledged task (a retry waiting for its countdown included) to another
+# worker after the visibility timeout: it must outlast the longest countdown, or a retry would
+# run twice. The sweep re-queues reminders still pending after that long (a lost worker).
+REMINDER_LONGEST_COUNTDOWN = REMINDER_RETRY_DELAY * 2 ** max(REMINDER_MAX_RETRIES - 1, 0)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": max(3600, 2 * REMINDER_LONGEST_COUNTDOWN),
+}
 
 # Business settings.
 SEATDESK_CURRENCY = env("SEATDESK_CURRENCY", default="EUR")

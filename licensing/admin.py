@@ -7,7 +7,7 @@ from django.db.models import Count
 
 from accounts.admin import ReadOnlyAdmin, service_action
 from licensing import services
-from licensing.models import License, PriceTier, Product, SeatChange, Trial
+from licensing.models import License, PriceTier, Product, Reminder, SeatChange, Trial
 
 
 class PriceTierInline(admin.TabularInline):
@@ -207,3 +207,22 @@ class SeatChangeAdmin(ReadOnlyAdmin):
     search_fields = ("license__company__name",)
     list_select_related = ("license__company", "license__product")
     date_hierarchy = "effective_on"
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ReadOnlyAdmin):
+    list_display = [
+        "subject",
+        "kind",
+        "offset",
+        "due_on",
+        "company",
+        "status",
+        "attempts",
+        "sent_at",
+    ]
+    list_filter = ["status", "kind", "due_on"]
+    search_fields = ["subject", "company__name", "last_error"]
+    list_select_related = ["company"]
+    date_hierarchy = "due_on"
+    readonly_fields = ["created_at", "sent_at", "attempts", "last_error"]

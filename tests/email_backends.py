@@ -1,0 +1,32 @@
+"""An email backend for tests where a Celery worker process sends the mail: one .eml file per
+message in EMAIL_FILE_PATH, which the test process reads back. While a file named `smtp-down`
+is there it fails as an unreachable SMTP server does; while `hang` is there it stops mid-send
+(after writing its pid to `sending.pid`) so a test can kill the worker at that moment."""
+
+import os
+import smtplib
+import time
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.core.mail.backends.base import BaseEmailBackend
+
+
+class FileOutboxBackend(BaseEmailBackend):
+    def send_messages(self, messages):
+        directory = Path(settings.EMAIL_FILE_PATH)
+        if (directory / "smtp-down").exists():
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed (test)")
+        if (directory / "hang").exists():
+            (directory / "sending.pid").write_text(str(os.getpid()))
+            while (directory / "hang").exists():
+                time.sleep(0.05)
+        for message in messages:
+            (directory / f"{uuid.uuid4().hex}.eml").write_bytes(message.message().as_bytes())
+        return len(messages)
+
+
+def sent_emails(directory: Path) -> list[str]:
+    """The messages written so far, as text."""
+    return [path.read_text() for path in sorted(Path(directory).glob("*.eml"))]

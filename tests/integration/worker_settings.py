@@ -1,0 +1,9 @@
+"""Settings of the Celery worker the integration tests start: the project's, with mail written
+to files the test reads back (see tests/email_backends.py)."""
+
+import os
+
+from config.settings import *  # noqa: F403
+
+EMAIL_BACKEND = "tests.email_backends.FileOutboxBackend"
+EMAIL_FILE_PATH = os.environ["SEATDESK_TEST_EMAIL_DIR"]
