@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.models import Activity, Company
 from licensing import services as licensing
 from licensing.models import License, Trial
+from licensing.reminders import record_due_reminders
 from sales import services
 from sales.models import Quote, QuoteNumberSequence
 from tests.accounts.factories import CompanyFactory, ContactFactory
@@ -49,6 +50,8 @@ def records(account_manager):
         services.send_quote(
             quote=make_quote(company=company, product=product), actor=account_manager
         )
+    # Each 30-day trial's 7-days-before reminder falls due in 22 days.
+    record_due_reminders(today=today + timedelta(days=22))
 
 
 def admin_models():
