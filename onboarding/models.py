@@ -3,7 +3,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q
 
 from accounts.models import Company
 from accounts.roles import Role
@@ -231,6 +231,23 @@ class TaskQuerySet(models.QuerySet):
             .exclude(onboarding__status=Onboarding.Status.LIVE)
         )
 
+    def for_checklist(self, today: date):
+        """Tasks in checklist order with their people and an `is_late` flag (past due, not done)."""
+        late = ExpressionWrapper(
+            Q(due_on__lt=today) & ~Q(status=Task.Status.DONE), output_field=BooleanField()
+        )
+        return self.select_related("assignee", "done_by").annotate(is_late=late)
+
+    def by_category(self) -> list[dict]:
+        """[{category, label, tasks}] for every category, in checklist order."""
+        grouped = defaultdict(list)
+        for task in self:
+            grouped[task.category].append(task)
+        return [
+            {"category": category, "label": category.label, "tasks": grouped[category]}
+            for category in Category
+        ]
+
     def by_assignee(self) -> dict:
         """{assignee: [tasks]} in one query, for the assignees' digest; unassigned left out."""
         grouped = defaultdict(list)
@@ -307,6 +324,3 @@ class Task(models.Model):
     @property
     def is_done(self) -> bool:
         return self.status == self.Status.DONE
-
-    def is_overdue(self, today: date) -> bool:
-        return not self.is_done and self.due_on is not None and self.due_on < today
