@@ -119,3 +119,16 @@ def test_tasks_cannot_be_deleted_through_the_api(support, onboarding):
     task = onboarding.tasks.first()
 
     assert api_as(support).delete(f"/api/v1/onboarding-tasks/{task.pk}/").status_code == 405
+
+
+def test_listing_onboardings_keeps_a_constant_number_of_queries(
+    support, django_assert_max_num_queries
+):
+    for _ in range(30):
+        TaskFactory(onboarding=OnboardingFactory(owner=support))
+    client = api_as(support)
+
+    with django_assert_max_num_queries(4):
+        response = client.get("/api/v1/onboardings/")
+
+    assert response.json()["count"] == 30
