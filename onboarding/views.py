@@ -83,12 +83,14 @@ def detail(request, pk: int):
 
 def _task_changed(request, task: Task, error: str = ""):
     """After a change to one task: its row and, out of band, the onboarding's progress (htmx);
-    without htmx, back to the checklist."""
+    without htmx, back to the checklist. A refused change keeps the user's choice shown."""
     if not request.htmx:
         if error:
             messages.error(request, error)
         return redirect("onboarding_detail", pk=task.onboarding_id)
-    context = _checklist_context(request, task.onboarding_id, error=error)
+    context = _checklist_context(
+        request, task.onboarding_id, error=error, chosen_status=error and request.POST.get("status")
+    )
     context["task"] = Task.objects.for_checklist(context["today"]).get(pk=task.pk)
     return render(request, "onboarding/_task_changed.html", context)
 

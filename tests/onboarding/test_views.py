@@ -147,6 +147,7 @@ def test_blocking_without_a_reason_shows_the_message_in_the_row(client, support,
     response = client.post(url, {"status": "blocked", "reason": ""}, HTTP_HX_REQUEST="true")
 
     assert "Say why the task is blocked." in response.content.decode()
+    assert '<option value="blocked" selected>' in response.content.decode()
     assert Task.objects.get(pk=task.pk).status == Task.Status.TODO
 
     response = client.post(
