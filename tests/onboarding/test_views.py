@@ -332,7 +332,7 @@ def test_the_board_keeps_a_constant_number_of_queries_with_500_onboardings(
     )
     client.force_login(support)
 
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         response = client.get(reverse("onboarding_board"), {"mine": "on", "overdue": ""})
 
     assert response.status_code == 200
