@@ -10,8 +10,7 @@ from rest_framework.response import Response
 
 from accounts.roles import can
 from onboarding import services
-from onboarding.forms import onboarding_staff
-from onboarding.models import Category, Onboarding, Task
+from onboarding.models import Category, Onboarding, Task, onboarding_staff
 
 
 class OnboardingRolePermission(permissions.BasePermission):

@@ -1,20 +1,6 @@
 from django import forms
-from django.contrib.auth import get_user_model
-from django.db.models import Q
 
-from accounts.roles import PERMISSIONS
-from onboarding.models import Task
-
-
-def onboarding_staff():
-    """Everyone who may see onboardings: who tasks can go to and whom the board filters by."""
-    roles = [role.value for role in PERMISSIONS["view_onboarding"]]
-    return (
-        get_user_model()
-        .objects.filter(Q(groups__name__in=roles) | Q(is_superuser=True), is_active=True)
-        .distinct()
-        .order_by("first_name", "last_name", "username")
-    )
+from onboarding.models import Task, onboarding_staff
 
 
 class StaffChoiceField(forms.ModelChoiceField):

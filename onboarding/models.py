@@ -2,11 +2,12 @@ from collections import defaultdict
 from datetime import date
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q
 
 from accounts.models import Company
-from accounts.roles import Role
+from accounts.roles import PERMISSIONS, Role
 from licensing.models import License, Product, SeatChange
 
 
@@ -19,6 +20,17 @@ class Category(models.TextChoices):
 
 # A client may go live only once these are done; documentation and education can follow.
 GO_LIVE_CATEGORIES = (Category.CONFIGURATION, Category.IMPLEMENTATION)
+
+
+def onboarding_staff():
+    """Everyone who may see onboardings: who tasks can go to and whom the board filters by."""
+    roles = [role.value for role in PERMISSIONS["view_onboarding"]]
+    return (
+        get_user_model()
+        .objects.filter(Q(groups__name__in=roles) | Q(is_superuser=True), is_active=True)
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
 
 
 class ChecklistTemplateQuerySet(models.QuerySet):

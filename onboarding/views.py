@@ -9,14 +9,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import can, require
 from onboarding import services
-from onboarding.forms import (
-    BoardFilterForm,
-    TaskAssignForm,
-    TaskForm,
-    TaskStatusForm,
-    onboarding_staff,
-)
-from onboarding.models import Onboarding, Task
+from onboarding.forms import BoardFilterForm, TaskAssignForm, TaskForm, TaskStatusForm
+from onboarding.models import Onboarding, Task, onboarding_staff
 
 BOARD_PAGE_SIZE = 48  # fills rows of 1, 2 or 3 cards
 
