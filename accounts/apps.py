@@ -8,7 +8,6 @@ def _sync_roles(sender, apps=None, **kwargs):
     from accounts.roles import sync_role_groups
 
     # post_migrate fires once per app: sync after the last one, when every permission exists.
-    # A test flush sends it without `apps`: then the global registry is used.
     if sender is list(global_apps.get_app_configs())[-1]:
         sync_role_groups(apps)
 

@@ -16,6 +16,7 @@ from licensing.models import License, SeatChange
 from onboarding.models import GO_LIVE_CATEGORIES, Category, ChecklistTemplate, Onboarding, Task
 
 EXPANSION_TASK_DUE_DAYS = 14
+GO_LIVE_DAYS_WITHOUT_TEMPLATE = 30
 
 
 def _least_busy_support_user():
@@ -50,7 +51,7 @@ def start_onboarding(*, license: License, actor=None, owner=None) -> Onboarding:
     template = ChecklistTemplate.objects.for_product(license.product)
     owner = owner or _least_busy_support_user()
     starts_on = license.starts_on
-    go_live_days = template.go_live_after_days if template else 30
+    go_live_days = template.go_live_after_days if template else GO_LIVE_DAYS_WITHOUT_TEMPLATE
     try:
         # A savepoint: a concurrent start of the same license loses on the unique license.
         with transaction.atomic():
@@ -65,22 +66,49 @@ def start_onboarding(*, license: License, actor=None, owner=None) -> Onboarding:
     except IntegrityError:
         return Onboarding.objects.get(license=license)
     if template:
-        company_owner = license.company.owner
-        Task.objects.bulk_create(
-            Task(
-                onboarding=onboarding,
-                position=template_task.position,
-                title=template_task.title,
-                description=template_task.description,
-                category=template_task.category,
-                due_on=starts_on + timedelta(days=template_task.due_after_days),
-                assignee=company_owner
-                if template_task.owner_role == Role.ACCOUNT_MANAGER
-                else owner,
-            )
-            for template_task in template.tasks.all()
-        )
+        _copy_template_tasks(onboarding, template)
     _record(onboarding, f"Onboarding of {license.product} started", actor)
+    return onboarding
+
+
+def _copy_template_tasks(onboarding: Onboarding, template: ChecklistTemplate) -> None:
+    """The template's tasks, due from the start; account manager tasks go to the company's
+    owner, the others to the onboarding's owner."""
+    Task.objects.bulk_create(
+        Task(
+            onboarding=onboarding,
+            position=template_task.position,
+            title=template_task.title,
+            description=template_task.description,
+            category=template_task.category,
+            due_on=onboarding.starts_on + timedelta(days=template_task.due_after_days),
+            assignee=onboarding.company.owner
+            if template_task.owner_role == Role.ACCOUNT_MANAGER
+            else onboarding.owner,
+        )
+        for template_task in template.tasks.all()
+    )
+
+
+@transaction.atomic
+def apply_template(*, onboarding: Onboarding, actor=None) -> Onboarding:
+    """Give an onboarding that started while no template existed the tasks and target go-live
+    of its product's template (or the default one)."""
+    onboarding = (
+        Onboarding.objects.select_for_update()
+        .select_related("license__product", "company__owner")
+        .get(pk=onboarding.pk)
+    )
+    if onboarding.template_id:
+        raise ValidationError("This onboarding already has its checklist.")
+    template = ChecklistTemplate.objects.for_product(onboarding.license.product)
+    if template is None:
+        raise ValidationError("There is no checklist template yet: an administrator makes one.")
+    onboarding.template = template
+    onboarding.target_live_on = onboarding.starts_on + timedelta(days=template.go_live_after_days)
+    onboarding.save(update_fields=["template", "target_live_on"])
+    _copy_template_tasks(onboarding, template)
+    _record(onboarding, f"Checklist “{template}” applied", actor)
     return onboarding
 
 

@@ -11,6 +11,7 @@ from licensing.signals import license_started
 from onboarding.models import Category, Onboarding, Task
 from onboarding.services import (
     add_task,
+    apply_template,
     assign_task,
     block_task,
     change_task_status,
@@ -81,6 +82,23 @@ def test_account_manager_tasks_go_to_the_company_owner(company, product, support
     onboarding = start_onboarding(license=LicenseFactory(company=company, product=product))
 
     assert onboarding.tasks.get().assignee == company.owner
+
+
+def test_an_onboarding_started_before_any_template_gets_one_later(company, product, support):
+    onboarding = start_onboarding(license=LicenseFactory(company=company, product=product))
+    assert not onboarding.tasks.exists()
+    with pytest.raises(ValidationError, match="no checklist template yet"):
+        apply_template(onboarding=onboarding)
+    template = ChecklistTemplateFactory(go_live_after_days=20)
+
+    apply_template(onboarding=onboarding, actor=support)
+
+    onboarding.refresh_from_db()
+    assert onboarding.template == template
+    assert onboarding.target_live_on == onboarding.starts_on + timedelta(days=20)
+    assert onboarding.tasks.count() == 4
+    with pytest.raises(ValidationError, match="already has its checklist"):
+        apply_template(onboarding=onboarding)
 
 
 def test_receiving_license_started_twice_makes_one_onboarding(company, product, default_template):

@@ -1,6 +1,9 @@
 """Demo onboarding data: a default checklist template (and one product's own), and an
-onboarding in every state for the existing licenses. Safe to run again: nothing is duplicated
-and onboardings that already exist are left as they are."""
+onboarding in every state for the existing licenses. Safe to run again: nothing is duplicated,
+and onboardings someone has worked on are left as they are.
+
+seed_demo calls it after making its licenses; their onboardings, started by the
+license_started signal before any template existed, get their checklist here."""
 
 from datetime import timedelta
 
@@ -51,15 +54,28 @@ class Command(BaseCommand):
             self._template(
                 f"{products[0].name} onboarding", products[0], [*DEFAULT_TASKS, PRODUCT_EXTRA_TASK]
             )
-        licenses = License.objects.filter(renews__isnull=True, onboarding__isnull=True)
-        created = 0
-        for index, license in enumerate(licenses.select_related("company__owner", "product")):
-            onboarding = services.start_onboarding(license=license)
+        licenses = License.objects.filter(renews__isnull=True).select_related("product")
+        onboardings = [
+            services.start_onboarding(license=license) for license in licenses.order_by("pk")
+        ]
+        prepared = 0
+        for index, onboarding in enumerate(onboardings):
+            if not self._untouched(onboarding):
+                continue
+            if onboarding.template_id is None:
+                services.apply_template(onboarding=onboarding)
             self._put_in_state(onboarding, STATES[index % len(STATES)])
-            created += 1
+            prepared += 1
         self.stdout.write(
             f"Onboarding: templates “{default}” and {ChecklistTemplate.objects.count() - 1} "
-            f"product template(s); {created} onboarding(s) started."
+            f"product template(s); {len(onboardings)} onboardings, {prepared} prepared now."
+        )
+
+    @staticmethod
+    def _untouched(onboarding: Onboarding) -> bool:
+        return (
+            onboarding.status == Onboarding.Status.NOT_STARTED
+            and not onboarding.tasks.exclude(status=Task.Status.TODO).exists()
         )
 
     def _template(self, name, product, tasks) -> ChecklistTemplate:
