@@ -38,8 +38,15 @@ DEFAULT_TASKS = [
 ]
 PRODUCT_EXTRA_TASK = ("Migrate data from the previous tool", IMPL, 18, "")
 
-# The states demo onboardings are put in, in turn.
-STATES = ["not_started", "in_progress", "blocked", "on_hold", "live", "overdue"]
+# The newest licenses' onboardings are still open, one in each of these states; older ones
+# are mostly live (every fourth is still in progress: a client that stalled).
+OPEN_STATES = ["not_started", "in_progress", "blocked", "on_hold", "overdue"]
+
+
+def demo_state(newest_first_index: int) -> str:
+    if newest_first_index < len(OPEN_STATES):
+        return OPEN_STATES[newest_first_index]
+    return "in_progress" if newest_first_index % 4 == 0 else "live"
 
 
 class Command(BaseCommand):
@@ -56,7 +63,8 @@ class Command(BaseCommand):
             )
         licenses = License.objects.filter(renews__isnull=True).select_related("product")
         onboardings = [
-            services.start_onboarding(license=license) for license in licenses.order_by("pk")
+            services.start_onboarding(license=license)
+            for license in licenses.order_by("-starts_on", "-pk")
         ]
         prepared = 0
         for index, onboarding in enumerate(onboardings):
@@ -64,7 +72,7 @@ class Command(BaseCommand):
                 continue
             if onboarding.template_id is None:
                 services.apply_template(onboarding=onboarding)
-            self._put_in_state(onboarding, STATES[index % len(STATES)])
+            self._put_in_state(onboarding, demo_state(index))
             prepared += 1
         self.stdout.write(
             f"Onboarding: templates “{default}” and {ChecklistTemplate.objects.count() - 1} "
@@ -115,7 +123,9 @@ class Command(BaseCommand):
             services.put_on_hold(onboarding=onboarding, actor=actor)
         elif state == "live":
             tick(go_live_tasks)
-            live_on = min(onboarding.starts_on + timedelta(days=25), timezone.localdate())
+            # Three to five weeks from start, so the dashboard's time to go-live varies.
+            weeks = 3 + onboarding.pk % 3
+            live_on = min(onboarding.starts_on + timedelta(weeks=weeks), timezone.localdate())
             services.mark_live(
                 onboarding=onboarding, actor=actor, live_on=max(live_on, onboarding.starts_on)
             )
