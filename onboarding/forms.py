@@ -1,6 +1,6 @@
 from django import forms
 
-from onboarding.models import Task, onboarding_staff
+from onboarding.models import Category, Task, onboarding_staff
 
 
 class StaffChoiceField(forms.ModelChoiceField):
@@ -36,6 +36,7 @@ class TaskForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = onboarding_staff()
+        self.fields["category"].choices = [("", "Choose a category"), *Category.choices]
         for field in self.fields.values():
             is_select = isinstance(field.widget, forms.Select)
             field.widget.attrs["class"] = "form-select" if is_select else "form-control"
