@@ -187,6 +187,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a `status` field with their own choices: name each enum.
+    "ENUM_NAME_OVERRIDES": {
+        "OnboardingStatusEnum": "onboarding.models.Onboarding.Status",
+        "OnboardingTaskStatusEnum": "onboarding.models.Task.Status",
+    },
 }
 
 LOGGING = {
