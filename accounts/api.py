@@ -86,7 +86,7 @@ class CompanyViewSet(
 ):
     """Client companies with their licensed seats and seat penetration."""
 
-    queryset = Company.objects.with_seats().with_status()
+    queryset = Company.objects.with_seats().with_status().order_by("name", "pk")
     serializer_class = CompanySerializer
     view_permission = "view_companies"
     edit_permission = "edit_company"
@@ -137,7 +137,7 @@ class ContactViewSet(
 ):
     """People at client companies; editing them is editing their company."""
 
-    queryset = Contact.objects.select_related("company")
+    queryset = Contact.objects.select_related("company").order_by("last_name", "first_name", "pk")
     serializer_class = ContactSerializer
     view_permission = "view_companies"
     edit_permission = "edit_company"

@@ -69,7 +69,7 @@ class ProductViewSet(
 ):
     """The price book: products sold per seat in blocks, with volume price tiers."""
 
-    queryset = Product.objects.with_tiers()
+    queryset = Product.objects.with_tiers().order_by("name", "pk")
     serializer_class = ProductSerializer
     view_permission = "view_price_book"
     edit_permission = "edit_price_book"
@@ -120,7 +120,7 @@ class TrialDaysSerializer(serializers.Serializer):
 class TrialAccessMixin(RoleViewSetMixin):
     """Who sees and acts on trials: shared with the sales actions on the same paths."""
 
-    queryset = Trial.objects.all()
+    queryset = Trial.objects.order_by("ends_on", "pk")
     view_permission = "view_trials"
     edit_permission = "edit_trial"
 
@@ -197,7 +197,7 @@ class LicenseFilter(django_filters.FilterSet):
 class LicenseAccessMixin(RoleViewSetMixin):
     """Who sees and acts on licenses: shared with the sales actions on the same paths."""
 
-    queryset = License.objects.select_related("product")
+    queryset = License.objects.select_related("product").order_by("ends_on", "pk")
     view_permission = "view_licenses"
     edit_permission = "edit_license"
 

@@ -170,7 +170,7 @@ class QuoteViewSet(
     """Quotes with their priced lines. A draft is edited freely; sending freezes it and
     gives it its number; a change after that is a new revision."""
 
-    queryset = Quote.objects.prefetch_related("lines")
+    queryset = Quote.objects.prefetch_related("lines").order_by("-created_at", "-pk")
     serializer_class = QuoteSerializer
     view_permission = "view_quotes"
     edit_permission = "edit_quote"
