@@ -4,7 +4,6 @@ from decimal import Decimal
 
 import django_filters
 from django.contrib.auth import get_user_model
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 
@@ -45,7 +44,7 @@ class CompanySerializer(ModelSerializer):
             "updated_at",
         ]
 
-    @extend_schema_field(OpenApiTypes.DECIMAL)
+    @extend_schema_field(serializers.DecimalField(max_digits=7, decimal_places=1, allow_null=True))
     def get_seat_penetration(self, company) -> str | None:
         if not company.employee_count:
             return None
