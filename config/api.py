@@ -79,12 +79,14 @@ class RoleViewSetMixin:
 
 def exception_handler(exc, context):
     """Services refuse with Django's ValidationError: answer it as a 400 in DRF's usual shape
-    ({"field": ["message"], "non_field_errors": ["message"]})."""
+    ({"field": ["message"], "non_field_errors": ["message"]}), as every other 400 is."""
     if isinstance(exc, DjangoValidationError):
         detail = serializers.as_serializer_error(exc)
         if "__all__" in detail:
             detail.setdefault("non_field_errors", []).extend(detail.pop("__all__"))
         exc = exceptions.ValidationError(detail)
+    elif isinstance(exc, exceptions.ValidationError) and isinstance(exc.detail, list):
+        exc = exceptions.ValidationError({"non_field_errors": exc.detail})
     return drf_exception_handler(exc, context)
 
 
@@ -94,10 +96,13 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
 
 class SearchFilter(filters.SearchFilter):
-    """DRF's search, minus NUL characters, which PostgreSQL refuses in a query."""
+    """DRF's search, whose refusal of a malformed term (a NUL character) names the parameter."""
 
     def get_search_terms(self, request):
-        return [term.replace("\x00", "") for term in super().get_search_terms(request)]
+        try:
+            return super().get_search_terms(request)
+        except exceptions.ValidationError as error:
+            raise exceptions.ValidationError({self.search_param: error.detail}) from error
 
 
 class DateField(serializers.DateField):

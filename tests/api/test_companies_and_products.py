@@ -163,3 +163,10 @@ def test_products_filter_on_active(as_finance, product):
 
     assert as_finance.get("/api/v1/products/", {"active": "true"}).json()["count"] == 0
     assert as_finance.get("/api/v1/products/", {"active": "false"}).json()["count"] == 1
+
+
+def test_a_search_with_a_null_character_answers_400_on_the_search_parameter(as_account_manager):
+    response = as_account_manager.get("/api/v1/companies/", {"search": "a\x00b"})
+
+    assert response.status_code == 400
+    assert response.json() == {"search": ["Null characters are not allowed."]}

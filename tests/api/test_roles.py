@@ -6,7 +6,10 @@ The company and everything on it belong to `account_manager`."""
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
+from rest_framework.test import APIClient
 
+from tests.accounts.factories import UserFactory
 from tests.api.conftest import ROLES
 
 AM, AM2, SUPPORT, FINANCE, ADMIN = ROLES
@@ -186,8 +189,6 @@ def test_without_credentials_every_endpoint_answers_401(
 
 
 def test_a_user_without_a_role_sees_no_quote_and_may_create_nothing(api_client, world):
-    from tests.accounts.factories import UserFactory
-
     client = api_client(UserFactory(username="nobody"))
     assert client.get(f"/api/v1/quotes/{world['draft_quote'].pk}/").status_code == 404
     assert client.post("/api/v1/companies/", {"name": "X"}, format="json").status_code == 403
@@ -201,3 +202,12 @@ def test_a_browser_session_works_like_a_token(client, account_manager, world):
     )
     assert response.status_code == 200
     assert response.json()["ends_on"] == (world["trial"].ends_on + timedelta(days=1)).isoformat()
+
+
+def test_a_token_made_with_drf_create_token_signs_a_script_in(account_manager, capsys):
+    call_command("drf_create_token", account_manager.username)
+    key = capsys.readouterr().out.split()[2]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+
+    assert client.get("/api/v1/quotes/").status_code == 200
