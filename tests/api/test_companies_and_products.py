@@ -2,6 +2,7 @@ import pytest
 
 from accounts.models import Activity, Contact
 from licensing.models import PriceTier, Product
+from tests.accounts.factories import CompanyFactory
 from tests.licensing.factories import LicenseFactory
 
 
@@ -46,8 +47,6 @@ def test_a_negative_headcount_is_refused(as_account_manager, company):
 
 
 def test_companies_search_filter_and_order(as_account_manager, company, other_account_manager):
-    from tests.accounts.factories import CompanyFactory
-
     CompanyFactory(name="Zebra Logistics", owner=other_account_manager, industry="logistics")
 
     def names(**params):

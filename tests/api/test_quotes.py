@@ -4,7 +4,9 @@ import pytest
 
 from licensing.models import License
 from sales.models import Quote, QuoteLine
+from tests.accounts.factories import CompanyFactory, ContactFactory
 from tests.licensing.factories import ProductFactory
+from tests.sales.factories import make_quote
 
 
 @pytest.fixture
@@ -64,8 +66,6 @@ def test_editing_a_draft_replaces_its_lines_and_reprices_it(
 
 
 def test_a_quote_stays_with_its_company(as_account_manager, draft_quote, account_manager):
-    from tests.accounts.factories import CompanyFactory
-
     elsewhere = CompanyFactory(owner=account_manager)
     response = as_account_manager.patch(
         f"/api/v1/quotes/{draft_quote.pk}/", {"company": elsewhere.pk}, format="json"
@@ -168,8 +168,6 @@ def test_a_line_without_positive_seats_is_refused(as_account_manager, quote_payl
 
 
 def test_a_contact_of_another_company_is_refused(as_account_manager, quote_payload):
-    from tests.accounts.factories import ContactFactory
-
     quote_payload["contact"] = ContactFactory().pk
 
     assert_nothing_written(
@@ -216,8 +214,6 @@ def test_a_quote_needing_approval_is_not_sent(as_account_manager, quote_payload)
 
 
 def test_quotes_filter_search_and_order(as_account_manager, company, product, sent_quote):
-    from tests.sales.factories import make_quote
-
     make_quote(company=company, product=product, seats=100)
 
     sent = as_account_manager.get("/api/v1/quotes/", {"status": "sent"}).json()
