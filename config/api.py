@@ -40,21 +40,24 @@ class RolePermission(permissions.BasePermission):
             return False
         if getattr(view, "detail", False):
             return True
-        return can(request.user, permission_for(request, view))
+        permission = permission_for(request, view)
+        return permission is not None and can(request.user, permission)
 
     def has_object_permission(self, request, view, obj):
-        return can(request.user, permission_for(request, view), obj)
+        permission = permission_for(request, view)
+        return permission is not None and can(request.user, permission, obj)
 
 
-def permission_for(request, view) -> str:
-    """The named permission the current action needs (see the module docstring)."""
+def permission_for(request, view) -> str | None:
+    """The named permission the current action needs (see the module docstring); None when
+    the view names none for a write, which nobody may then make."""
     action = getattr(view, "action", None)
     overrides = getattr(view, "action_permissions", {})
     if action in overrides:
         return overrides[action]
     if request.method in permissions.SAFE_METHODS:
         return view.view_permission
-    return view.edit_permission
+    return getattr(view, "edit_permission", None)
 
 
 class RoleViewSetMixin:

@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.routers import SimpleRouter
 
 from config.api import (
     LARGEST_INTEGER,
@@ -267,8 +268,11 @@ class LicenseQuoteViewSet(LicenseAccessMixin, viewsets.GenericViewSet):
         return quote_response(self, quote, status.HTTP_201_CREATED)
 
 
-routes = [
-    ("quotes", QuoteViewSet, "quote"),
-    ("trials", TrialQuoteViewSet, "trial-quote"),
-    ("licenses", LicenseQuoteViewSet, "license-quote"),
-]
+routes = [("quotes", QuoteViewSet, "quote")]
+
+# The drafting actions join licensing's trials/ and licenses/ paths through a router of their
+# own, so the API root keeps listing those resources under licensing's viewsets.
+actions = SimpleRouter()
+actions.register("trials", TrialQuoteViewSet, basename="trial-quote")
+actions.register("licenses", LicenseQuoteViewSet, basename="license-quote")
+urlpatterns = actions.urls

@@ -211,3 +211,11 @@ def test_a_token_made_with_drf_create_token_signs_a_script_in(account_manager, c
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
 
     assert client.get("/api/v1/quotes/").status_code == 200
+
+
+def test_the_api_root_lists_every_resource(api_client, support):
+    response = api_client(support).get("/api/v1/")
+
+    assert {"companies", "contacts", "products", "trials", "licenses", "quotes"} <= set(
+        response.json()
+    )
