@@ -1,15 +1,18 @@
 """Plumbing every API module shares: role permissions, errors, pagination, search, schema.
 
 No business rules live here: the role rules are asked of accounts.roles, the business rules
-are the services'. A viewset states which named permission each action needs:
+are the services'. A viewset names the permission each action needs:
 
-    class QuoteViewSet(RoleViewSetMixin, viewsets.ModelViewSet):
-        view_permission = "view_quotes"   # reading; also who may see the objects at all
-        edit_permission = "edit_quote"    # every other action...
-        action_permissions = {"create": "edit_quote"}  # ...unless named here
+    class CompanyViewSet(RoleViewSetMixin, mixins.ListModelMixin, ..., viewsets.GenericViewSet):
+        view_permission = "view_companies"   # safe methods; also who may see any object at all
+        edit_permission = "edit_company"     # every other method (owned: checked on the object)
+        action_permissions = {"create": "create_company", "pdf": "download_quote"}  # overrides
 
-A role without `view_permission` finds no object (404); a role that may see an object but not
-act on it gets 403, checked with the object so "owned" permissions hold.
+A role without `view_permission` finds no object (404: the queryset is empty for it); a role
+that may see an object but not act on it gets 403, asked with the object so "owned"
+permissions hold. List-level actions are asked without an object; a new row that hangs from an
+owned object is checked with `self.check_related_permission(company)` in perform_create.
+A plain APIView uses `permission_classes = [RolePermission]` and `view_permission = "export"`.
 """
 
 from datetime import date
