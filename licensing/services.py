@@ -1,6 +1,7 @@
 """Business actions on trials and licenses: one transaction each, refused with a readable
 ValidationError before anything is written."""
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -12,7 +13,7 @@ from django.utils import timezone
 from accounts.models import Activity, Company
 from accounts.services import record_activity
 from licensing import pricing
-from licensing.models import License, Product, SeatChange, Trial
+from licensing.models import License, PriceTier, Product, SeatChange, Trial
 from licensing.signals import license_started, seats_added
 
 
@@ -34,6 +35,36 @@ def _locked(model, instance):
     return model.objects.select_for_update().get(pk=instance.pk)
 
 
+# Price book
+
+
+@transaction.atomic
+def save_product(*, product: Product, tiers: Sequence[pricing.Tier] | None = None) -> Product:
+    """Validate and save a new or edited product; given `tiers`, they replace its price tiers."""
+    product.full_clean()
+    if tiers is not None:
+        _check_tiers(tiers)
+    product.save()
+    if tiers is not None:
+        product.price_tiers.all().delete()
+        PriceTier.objects.bulk_create(
+            PriceTier(product=product, min_seats=tier.min_seats, unit_price=tier.unit_price)
+            for tier in tiers
+        )
+    return product
+
+
+def _check_tiers(tiers: Sequence[pricing.Tier]) -> None:
+    """Every seat count needs a price: the tiers start at 1 seat, each from a different count."""
+    starts = sorted(tier.min_seats for tier in tiers)
+    if not starts or starts[0] != 1:
+        raise ValidationError({"price_tiers": "The first price tier must start at 1 seat."})
+    if len(set(starts)) != len(starts):
+        raise ValidationError({"price_tiers": "Two price tiers start at the same seat count."})
+    if any(tier.unit_price is None or tier.unit_price < 0 for tier in tiers):
+        raise ValidationError({"price_tiers": "A unit price cannot be negative."})
+
+
 # Trials
 
 
@@ -46,21 +77,27 @@ def start_trial(
     actor,
     starts_on: date | None = None,
     days: int | None = None,
+    ends_on: date | None = None,
 ) -> Trial:
-    """Start a trial of `days` days (default TRIAL_DEFAULT_DAYS); records it on the timeline."""
+    """Start a trial of `days` days (default TRIAL_DEFAULT_DAYS) or until `ends_on`, its last
+    day; records it on the timeline."""
     _positive_seats(seats)
-    days = settings.TRIAL_DEFAULT_DAYS if days is None else days
-    if days <= 0:
-        raise ValidationError({"days": "A trial lasts at least one day."})
+    starts_on = starts_on or timezone.localdate()
+    if ends_on is None:
+        days = settings.TRIAL_DEFAULT_DAYS if days is None else days
+        if days <= 0:
+            raise ValidationError({"days": "A trial lasts at least one day."})
+        ends_on = starts_on + timedelta(days=days - 1)
+    elif ends_on < starts_on:
+        raise ValidationError({"ends_on": "A trial cannot end before it starts."})
     if not product.active:
         raise ValidationError({"product": f"{product} is no longer sold."})
-    starts_on = starts_on or timezone.localdate()
     trial = Trial.objects.create(
         company=company,
         product=product,
         seats=seats,
         starts_on=starts_on,
-        ends_on=starts_on + timedelta(days=days - 1),
+        ends_on=ends_on,
         created_by=actor,
     )
     record_activity(

@@ -1,0 +1,162 @@
+"""Companies and contacts over the API; writes go through accounts.services."""
+
+from decimal import Decimal
+
+import django_filters
+from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import mixins, serializers, viewsets
+
+from accounts.models import Company, CompanyStatus, Contact
+from accounts.services import save_company, save_contact
+from config.api import CreateOnlyFieldsMixin, ModelSerializer, RoleViewSetMixin
+
+PENETRATION_PLACES = Decimal("0.1")
+
+
+class CompanySerializer(ModelSerializer):
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(is_active=True),
+        required=False,
+        help_text="The account manager; by default whoever creates the company.",
+    )
+    licensed_seats = serializers.IntegerField(read_only=True)
+    seat_penetration = serializers.SerializerMethodField(
+        help_text="Licensed seats per 100 employees; null while the headcount is unknown."
+    )
+    status = serializers.ChoiceField(choices=CompanyStatus.choices, read_only=True)
+
+    class Meta:
+        model = Company
+        fields = [
+            "id",
+            "name",
+            "domain",
+            "industry",
+            "country",
+            "employee_count",
+            "target_seats",
+            "owner",
+            "licensed_seats",
+            "seat_penetration",
+            "status",
+            "created_at",
+            "updated_at",
+        ]
+
+    @extend_schema_field(serializers.DecimalField(max_digits=7, decimal_places=1, allow_null=True))
+    def get_seat_penetration(self, company) -> str | None:
+        if not company.employee_count:
+            return None
+        share = Decimal(company.licensed_seats * 100) / company.employee_count
+        return str(share.quantize(PENETRATION_PLACES))
+
+    def to_representation(self, company):
+        # A company just saved carries no annotations: read it back with them.
+        if not hasattr(company, "licensed_seats"):
+            company = Company.objects.with_seats().with_status().get(pk=company.pk)
+        return super().to_representation(company)
+
+    def create(self, validated_data):
+        validated_data.setdefault("owner", self.context["request"].user)
+        return save_company(company=Company(**validated_data), actor=self.context["request"].user)
+
+    def update(self, company, validated_data):
+        for name, value in validated_data.items():
+            setattr(company, name, value)
+        return save_company(company=company, actor=self.context["request"].user)
+
+
+class CompanyFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=CompanyStatus.choices)
+
+    class Meta:
+        model = Company
+        fields = ["owner", "industry", "country", "status"]
+
+
+class CompanyViewSet(
+    RoleViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Client companies with their licensed seats and seat penetration."""
+
+    queryset = Company.objects.with_seats().with_status().order_by("name", "pk")
+    serializer_class = CompanySerializer
+    view_permission = "view_companies"
+    edit_permission = "edit_company"
+    action_permissions = {"create": "create_company"}
+    filterset_class = CompanyFilter
+    search_fields = ["name", "domain"]
+    ordering_fields = ["name", "employee_count", "target_seats", "licensed_seats", "created_at"]
+
+
+class ContactSerializer(CreateOnlyFieldsMixin, ModelSerializer):
+    class Meta:
+        model = Contact
+        fields = [
+            "id",
+            "company",
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "job_title",
+            "is_decision_maker",
+            "is_billing_contact",
+            "is_champion",
+            "is_primary",
+            "accepts_reminders",
+            "created_at",
+        ]
+        create_only_fields = ["company"]
+        # The unique constraints are the service's to check (it moves the primary flag first).
+        validators = []
+
+    def create(self, validated_data):
+        return save_contact(contact=Contact(**validated_data), actor=self.context["request"].user)
+
+    def update(self, contact, validated_data):
+        for name, value in validated_data.items():
+            setattr(contact, name, value)
+        return save_contact(contact=contact, actor=self.context["request"].user)
+
+
+class ContactViewSet(
+    RoleViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """People at client companies; editing them is editing their company."""
+
+    queryset = Contact.objects.select_related("company").order_by("last_name", "first_name", "pk")
+    serializer_class = ContactSerializer
+    view_permission = "view_companies"
+    edit_permission = "edit_company"
+    filterset_fields = [
+        "company",
+        "is_decision_maker",
+        "is_billing_contact",
+        "is_champion",
+        "is_primary",
+        "accepts_reminders",
+    ]
+    search_fields = ["first_name", "last_name", "email", "job_title"]
+    ordering_fields = ["last_name", "first_name", "email", "created_at"]
+
+    def perform_create(self, serializer):
+        self.check_related_permission(serializer.validated_data["company"])
+        serializer.save()
+
+
+routes = [
+    ("companies", CompanyViewSet, "company"),
+    ("contacts", ContactViewSet, "contact"),
+]

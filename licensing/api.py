@@ -1,0 +1,224 @@
+"""The price book, trials and licenses over the API; writes go through licensing.services.
+
+The actions that answer with a drafted quote (trial convert/, license add-seats/ and
+renew/) belong to sales and are added on the same paths by sales.api.quotes."""
+
+import django_filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from config.api import DateField, ModelSerializer, RoleViewSetMixin
+from licensing import pricing, services
+from licensing.models import License, PriceTier, Product, Trial
+
+LONGEST_EXTENSION_DAYS = 3650
+
+
+class PriceTierSerializer(ModelSerializer):
+    class Meta:
+        model = PriceTier
+        fields = ["min_seats", "unit_price"]
+        # Checked together by the service (first tier from 1 seat, no duplicates).
+        validators = []
+
+
+class ProductSerializer(ModelSerializer):
+    price_tiers = PriceTierSerializer(
+        many=True, help_text="Volume prices; writing them replaces every tier of the product."
+    )
+
+    class Meta:
+        model = Product
+        fields = [
+            "id",
+            "code",
+            "name",
+            "description",
+            "seat_block_size",
+            "billing_period",
+            "currency",
+            "active",
+            "price_tiers",
+        ]
+
+    def save_product(self, product, validated_data):
+        tiers = validated_data.pop("price_tiers", None)
+        for name, value in validated_data.items():
+            setattr(product, name, value)
+        return services.save_product(
+            product=product,
+            tiers=None if tiers is None else [pricing.Tier(**tier) for tier in tiers],
+        )
+
+    def create(self, validated_data):
+        return self.save_product(Product(), validated_data)
+
+    def update(self, product, validated_data):
+        return self.save_product(product, validated_data)
+
+
+class ProductViewSet(
+    RoleViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The price book: products sold per seat in blocks, with volume price tiers."""
+
+    queryset = Product.objects.with_tiers().order_by("name", "pk")
+    serializer_class = ProductSerializer
+    view_permission = "view_price_book"
+    edit_permission = "edit_price_book"
+    filterset_fields = ["active", "billing_period", "currency"]
+    search_fields = ["code", "name"]
+    ordering_fields = ["name", "code", "seat_block_size"]
+
+
+class TrialSerializer(ModelSerializer):
+    starts_on = DateField(required=False, help_text="First day; today by default.")
+    ends_on = DateField(
+        required=False, help_text="Last day; by default the standard trial length after the start."
+    )
+
+    class Meta:
+        model = Trial
+        fields = [
+            "id",
+            "company",
+            "product",
+            "seats",
+            "starts_on",
+            "ends_on",
+            "status",
+            "times_extended",
+            "converted_license",
+            "created_at",
+        ]
+        read_only_fields = ["status", "times_extended", "converted_license", "created_at"]
+
+    def create(self, validated_data):
+        return services.start_trial(actor=self.context["request"].user, **validated_data)
+
+
+class TrialFilter(django_filters.FilterSet):
+    ends_after = django_filters.DateFilter(field_name="ends_on", lookup_expr="gte")
+    ends_before = django_filters.DateFilter(field_name="ends_on", lookup_expr="lte")
+
+    class Meta:
+        model = Trial
+        fields = ["company", "product", "status", "ends_after", "ends_before"]
+
+
+class TrialDaysSerializer(serializers.Serializer):
+    days = serializers.IntegerField(min_value=1, max_value=LONGEST_EXTENSION_DAYS)
+
+
+class TrialAccessMixin(RoleViewSetMixin):
+    """Who sees and acts on trials: shared with the sales actions on the same paths."""
+
+    queryset = Trial.objects.order_by("ends_on", "pk")
+    view_permission = "view_trials"
+    edit_permission = "edit_trial"
+
+
+class TrialViewSet(
+    TrialAccessMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Trials of a product for a company: started, extended, cancelled or converted."""
+
+    serializer_class = TrialSerializer
+    filterset_class = TrialFilter
+    search_fields = ["company__name", "product__name"]
+    ordering_fields = ["ends_on", "starts_on", "seats", "created_at"]
+
+    def perform_create(self, serializer):
+        self.check_related_permission(serializer.validated_data["company"])
+        serializer.save()
+
+    @extend_schema(request=TrialDaysSerializer, responses=TrialSerializer)
+    @action(detail=True, methods=["post"])
+    def extend(self, request, pk=None):
+        """Push an active trial's end back by `days` days."""
+        arguments = TrialDaysSerializer(data=request.data)
+        arguments.is_valid(raise_exception=True)
+        trial = services.extend_trial(
+            trial=self.get_object(), days=arguments.validated_data["days"], actor=request.user
+        )
+        return Response(TrialSerializer(trial).data)
+
+    @extend_schema(request=None, responses=TrialSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Cancel an active trial."""
+        trial = services.cancel_trial(trial=self.get_object(), actor=request.user)
+        return Response(TrialSerializer(trial).data)
+
+
+class LicenseSerializer(ModelSerializer):
+    currency = serializers.CharField(source="product.currency", read_only=True)
+
+    class Meta:
+        model = License
+        fields = [
+            "id",
+            "company",
+            "product",
+            "seats",
+            "unit_price",
+            "currency",
+            "starts_on",
+            "ends_on",
+            "status",
+            "renews",
+            "cancelled_on",
+            "live_on",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class LicenseFilter(django_filters.FilterSet):
+    ends_after = django_filters.DateFilter(field_name="ends_on", lookup_expr="gte")
+    ends_before = django_filters.DateFilter(field_name="ends_on", lookup_expr="lte")
+
+    class Meta:
+        model = License
+        fields = ["company", "product", "status", "ends_after", "ends_before"]
+
+
+class LicenseAccessMixin(RoleViewSetMixin):
+    """Who sees and acts on licenses: shared with the sales actions on the same paths."""
+
+    queryset = License.objects.select_related("product").order_by("ends_on", "pk")
+    view_permission = "view_licenses"
+    edit_permission = "edit_license"
+
+
+class LicenseViewSet(
+    LicenseAccessMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Licenses: seats of a product for a company over a term. They start when a quote is
+    accepted; seats are added and terms renewed through quotes too."""
+
+    serializer_class = LicenseSerializer
+    filterset_class = LicenseFilter
+    search_fields = ["company__name", "product__name"]
+    ordering_fields = ["ends_on", "starts_on", "seats", "created_at"]
+
+
+routes = [
+    ("products", ProductViewSet, "product"),
+    ("trials", TrialViewSet, "trial"),
+    ("licenses", LicenseViewSet, "license"),
+]
