@@ -339,10 +339,27 @@ class ConversionMonth:
 
 
 @dataclass(frozen=True)
+class PenetrationBucket:
+    label: str
+    companies: int
+
+
+@dataclass(frozen=True)
+class DealSize:
+    blocks: int
+    deals: int
+
+
+@dataclass(frozen=True)
 class Renewals:
     days: int
     licenses: int
     annual_value: Decimal
+
+    @property
+    def records(self) -> str:
+        """Its key in RECORDS."""
+        return f"renewals-due-{self.days}"
 
 
 @dataclass(frozen=True)
@@ -502,16 +519,23 @@ def penetration(scope: Scope) -> dict:
         **buckets,
     )
     distribution = [
-        (label, totals[f"bucket{index}"]) for index, (label, _, _) in enumerate(PENETRATION_BUCKETS)
+        PenetrationBucket(label, totals[f"bucket{index}"])
+        for index, (label, _, _) in enumerate(PENETRATION_BUCKETS)
     ]
+    opportunities = list(customers(scope).filter(whitespace__gt=0)[:TOP_OPPORTUNITIES])
+    for company in opportunities:
+        company.whitespace_value = money(company.whitespace_value)
     return {
         "customers": totals["companies"],
         "seat_penetration": rate(totals["seats_with_headcount"], totals["headcount"]),
         "target_attainment": rate(totals["seats_with_target"], totals["target"]),
         "whitespace_seats": totals["total_whitespace"],
         "whitespace_value": money(totals["total_whitespace_value"]),
-        "penetration_distribution": [*distribution, ("no headcount", totals["no_headcount"])],
-        "opportunities": list(customers(scope).filter(whitespace__gt=0)[:TOP_OPPORTUNITIES]),
+        "penetration_distribution": [
+            *distribution,
+            PenetrationBucket("no headcount", totals["no_headcount"]),
+        ],
+        "opportunities": opportunities,
     }
 
 
@@ -596,7 +620,7 @@ def deal_sizes(scope: Scope) -> dict:
     average = (Decimal(seats) / deals).quantize(Decimal("0.1"), ROUND_HALF_UP) if deals else None
     return {
         "deals": deals,
-        "deals_by_blocks": [(blocks, count) for blocks, count, _ in sizes],
+        "deals_by_blocks": [DealSize(blocks, count) for blocks, count, _ in sizes],
         "average_seats_per_deal": average,
     }
 
