@@ -15,11 +15,13 @@ and everything that hangs off them. Money is summed in the house currency
 """
 
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import (
     Case,
     Count,
@@ -37,7 +39,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, TruncDate, TruncMonth
+from django.db.models.functions import Coalesce, Greatest, Least, TruncDate, TruncMonth
 from django.db.models.lookups import GreaterThanOrEqual, LessThan
 from django.utils import timezone
 
@@ -194,9 +196,11 @@ def customers(scope: Scope) -> QuerySet:
     company's current price), ranked highest first."""
     gap = Coalesce("target_seats", "employee_count") - F("licensed_seats")
     whitespace = Case(When(GreaterThanOrEqual(gap, 0), then=gap), default=0)
+    # Filtering on active licenses first joins only those (Company.with_seats sums the same
+    # join), which halves the rows the aggregate reads.
     return (
-        _book(Company.objects.with_seats(), scope, company="")
-        .filter(licensed_seats__gt=0)
+        _book(Company.objects.filter(licenses__status=License.Status.ACTIVE), scope, company="")
+        .with_seats()
         .annotate(whitespace=whitespace)
         .annotate(
             whitespace_value=ExpressionWrapper(
@@ -551,8 +555,10 @@ def seat_growth(scope: Scope) -> dict:
         .values("month")
         .annotate(
             new=Sum("initial_seats", filter=Q(renews__isnull=True)),
-            gained=Sum("seats_change", filter=Q(seats_change__gt=0)),
-            dropped=Sum("seats_change", filter=Q(seats_change__lt=0)),
+            # Greatest/Least rather than a filter on seats_change: each mention of it repeats
+            # the seat-change subquery in the SQL.
+            gained=Sum(Greatest("seats_change", 0), filter=Q(renews__isnull=False)),
+            dropped=Sum(Least("seats_change", 0), filter=Q(renews__isnull=False)),
         )
     )
     changed = (
@@ -649,8 +655,26 @@ def time_to_live(scope: Scope) -> dict:
     }
 
 
+@contextmanager
+def _without_jit():
+    """PostgreSQL's JIT compiles the costlier of these short aggregates, which takes longer
+    (about 0.2 s at 10,000 companies) than running them: off for one transaction."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        yield
+
+
 def dashboard(scope: Scope) -> dict:
-    """Every figure of the dashboard page and the metrics API, in a fixed number of queries."""
+    """Every figure of the dashboard page and the metrics API, in a fixed number of queries
+    (16, plus the transaction that turns JIT off on PostgreSQL)."""
+    with _without_jit():
+        return _figures(scope)
+
+
+def _figures(scope: Scope) -> dict:
     figures = {"start": scope.start, "end": scope.end, "today": scope.today}
     for part in (
         book_today,
