@@ -266,6 +266,12 @@ def bench_dashboard():
                     "ok": median < TARGET_SECONDS,
                 },
                 {
+                    # The machine is shared: the best run shows the cost without contention.
+                    "name": f"dashboard, {COMPANIES} companies, {label}: best of {RUNS}",
+                    "value": round(min(timings) * 1000),
+                    "unit": "ms",
+                },
+                {
                     "name": f"dashboard, {COMPANIES} companies, {label}: queries",
                     "value": len(queries.captured_queries),
                     "unit": "queries",
