@@ -34,7 +34,7 @@
         labels: rows.map((row) => month(row[0])),
         datasets: [
           { label: "Conversion rate (%)", type: "line", yAxisID: "rate", borderColor: colours.purple,
-            backgroundColor: colours.purple, spanGaps: true,
+            backgroundColor: colours.purple, spanGaps: false,
             data: rows.map((row) => (row[3] === "" ? null : Math.round(Number(row[3]) * 1000) / 10)) },
           { label: "Trials ended", data: column(rows, 1), backgroundColor: "#adb5bd", yAxisID: "trials" },
         ],
