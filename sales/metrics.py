@@ -211,10 +211,10 @@ def customers(scope: Scope) -> QuerySet:
     )
 
 
-def _seat_changes_total():
-    """Sum of a license's seat changes, as a subquery (0 without any)."""
+def _seat_changes_total(**filters):
+    """Sum of a license's seat changes (those matching `filters`), as a subquery; 0 without."""
     changes = (
-        SeatChange.objects.filter(license=OuterRef("pk"))
+        SeatChange.objects.filter(license=OuterRef("pk"), **filters)
         .values("license")
         .annotate(total=Sum("delta"))
         .values("total")
@@ -268,18 +268,10 @@ def licenses_a_year_ago(scope: Scope) -> QuerySet:
     """Licenses in force 12 months before today (term around that day, not cancelled by
     then), with seats_then = seats minus the seat changes effective after that day."""
     day = scope.year_ago
-    later_changes = (
-        SeatChange.objects.filter(license=OuterRef("pk"), effective_on__gt=day)
-        .values("license")
-        .annotate(total=Sum("delta"))
-        .values("total")
-    )
     return _book(
         License.objects.filter(starts_on__lte=day, ends_on__gte=day).exclude(cancelled_on__lte=day),
         scope,
-    ).annotate(
-        seats_then=F("seats") - Coalesce(Subquery(later_changes, output_field=IntegerField()), 0)
-    )
+    ).annotate(seats_then=F("seats") - _seat_changes_total(effective_on__gt=day))
 
 
 def quotes_decided(scope: Scope) -> QuerySet:

@@ -8,7 +8,8 @@ Licenses (yearly product at the stated price unless "monthly"):
   L1 Acme   20 seats at 40, 2026-02-01..2027-01-31, active, +10 seats on 2026-05-10 (30 now),
             live 2026-02-11 (10 days)
   L2 Beta   10 seats at 5.00 monthly, 2025-08-01..2026-07-31, active (renewal due in 16 days)
-  L3 Cobalt 15 seats at 40, 2025-03-01..2026-02-28, expired (not renewed)
+  L3 Cobalt 15 seats at 40, 2025-03-01..2026-02-28, +5 seats on 2025-10-01 (20 at the end),
+            expired (not renewed)
   L4 Acme   25 seats at 35, 2025-01-01..2025-12-31, renewed by L5
   L5 Acme   30 seats at 35, 2026-01-01..2026-12-31, active (5 seats more than L4)
   L6 Beta   20 seats at 40, 2026-01-15..2027-01-14, cancelled mid-term on 2026-04-10,
@@ -71,7 +72,8 @@ def book(company, product, account_manager, other_account_manager):
     l1 = license(acme, 30, "40", date(2026, 2, 1), date(2027, 1, 31), live_on=date(2026, 2, 11))
     SeatChange.objects.create(license=l1, delta=10, seats_after=30, effective_on=date(2026, 5, 10))
     license(beta, 10, "5.00", date(2025, 8, 1), date(2026, 7, 31), product=monthly)
-    license(cobalt, 15, "40", date(2025, 3, 1), date(2026, 2, 28), status=License.Status.EXPIRED)
+    l3 = license(cobalt, 20, "40", date(2025, 3, 1), date(2026, 2, 28), status="expired")
+    SeatChange.objects.create(license=l3, delta=5, seats_after=20, effective_on=date(2025, 10, 1))
     l4 = license(acme, 25, "35", date(2025, 1, 1), date(2025, 12, 31), status="renewed")
     license(acme, 30, "35", date(2026, 1, 1), date(2026, 12, 31), renews=l4)
     l6 = license(
@@ -227,7 +229,7 @@ def test_seat_growth_counts_new_expansion_cancelled_and_not_renewed_seats_by_mon
     ]
     assert by_month == [
         (JANUARY, 20, 5, 0, 0),  # L6 new; L5 renews L4 with 5 seats more
-        (FEBRUARY, 20, 0, 0, 15),  # L1 started with 20; L3 ended unrenewed
+        (FEBRUARY, 20, 0, 0, 20),  # L1 started with 20; L3 ended unrenewed with 20
         (MARCH, 10, 0, 0, 0),  # L7
         (APRIL, 0, 0, 20, 0),  # L6 cancelled mid-term
         (MAY, 0, 10, 0, 0),  # 10 seats added to L1
@@ -235,12 +237,12 @@ def test_seat_growth_counts_new_expansion_cancelled_and_not_renewed_seats_by_mon
     ]
     assert (figures["seats_added"], figures["seats_lost"], figures["net_seat_growth"]) == (
         70,
-        35,
-        35,
+        40,
+        30,
     )
     mine = metrics.seat_growth(scope(book["am"]))
     assert (mine["seats_new"], mine["seats_expansion"]) == (45, 15)
-    assert (mine["seats_added"], mine["seats_lost"], mine["net_seat_growth"]) == (60, 35, 25)
+    assert (mine["seats_added"], mine["seats_lost"], mine["net_seat_growth"]) == (60, 40, 20)
 
 
 def test_deal_sizes_are_counted_in_blocks_of_the_product(book):
@@ -282,7 +284,7 @@ def test_the_renewal_rate_counts_a_mid_term_cancellation_as_not_renewed(book):
 
 
 def test_net_seat_retention_compares_a_year_ago_cohort_with_its_seats_today(book):
-    # In force on 2025-07-15: L3 (Cobalt, 15) and L4 (Acme, 25) = 40 seats.
+    # In force on 2025-07-15: L3 (Cobalt, 15: its 5 more seats came later) and L4 (Acme, 25).
     # Today Acme holds 60 and Cobalt 5: 65 / 40.
     assert metrics.net_seat_retention(scope()) == {
         "seats_a_year_ago": 40,
