@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from licensing.models import SeatChange
 from tests.accounts.factories import CompanyFactory
-from tests.licensing.factories import LicenseFactory
+from tests.licensing.factories import LicenseFactory, TrialFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -119,6 +119,30 @@ def test_the_seat_growth_csv_holds_the_chart_s_numbers(client, books, account_ma
     assert rows == [
         ["Month", "New", "Expansion", "Cancelled", "Not renewed", "Net"],
         [month.isoformat(), "20", "5", "0", "0", "25"],
+    ]
+
+
+def test_the_conversion_csv_holds_trials_ended_converted_and_the_rate(
+    client, books, company, product, account_manager
+):
+    month = books["month"]
+    for status in ("converted", "expired", "expired"):
+        TrialFactory(
+            company=company,
+            product=product,
+            status=status,
+            starts_on=month,
+            ends_on=books["today"],
+            ended_at=timezone.now(),
+        )
+    client.force_login(account_manager)
+    response = client.get(
+        reverse("dashboard_chart_csv", args=["conversion"]),
+        {"start": month.isoformat(), "end": books["today"].isoformat()},
+    )
+    assert list(csv.reader(io.StringIO(response.content.decode()))) == [
+        ["Month", "Trials ended", "Converted", "Conversion rate"],
+        [month.isoformat(), "3", "1", "0.3333"],
     ]
 
 

@@ -339,3 +339,27 @@ def test_the_whole_dashboard_takes_the_same_queries_whatever_the_data_size(
 )
 def test_median_of_a_histogram(histogram, median):
     assert metrics.median_of(histogram) == median
+
+
+def test_seats_dropped_at_renewal_count_as_not_renewed(company, product):
+    # 20 seats renewed as 10 on 2026-03-01: 10 seats not renewed in March, nothing new.
+    first = LicenseFactory(
+        company=company,
+        product=product,
+        seats=20,
+        starts_on=date(2025, 3, 1),
+        ends_on=date(2026, 2, 28),
+        status="renewed",
+    )
+    LicenseFactory(
+        company=company,
+        product=product,
+        seats=10,
+        starts_on=date(2026, 3, 1),
+        ends_on=date(2027, 2, 28),
+        renews=first,
+    )
+    figures = metrics.seat_growth(scope())
+    march = figures["seat_growth_by_month"][2]
+    assert (march.month, march.new, march.expansion, march.not_renewed) == (MARCH, 0, 0, 10)
+    assert figures["net_seat_growth"] == -10
