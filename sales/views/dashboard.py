@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import path
 
@@ -112,9 +112,11 @@ def dashboard(request):
 @require("view_dashboard")
 def chart_csv(request, slug: str):
     chart = CHARTS_BY_SLUG.get(slug)
-    form = _filters(request)
-    if chart is None or not form.is_valid():
+    if chart is None:
         raise Http404
+    form = _filters(request)
+    if not form.is_valid():
+        return HttpResponseBadRequest(form.errors.as_text(), content_type="text/plain")
     scope = form.scope()
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
@@ -128,24 +130,16 @@ def chart_csv(request, slug: str):
 
 @require("view_dashboard")
 def records(request, metric: str):
-    form = _filters(request)
-    if metric not in metrics.RECORDS or not form.is_valid():
+    if metric not in metrics.RECORDS:
         raise Http404
     title, kind, records_of = metrics.RECORDS[metric]
-    queryset = records_of(form.scope()).select_related(*RECORD_RELATIONS[kind])
-    page = Paginator(queryset, RECORDS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "sales/dashboard/records.html",
-        {
-            "form": form,
-            "title": title,
-            "kind": kind,
-            "page": page,
-            "query": form.query_string(),
-            "metric": metric,
-        },
-    )
+    form = _filters(request)
+    context = {"form": form, "title": title, "kind": kind}
+    if form.is_valid():
+        queryset = records_of(form.scope()).select_related(*RECORD_RELATIONS[kind])
+        context["page"] = Paginator(queryset, RECORDS_PER_PAGE).get_page(request.GET.get("page"))
+        context["query"] = form.query_string()
+    return render(request, "sales/dashboard/records.html", context)
 
 
 urlpatterns = [

@@ -193,6 +193,19 @@ def test_the_records_of_a_figure_list_the_licenses_counted(
     assert '25 <span class="text-body-secondary">(20 at start)</span>' in started
 
 
+def test_records_explain_bad_filters_and_say_when_nothing_counted_and_a_csv_refuses_them(
+    client, finance
+):
+    client.force_login(finance)
+    bad = {"start": "2026-06-01", "end": "2026-01-01"}
+    records = client.get(reverse("dashboard_records", args=["trials-ended"]), bad)
+    assert "The period must end on or after its start." in records.content.decode()
+    empty = client.get(reverse("dashboard_records", args=["quotes-won"])).content.decode()
+    assert "0 records." in empty
+    csv_response = client.get(reverse("dashboard_chart_csv", args=["conversion"]), bad)
+    assert csv_response.status_code == 400
+
+
 def test_an_unknown_metric_has_no_records(client, finance):
     client.force_login(finance)
     assert client.get(reverse("dashboard_records", args=["nothing"])).status_code == 404
