@@ -1,0 +1,168 @@
+"""GET /api/v1/metrics/: the dashboard's figures as JSON (see sales/metrics.py for each
+definition). Money is a decimal string, rates are decimal fractions (0.25 for 25 %)."""
+
+from decimal import ROUND_HALF_UP
+
+from django.urls import path
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.roles import can
+from sales import metrics
+from sales.forms import DashboardFilterForm
+
+
+def money_field(**kwargs):
+    return serializers.DecimalField(
+        max_digits=18, decimal_places=2, rounding=ROUND_HALF_UP, read_only=True, **kwargs
+    )
+
+
+def fraction_field():
+    """A rate or ratio as a JSON number, null when nothing was counted."""
+    return serializers.DecimalField(
+        max_digits=9, decimal_places=4, coerce_to_string=False, allow_null=True, read_only=True
+    )
+
+
+def days_field():
+    return serializers.DecimalField(
+        max_digits=7, decimal_places=1, coerce_to_string=False, allow_null=True, read_only=True
+    )
+
+
+class SeatMonthSerializer(serializers.Serializer):
+    month = serializers.DateField()
+    new = serializers.IntegerField()
+    expansion = serializers.IntegerField()
+    cancelled = serializers.IntegerField()
+    not_renewed = serializers.IntegerField()
+    net = serializers.IntegerField()
+
+
+class ConversionMonthSerializer(serializers.Serializer):
+    month = serializers.DateField()
+    ended = serializers.IntegerField()
+    converted = serializers.IntegerField()
+    rate = fraction_field()
+
+
+class PenetrationBucketSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    companies = serializers.IntegerField()
+
+
+class DealSizeSerializer(serializers.Serializer):
+    blocks = serializers.IntegerField()
+    deals = serializers.IntegerField()
+
+
+class RenewalMonthSerializer(serializers.Serializer):
+    month = serializers.DateField()
+    licenses = serializers.IntegerField()
+    annual_value = money_field()
+
+
+class OpportunitySerializer(serializers.Serializer):
+    company_id = serializers.IntegerField(source="pk")
+    name = serializers.CharField()
+    licensed_seats = serializers.IntegerField()
+    employee_count = serializers.IntegerField(allow_null=True)
+    target_seats = serializers.IntegerField(allow_null=True)
+    whitespace_seats = serializers.IntegerField(source="whitespace")
+    whitespace_value = money_field()
+
+
+class MetricsSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    today = serializers.DateField()
+    owner = serializers.IntegerField(allow_null=True, help_text="Account manager's id; null: all")
+    # The book today.
+    active_seats = serializers.IntegerField()
+    arr = money_field(help_text="Annual recurring revenue of active licenses")
+    mrr = money_field(help_text="ARR / 12")
+    customers = serializers.IntegerField()
+    seat_penetration = fraction_field()
+    target_attainment = fraction_field()
+    whitespace_seats = serializers.IntegerField()
+    whitespace_value = money_field()
+    renewals_due_30_days = serializers.IntegerField()
+    renewals_due_30_days_value = money_field()
+    renewals_due_60_days = serializers.IntegerField()
+    renewals_due_60_days_value = money_field()
+    renewals_due_90_days = serializers.IntegerField()
+    renewals_due_90_days_value = money_field()
+    renewals_decided_12_months = serializers.IntegerField()
+    renewals_renewed_12_months = serializers.IntegerField()
+    renewal_rate_12_months = fraction_field()
+    seats_a_year_ago = serializers.IntegerField()
+    seats_now_of_that_cohort = serializers.IntegerField()
+    net_seat_retention_12_months = fraction_field()
+    # The period.
+    trials_ended = serializers.IntegerField()
+    trials_converted = serializers.IntegerField()
+    trial_conversion_rate = fraction_field()
+    median_days_to_convert = days_field()
+    seats_new = serializers.IntegerField()
+    seats_expansion = serializers.IntegerField()
+    seats_cancelled = serializers.IntegerField()
+    seats_not_renewed = serializers.IntegerField()
+    seats_added = serializers.IntegerField()
+    seats_lost = serializers.IntegerField()
+    net_seat_growth = serializers.IntegerField()
+    deals = serializers.IntegerField()
+    average_seats_per_deal = days_field()
+    quotes_decided = serializers.IntegerField()
+    quotes_won = serializers.IntegerField()
+    quote_win_rate = fraction_field()
+    licenses_gone_live = serializers.IntegerField()
+    median_days_to_go_live = days_field()
+    # Series.
+    seat_growth_by_month = SeatMonthSerializer(many=True)
+    conversion_by_month = ConversionMonthSerializer(many=True)
+    penetration_distribution = PenetrationBucketSerializer(many=True)
+    deals_by_blocks = DealSizeSerializer(many=True)
+    renewals_by_month = RenewalMonthSerializer(many=True)
+    expansion_opportunities = OpportunitySerializer(many=True, source="opportunities")
+
+
+class CanViewDashboard(BasePermission):
+    def has_permission(self, request, view):
+        return can(request.user, "view_dashboard")
+
+
+class MetricsView(APIView):
+    authentication_classes = [SessionAuthentication, TokenAuthentication]
+    permission_classes = [IsAuthenticated, CanViewDashboard]
+
+    @extend_schema(
+        summary="Dashboard figures",
+        parameters=[
+            OpenApiParameter("start", OpenApiTypes.DATE, description="First day of the period"),
+            OpenApiParameter("end", OpenApiTypes.DATE, description="Last day of the period"),
+            OpenApiParameter(
+                "owner",
+                OpenApiTypes.STR,
+                description='An account manager\'s id, or "all". Default: an account '
+                "manager's own book, everything for Finance and Administrators.",
+            ),
+        ],
+        responses=MetricsSerializer,
+    )
+    def get(self, request):
+        form = DashboardFilterForm(request.query_params, user=request.user)
+        if not form.is_valid():
+            raise ValidationError(form.errors)
+        scope = form.scope()
+        figures = metrics.dashboard(scope)
+        return Response(MetricsSerializer({**figures, "owner": scope.owner_id}).data)
+
+
+urlpatterns = [path("metrics/", MetricsView.as_view(), name="api-metrics")]
