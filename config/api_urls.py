@@ -17,12 +17,7 @@ API_MODULES = [
 router = DefaultRouter()
 urlpatterns = []
 for name in API_MODULES:
-    try:
-        module = import_module(name)
-    except ModuleNotFoundError as error:
-        if error.name != name:
-            raise
-        continue
+    module = import_module(name)
     for prefix, viewset, basename in getattr(module, "routes", []):
         router.register(prefix, viewset, basename=basename)
     urlpatterns += getattr(module, "urlpatterns", [])

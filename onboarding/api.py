@@ -1,33 +1,15 @@
 """/api/v1/onboardings/ (progress per category) and /api/v1/onboarding-tasks/ (changes
 through the services). Reads for roles with view_onboarding, writes for edit_onboarding."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.roles import can
+from config.api import RoleViewSetMixin
 from onboarding import services
 from onboarding.models import Category, Onboarding, Task, onboarding_staff
-
-
-class OnboardingRolePermission(permissions.BasePermission):
-    """Reading needs view_onboarding; any change needs edit_onboarding (accounts/roles.py)."""
-
-    def has_permission(self, request, view):
-        safe = request.method in permissions.SAFE_METHODS
-        return can(request.user, "view_onboarding" if safe else "edit_onboarding")
-
-
-def call_service(service, **kwargs):
-    """Run a service; its ValidationError becomes a 400 with the same messages."""
-    try:
-        return service(**kwargs)
-    except DjangoValidationError as error:
-        detail = error.message_dict if hasattr(error, "error_dict") else error.messages
-        raise serializers.ValidationError(detail) from error
 
 
 class CategoryProgressSerializer(serializers.Serializer):
@@ -74,9 +56,9 @@ class MarkLiveSerializer(serializers.Serializer):
     list=extend_schema(summary="Onboardings with their progress per category"),
     retrieve=extend_schema(summary="One onboarding with its progress per category"),
 )
-class OnboardingViewSet(viewsets.ReadOnlyModelViewSet):
+class OnboardingViewSet(RoleViewSetMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = OnboardingSerializer
-    permission_classes = [permissions.IsAuthenticated, OnboardingRolePermission]
+    view_permission, edit_permission = "view_onboarding", "edit_onboarding"
     filterset_fields = ["status", "owner", "company"]
     search_fields = ["company__name"]
     ordering_fields = ["target_live_on", "starts_on"]
@@ -100,8 +82,7 @@ class OnboardingViewSet(viewsets.ReadOnlyModelViewSet):
         onboarding = self.get_object()
         data = MarkLiveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        call_service(
-            services.mark_live,
+        services.mark_live(
             onboarding=onboarding,
             actor=request.user,
             live_on=data.validated_data.get("live_on"),
@@ -161,6 +142,7 @@ EDITABLE = ["title", "category", "description", "due_on", "assignee", "notes"]
     partial_update=extend_schema(summary="Edit some of a task's fields"),
 )
 class TaskViewSet(
+    RoleViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -168,14 +150,13 @@ class TaskViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = TaskSerializer
-    permission_classes = [permissions.IsAuthenticated, OnboardingRolePermission]
+    view_permission, edit_permission = "view_onboarding", "edit_onboarding"
     queryset = Task.objects.select_related("onboarding").order_by("onboarding", "position", "pk")
     filterset_fields = ["onboarding", "assignee", "status", "category"]
 
     def perform_create(self, serializer):
         fields = {name: serializer.validated_data.get(name) for name in EDITABLE}
-        serializer.instance = call_service(
-            services.add_task,
+        serializer.instance = services.add_task(
             onboarding=serializer.validated_data["onboarding"],
             actor=self.request.user,
             **{name: value for name, value in fields.items() if value is not None},
@@ -186,9 +167,7 @@ class TaskViewSet(
         fields = {
             name: serializer.validated_data.get(name, getattr(task, name)) for name in EDITABLE
         }
-        serializer.instance = call_service(
-            services.update_task, task=task, actor=self.request.user, **fields
-        )
+        serializer.instance = services.update_task(task=task, actor=self.request.user, **fields)
 
     def _changed(self, task):
         return Response(self.get_serializer(Task.objects.get(pk=task.pk)).data)
@@ -204,8 +183,7 @@ class TaskViewSet(
         task = self.get_object()
         data = TaskStatusSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        call_service(
-            services.change_task_status,
+        services.change_task_status(
             task=task,
             status=data.validated_data["status"],
             reason=data.validated_data.get("reason", ""),
@@ -221,8 +199,7 @@ class TaskViewSet(
         task = self.get_object()
         data = TaskAssignSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        call_service(
-            services.assign_task,
+        services.assign_task(
             task=task,
             assignee=data.validated_data["assignee"],
             actor=request.user,

@@ -13,22 +13,11 @@ from drf_spectacular.utils import (
 )
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
-from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
-from accounts.roles import can
+from config.api import RolePermission
 from sales.exports import EXPORTS, Export, pdf_response
 from sales.models import Quote
-
-
-class RolePermission(BasePermission):
-    """The view's `role_permission` from accounts/roles.py, on the object when there is one."""
-
-    def has_permission(self, request, view):
-        return can(request.user, view.role_permission)
-
-    def has_object_permission(self, request, view, obj):
-        return can(request.user, view.role_permission, obj)
 
 
 class FileRenderer(BaseRenderer):
@@ -76,8 +65,8 @@ class ExportView(GenericAPIView):
     Quotes are filtered on the date they were sent, licenses on their term meeting the period."""
 
     export: Export
-    role_permission = "export"
-    permission_classes = [IsAuthenticated, RolePermission]
+    view_permission = "export"
+    permission_classes = [RolePermission]
     pagination_class = None
 
     @property
@@ -152,8 +141,8 @@ class QuotePDFsZip(ExportView):
     )
 )
 class QuotePDF(GenericAPIView):
-    role_permission = "download_quote"
-    permission_classes = [IsAuthenticated, RolePermission]
+    view_permission = "download_quote"
+    permission_classes = [RolePermission]
     renderer_classes = [JSONRenderer, PDFRenderer]
     queryset = Quote.objects.with_parties()
 

@@ -7,13 +7,11 @@ from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.exceptions import ValidationError
-from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.roles import can
+from config.api import RolePermission
 from sales import metrics
 from sales.forms import DashboardFilterForm
 
@@ -133,14 +131,9 @@ class MetricsSerializer(serializers.Serializer):
     expansion_opportunities = OpportunitySerializer(many=True, source="opportunities")
 
 
-class CanViewDashboard(BasePermission):
-    def has_permission(self, request, view):
-        return can(request.user, "view_dashboard")
-
-
 class MetricsView(APIView):
-    authentication_classes = [SessionAuthentication, TokenAuthentication]
-    permission_classes = [IsAuthenticated, CanViewDashboard]
+    permission_classes = [RolePermission]
+    view_permission = "view_dashboard"
 
     @extend_schema(
         summary="Dashboard figures",
