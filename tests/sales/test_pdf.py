@@ -105,7 +105,7 @@ def test_a_quote_of_40_lines_runs_onto_several_pages_with_the_table_header_on_ea
 
 
 def test_the_stored_pdf_and_its_hash_do_not_change_after_a_price_book_change(
-    client, company, product, account_manager
+    client, company, product, account_manager, django_assert_max_num_queries
 ):
     quote = sent_quote(company, product, seats=23)
     stored = quote.pdf.read()
@@ -115,7 +115,8 @@ def test_the_stored_pdf_and_its_hash_do_not_change_after_a_price_book_change(
     product.name = "Renamed product"
     product.save()
     client.force_login(account_manager)
-    response = client.get(reverse("quote_pdf", args=[quote.pk]))
+    with django_assert_max_num_queries(4):  # session, user, roles, the quote
+        response = client.get(reverse("quote_pdf", args=[quote.pk]))
 
     downloaded = b"".join(response.streaming_content)
     quote.refresh_from_db()
