@@ -31,8 +31,11 @@ def _print_style() -> tuple[CSS, FontConfiguration]:
 
 
 def _logo_url() -> str:
+    """The logo as a URL: a path on this machine (a URL is passed on, and refused unless local)."""
     logo = settings.SELLER.get("logo")
-    return Path(logo).resolve().as_uri() if logo else ""
+    if not logo or "://" in logo:
+        return logo or ""
+    return Path(logo).resolve().as_uri()
 
 
 def render_quote_html(quote: Quote) -> str:

@@ -1,3 +1,4 @@
+from email.utils import parseaddr
 from smtplib import SMTPRecipientsRefused
 
 import pytest
@@ -56,7 +57,7 @@ def test_sending_a_quote_emails_its_pdf_and_the_note_to_the_recipient(settings, 
 
     [email] = mail.outbox
     contact = quote.contact
-    assert email.to == [f"{contact.full_name} <{contact.email}>"]
+    assert parseaddr(email.to[0]) == (contact.full_name, contact.email)
     assert email.subject == f"Quote {quote.number} from {settings.SELLER['name']}"
     assert "Here is the quote we discussed on Tuesday." in email.body
     assert "€875.00 in total" in email.body  # 23 seats billed as 25 at 35.00

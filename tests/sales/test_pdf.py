@@ -1,9 +1,13 @@
 import hashlib
 import io
+import threading
 from decimal import Decimal
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.urls import reverse
+from PIL import Image
 from pypdf import PdfReader
 
 from licensing.models import PriceTier
@@ -55,6 +59,32 @@ def test_the_pdf_carries_the_seller_letterhead_from_the_settings(company, produc
     assert "Blocks & Seats Ltd" in text and "GB123456789" in text
 
 
+def test_the_seller_logo_is_a_local_file_and_a_remote_image_is_never_fetched(
+    company, product, settings, tmp_path
+):
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (120, 40), "navy").save(logo)
+    settings.SELLER = {**settings.SELLER, "logo": str(logo)}
+    quote = make_quote(company=company, product=product)
+    assert len(PdfReader(io.BytesIO(render_quote_pdf(quote))).pages[0].images) == 1
+
+    requests = []
+
+    class LogoServer(SimpleHTTPRequestHandler):
+        def do_GET(self):
+            requests.append(self.path)
+            super().do_GET()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(LogoServer, directory=tmp_path))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        settings.SELLER["logo"] = f"http://127.0.0.1:{server.server_port}/logo.png"
+        data = render_quote_pdf(quote)
+    finally:
+        server.shutdown()
+    assert requests == [] and len(PdfReader(io.BytesIO(data)).pages[0].images) == 0
+
+
 def test_a_quote_of_40_lines_runs_onto_several_pages_with_the_table_header_on_each(
     company, account_manager
 ):
@@ -75,7 +105,7 @@ def test_a_quote_of_40_lines_runs_onto_several_pages_with_the_table_header_on_ea
 
 
 def test_the_stored_pdf_and_its_hash_do_not_change_after_a_price_book_change(
-    client, company, product, account_manager
+    client, company, product, account_manager, django_assert_max_num_queries
 ):
     quote = sent_quote(company, product, seats=23)
     stored = quote.pdf.read()
@@ -85,7 +115,8 @@ def test_the_stored_pdf_and_its_hash_do_not_change_after_a_price_book_change(
     product.name = "Renamed product"
     product.save()
     client.force_login(account_manager)
-    response = client.get(reverse("quote_pdf", args=[quote.pk]))
+    with django_assert_max_num_queries(4):  # session, user, roles, the quote
+        response = client.get(reverse("quote_pdf", args=[quote.pk]))
 
     downloaded = b"".join(response.streaming_content)
     quote.refresh_from_db()
