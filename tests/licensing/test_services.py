@@ -90,7 +90,11 @@ def test_a_new_license_announces_itself_after_commit(
     company, product, account_manager, django_capture_on_commit_callbacks
 ):
     received = []
-    license_started.connect(lambda **kwargs: received.append(kwargs["kind"]), weak=False)
+
+    def receive(**kwargs):
+        received.append(kwargs["kind"])
+
+    license_started.connect(receive)
     try:
         with django_capture_on_commit_callbacks(execute=True):
             services.create_license(
@@ -103,7 +107,7 @@ def test_a_new_license_announces_itself_after_commit(
                 actor=account_manager,
             )
     finally:
-        license_started.receivers.clear()
+        license_started.disconnect(receive)
     assert received == ["new"]
 
 
@@ -129,7 +133,11 @@ def test_seats_are_added_in_whole_blocks_within_the_term(
         )
     assert "effective_on" in outside.value.message_dict
     received = []
-    seats_added.connect(lambda **kwargs: received.append(kwargs["seat_change"]), weak=False)
+
+    def receive(**kwargs):
+        received.append(kwargs["seat_change"])
+
+    seats_added.connect(receive)
     try:
         with django_capture_on_commit_callbacks(execute=True):
             change = services.add_seats(
@@ -140,7 +148,7 @@ def test_seats_are_added_in_whole_blocks_within_the_term(
                 actor=account_manager,
             )
     finally:
-        seats_added.receivers.clear()
+        seats_added.disconnect(receive)
     license.refresh_from_db()
     assert (license.seats, change.seats_after, received) == (25, 25, [change])
 
