@@ -5,6 +5,7 @@ from django.core import mail
 from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.roles import Role
@@ -193,8 +194,8 @@ def test_a_digest_whose_tasks_were_done_before_it_went_out_is_skipped(support):
     assert Reminder.objects.get().status == Reminder.Status.SKIPPED and mail.outbox == []
 
 
-def test_a_digest_failing_every_retry_ends_failed_with_the_error_kept(
-    support, settings, tmp_path, monkeypatch
+def test_a_digest_failing_every_retry_ends_failed_with_the_error_kept_and_shown_in_the_admin(
+    support, settings, tmp_path, monkeypatch, client, admin
 ):
     # Eager retries run one after the other in place, unless the Retry is propagated.
     monkeypatch.setitem(celery_app.conf, "task_eager_propagates", False)
@@ -210,6 +211,11 @@ def test_a_digest_failing_every_retry_ends_failed_with_the_error_kept(
     assert reminder.attempts == settings.REMINDER_MAX_RETRIES + 1
     assert "SMTPServerDisconnected" in reminder.last_error
     assert list(tmp_path.glob("*.eml")) == []
+    client.force_login(admin)
+    response = client.get(
+        reverse("admin:licensing_reminder_changelist"), {"status__exact": "failed"}
+    )
+    assert reminder.subject.encode() in response.content
 
 
 def test_finding_the_digests_takes_the_same_queries_for_3_or_30_people():
