@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from config.celery import app as celery_app
+from licensing import reminders
 from licensing import tasks as licensing_tasks
 from licensing.models import Reminder
 from onboarding import digests, tasks
@@ -192,6 +193,16 @@ def test_a_digest_whose_tasks_were_done_before_it_went_out_is_skipped(support):
     licensing_tasks.send_reminder.delay(reminder_id)
 
     assert Reminder.objects.get().status == Reminder.Status.SKIPPED and mail.outbox == []
+
+
+def test_a_digest_left_pending_by_a_lost_task_goes_out_with_the_next_reminders_sweep(support):
+    TaskFactory(assignee=support, due_on=date(2026, 5, 1))
+    [reminder_id] = digests.record_digests(today=DAY)  # its send task never ran
+    Reminder.objects.filter(pk=reminder_id).update(created_at=timezone.now() - timedelta(hours=3))
+
+    committed(reminders.sweep_reminders, today=DAY + timedelta(days=1))
+
+    assert Reminder.objects.get().status == Reminder.Status.SENT and len(mail.outbox) == 1
 
 
 def test_a_digest_failing_every_retry_ends_failed_with_the_error_kept_and_shown_in_the_admin(
