@@ -134,6 +134,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "licensing.tasks.sweep_reminders",
         "schedule": crontab(hour=env.int("REMINDER_SWEEP_HOUR", default=7), minute=0),
     },
+    "send-onboarding-digests": {
+        "task": "onboarding.tasks.send_onboarding_digests",
+        "schedule": crontab(hour=env.int("ONBOARDING_DIGEST_HOUR", default=8), minute=0),
+    },
 }
 
 # Reminders: days before a trial's last day / a license's term end (0 = on the last day).

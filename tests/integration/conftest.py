@@ -136,3 +136,11 @@ def worker(django_db_setup, django_db_blocker, tmp_path_factory):
                 f"_kombu.binding.{QUEUE}", f"_kombu.binding_permanent.{QUEUE}"
             )
         publish_to(app, previous_queue)
+
+
+@pytest.fixture
+def mail_dir(worker):
+    """The worker's outbox, emptied, with no failure switched on."""
+    for path in worker.mail_dir.iterdir():
+        path.unlink()
+    return worker.mail_dir

@@ -17,14 +17,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 DAY = date(2026, 12, 3)
 
 
-@pytest.fixture
-def mail_dir(worker):
-    """The worker's outbox, emptied, with no failure switched on."""
-    for path in worker.mail_dir.iterdir():
-        path.unlink()
-    return worker.mail_dir
-
-
 def all_settled(count: int):
     """The reminders once `count` of them exist and none is pending."""
     found = list(Reminder.objects.order_by("kind", "subject"))
