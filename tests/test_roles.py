@@ -68,6 +68,12 @@ MATRIX = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """The table makes six users per case; hashing their passwords properly is all cost."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def objects(company, product):
     trial = TrialFactory(

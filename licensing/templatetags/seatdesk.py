@@ -1,18 +1,22 @@
-"""Formatting for the back-office templates: money, penetration, days."""
+"""Formatting for the back-office templates (all apps): money, penetration, days, forms."""
 
 from decimal import Decimal
 
 from django import template
+from django.conf import settings
+
+from licensing.pricing import quantize
 
 register = template.Library()
 
 
 @register.filter
 def money(amount: Decimal | None, currency: str = "") -> str:
-    """1234.5 -> "1,234.50 EUR" (amounts arrive already quantised by the services)."""
+    """1234.5 -> "1,234.50 EUR", rounded to the currency's minor unit (database sums may
+    carry more decimals)."""
     if amount is None:
         return "—"
-    return f"{amount:,} {currency}".strip()
+    return f"{quantize(amount, currency or settings.SEATDESK_CURRENCY):,} {currency}".strip()
 
 
 @register.inclusion_tag("accounts/_penetration.html")
