@@ -84,7 +84,7 @@ def trial_cancel(request, pk: int):
 @require("view_licenses")
 def license_list(request):
     form = RenewalsDueForm(request.GET)
-    licenses = License.objects.select_related("company", "product").with_annual_value()
+    licenses = License.objects.select_related("company", "product")
     due = form.cleaned_data["due"] if form.is_valid() else None
     if due is not None:
         licenses = licenses.renewals_due_within(due, timezone.localdate())
