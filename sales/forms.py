@@ -12,6 +12,14 @@ DATE = forms.DateInput(attrs={"type": "date"})
 class QuoteForm(forms.ModelForm):
     """The quote's own fields; its lines come in QuoteLineFormSet."""
 
+    term_months = forms.IntegerField(label="Term (months)", min_value=1, initial=12)
+    discount_percent = forms.DecimalField(
+        label="Discount (%)", min_value=0, max_value=100, decimal_places=2, initial=0
+    )
+    tax_percent = forms.DecimalField(
+        label="Tax (%)", min_value=0, max_value=100, decimal_places=2, initial=0
+    )
+
     class Meta:
         model = Quote
         fields = [
@@ -24,13 +32,7 @@ class QuoteForm(forms.ModelForm):
             "notes",
             "terms",
         ]
-        labels = {
-            "term_months": "Term (months)",
-            "starts_on": "Start date",
-            "valid_until": "Valid until",
-            "discount_percent": "Discount (%)",
-            "tax_percent": "Tax (%)",
-        }
+        labels = {"starts_on": "Start date", "valid_until": "Valid until"}
         help_texts = {"valid_until": "Leave empty for the standard validity from the send date"}
         widgets = {
             "starts_on": DATE,

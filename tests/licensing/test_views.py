@@ -84,9 +84,7 @@ def test_cancelling_a_trial(signed_in, company, product):
     assert Trial.objects.get(pk=trial.pk).status == "cancelled"
 
 
-def test_renewals_due_in_n_days_lists_only_those(
-    signed_in, product, django_assert_max_num_queries
-):
+def test_renewals_due_in_n_days_lists_only_those(signed_in, product, django_assert_max_num_queries):
     today = timezone.localdate()
     soon = LicenseFactory(product=product, starts_on=today - timedelta(days=300), ends_on=today + timedelta(days=20))  # fmt: skip
     for _ in range(30):
@@ -102,7 +100,11 @@ def test_the_license_page_shows_its_seat_history(
 ):
     today = timezone.localdate()
     license = LicenseFactory(
-        company=company, product=product, seats=20, starts_on=today - timedelta(days=10), ends_on=today + timedelta(days=355)  # fmt: skip
+        company=company,
+        product=product,
+        seats=20,
+        starts_on=today - timedelta(days=10),
+        ends_on=today + timedelta(days=355),  # fmt: skip
     )
     for _ in range(15):
         add_seats(license=license, seats=5, effective_on=today, prorated_amount=0, actor=account_manager)  # fmt: skip
