@@ -2,12 +2,13 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
 
-def _sync_roles(sender, apps, **kwargs):
+def _sync_roles(sender, apps=None, **kwargs):
     from django.apps import apps as global_apps
 
     from accounts.roles import sync_role_groups
 
     # post_migrate fires once per app: sync after the last one, when every permission exists.
+    # A test flush sends it without `apps`; the global registry is right then.
     if sender is list(global_apps.get_app_configs())[-1]:
         sync_role_groups(apps)
 
