@@ -13,7 +13,7 @@ class TrialStartForm(forms.Form):
     starts_on = forms.DateField(
         label="Starts on",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
         help_text="Leave empty to start today",
     )
 

@@ -6,7 +6,8 @@ from licensing.models import Product
 from sales.models import Quote
 from sales.pricing import LineInput
 
-DATE = forms.DateInput(attrs={"type": "date"})
+# ISO format: the value an <input type="date"> accepts, whatever the locale.
+DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
 class QuoteForm(forms.ModelForm):
