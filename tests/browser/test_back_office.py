@@ -23,6 +23,12 @@ AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 WIDTHS = {"desktop": 1280, "phone": 390}
 PASSWORD = "demo"
+# What sticks out of the viewport, to explain a sideways scroll (wide tables scroll inside
+# .table-responsive instead).
+WIDER_THAN_THE_SCREEN = """() => [...document.body.querySelectorAll('*')]
+  .filter(e => e.getBoundingClientRect().right > innerWidth + 1
+               && !e.parentElement.closest('.table-responsive'))
+  .slice(0, 5).map(e => `${e.tagName}.${e.className}`)"""
 
 
 @pytest.fixture
@@ -146,22 +152,23 @@ def test_signing_in_and_moving_around_works_with_the_keyboard_alone(
     page: Page, live_server, people
 ):
     page.goto(f"{live_server.url}/accounts/login/")
-    page.keyboard.press("Tab")  # the skip link comes first
-    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
-    page.get_by_label("Username").focus()
+    expect(page.get_by_label("Username")).to_be_focused()
     page.keyboard.type("am")
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Good day")
+    page.keyboard.press("Tab")  # the skip link comes first, and shows when focused
+    skip = page.get_by_role("link", name="Skip to content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_visible()
+    assert page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle") != "none"
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
     page.get_by_label("Search companies, contacts and quotes").focus()
     page.keyboard.type("nothing-matches")
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_contain_text("nothing-matches")
-    outline = page.evaluate(
-        "() => getComputedStyle(document.activeElement).outlineStyle"
-    )
-    assert outline != "none"
 
 
 @pytest.fixture
@@ -176,7 +183,9 @@ def every_object(people, seat_product):
     sent = services.send_quote(quote=make_quote(company=company, product=seat_product), actor=manager)  # fmt: skip
     discounted = make_quote(company=company, product=seat_product, discount_percent=Decimal("25"))
     services.accept_quote(
-        quote=services.send_quote(quote=make_quote(company=company, product=seat_product, seats=7), actor=manager),  # fmt: skip
+        quote=services.send_quote(
+            quote=make_quote(company=company, product=seat_product, seats=7), actor=manager
+        ),  # fmt: skip
         actor=manager,
     )
     return {
@@ -231,7 +240,8 @@ def test_every_page_is_accessible_at_desktop_and_phone_width(
             response = page.goto(f"{live_server.url}{path}")
             assert response.status == 200, f"{role} {path}: {response.status}"
             overflow = page.evaluate("() => document.documentElement.scrollWidth - innerWidth")
-            assert overflow <= 0, f"{role} {path} scrolls sideways at {width}px"
+            wider = page.evaluate(WIDER_THAN_THE_SCREEN) if overflow > 0 else []
+            assert overflow <= 0, f"{role} {path} scrolls sideways at {width}px: {wider}"
             if width_name == "desktop":
                 assert_accessible(page, f"{role} {path}")
             shoot(page, f"{role}-{name}-{width}")
