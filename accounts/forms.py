@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F, Q
 
 from accounts.models import Company, CompanyStatus, Contact, Industry
 from accounts.roles import Role
@@ -51,25 +51,36 @@ class CompanyFilterForm(forms.Form):
         choices=[(key, label) for key, (label, _) in SORTS.items()], required=False
     )
 
+    # Sorts on licensed seats need the seat sums of every matching company.
+    SORTS_ON_SEATS = frozenset({"-seats", "penetration", "-value"})
+
     def filter(self, companies):
-        """Narrow and order an annotated company queryset by the valid form's values."""
+        """Narrow a company queryset by the valid form's values (no seat sums needed)."""
         data = self.cleaned_data
         for word in data["q"].split():
-            contacts = Contact.objects.filter(company=OuterRef("pk")).filter(
+            # One scan of the contacts (a semi-join), not one lookup per company.
+            contacts = Contact.objects.filter(
                 Q(first_name__icontains=word)
                 | Q(last_name__icontains=word)
                 | Q(email__icontains=word)
-            )
+            ).values("company_id")
             companies = companies.filter(
-                Q(name__icontains=word) | Q(domain__icontains=word) | Exists(contacts)
+                Q(name__icontains=word) | Q(domain__icontains=word) | Q(pk__in=contacts)
             )
         if data["owner"]:
             companies = companies.filter(owner=data["owner"])
         if data["status"]:
-            companies = companies.filter(status=data["status"])
+            companies = companies.with_status().filter(status=data["status"])
         if data["industry"]:
             companies = companies.filter(industry=data["industry"])
-        return companies.order_by(*self.SORTS[data["sort"] or "name"][1])
+        return companies
+
+    def order(self, companies):
+        """Order filtered companies, summing seats only when the sort needs them."""
+        sort = (self.cleaned_data.get("sort") if self.is_valid() else "") or "name"
+        if sort in self.SORTS_ON_SEATS:
+            companies = companies.with_seats().with_penetration()
+        return companies.order_by(*self.SORTS[sort][1])
 
 
 class CompanyForm(forms.ModelForm):

@@ -107,6 +107,8 @@ def test_a_line_of_a_product_no_longer_sold_is_refused_on_the_form(signed_in, co
 def test_editing_a_draft_reprices_it(signed_in, company, product):
     quote = make_quote(company=company, product=product)
     url = reverse("quote_edit", args=[quote.pk])
+    # <input type="date"> takes only ISO dates; a localised one would empty the field.
+    assert f'value="{quote.starts_on.isoformat()}"' in signed_in.get(url).content.decode()
     assert signed_in.get(url).context["formset"].initial == [
         {"product": product, "requested_seats": 23}
     ]
