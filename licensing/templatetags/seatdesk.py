@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import template
 from django.conf import settings
 
+from accounts.roles import can
 from licensing.pricing import quantize
 
 register = template.Library()
@@ -83,3 +84,9 @@ def normalize(number: Decimal) -> str:
 def percent(share: Decimal) -> str:
     """A share of 1 as a percentage with one decimal: 0.4356 -> "43.6%"."""
     return f"{Decimal(share) * 100:.1f}%"
+
+
+@register.simple_tag(takes_context=True)
+def may(context, permission: str, obj=None) -> bool:
+    """{% may "edit_trial" trial as editable %}: the roles module answers, per object."""
+    return can(context["request"].user, permission, obj)

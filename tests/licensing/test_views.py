@@ -123,3 +123,11 @@ def test_another_account_manager_sees_the_license_without_actions(
     client.force_login(other_account_manager)
     page = client.get(reverse("license_detail", args=[license.pk])).content.decode()
     assert "Add seats" not in page and "Draft renewal quote" not in page
+
+
+def test_the_trial_list_offers_actions_only_on_ones_own_trials(signed_in, company, product):
+    mine = TrialFactory(company=company, product=product)
+    theirs = TrialFactory(product=product)
+    page = signed_in.get(reverse("trial_list")).content.decode()
+    assert reverse("trial_convert", args=[mine.pk]) in page
+    assert reverse("trial_convert", args=[theirs.pk]) not in page

@@ -277,6 +277,8 @@ def test_adding_seats_shows_the_proration_then_drafts_an_expansion(signed_in, co
     quote = Quote.objects.get(license=license)
     assert response.url == reverse("quote_detail", args=[quote.pk])
     assert quote.kind == "expansion" and quote.total == Decimal("200.55")
+    builder = signed_in.get(reverse("quote_edit", args=[quote.pk])).content.decode()
+    assert "Prorated to the license end" in builder and 'name="term_months"' not in builder
 
 
 def test_adding_seats_from_a_date_outside_the_term_is_refused_next_to_the_field(
