@@ -90,3 +90,8 @@ def percent(share: Decimal) -> str:
 def may(context, permission: str, obj=None) -> bool:
     """{% may "edit_trial" trial as editable %}: the roles module answers, per object."""
     return can(context["request"].user, permission, obj)
+
+
+@register.filter
+def startswith(text: str, prefix: str) -> bool:
+    return text.startswith(prefix)
