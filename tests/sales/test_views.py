@@ -338,3 +338,12 @@ def test_supports_home_points_to_the_onboarding_board(client, support):
     response = client.get(reverse("home"))
     assert reverse("onboarding_board") in response.content.decode()
     assert "manager" not in response.context and "finance" not in response.context
+
+
+def test_a_new_quote_starts_by_choosing_one_of_ones_own_companies(
+    signed_in, company, other_account_manager
+):
+    CompanyFactory(owner=other_account_manager, name="Not mine")
+    page = signed_in.get(reverse("quote_create")).content.decode()
+    assert f'<option value="{company.pk}">{company.name}</option>' in page
+    assert "Not mine" not in page
