@@ -27,5 +27,4 @@ class RenewalsDueForm(forms.Form):
         label="Renewals due in (days)",
         min_value=0,
         required=False,
-        help_text="Leave empty to list every license",
     )
