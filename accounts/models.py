@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, Exists, F, OuterRef, Q, Sum, Value, When
+from django.db.models import Case, Exists, ExpressionWrapper, F, OuterRef, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, Lower
 
 
@@ -53,6 +53,23 @@ class CompanyQuerySet(models.QuerySet):
                 Value(Decimal("0.00")),
                 output_field=money,
             ),
+        )
+
+    def with_penetration(self):
+        """Annotate penetration: licensed seats per 100 employees (needs with_seats; None when
+        the headcount is unknown)."""
+        return self.annotate(
+            penetration=Case(
+                When(
+                    employee_count__gt=0,
+                    then=ExpressionWrapper(
+                        F("licensed_seats") * Value(100.0) / F("employee_count"),
+                        output_field=models.FloatField(),
+                    ),
+                ),
+                default=None,
+                output_field=models.FloatField(),
+            )
         )
 
     def with_status(self):

@@ -1,4 +1,6 @@
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from accounts.models import Activity, Company, Contact
@@ -43,3 +45,20 @@ def save_contact(*, contact: Contact, actor) -> Contact:
     contact.validate_constraints()
     contact.save()
     return contact
+
+
+@transaction.atomic
+def remove_contact(*, contact: Contact, actor) -> None:
+    """Delete a contact; one who received quotes stays, since the quotes name them."""
+    try:
+        contact.delete()
+    except ProtectedError as error:
+        raise ValidationError(
+            f"{contact} received quotes and stays on record; untick their flags instead."
+        ) from error
+    record_activity(
+        company=contact.company,
+        kind=Activity.Kind.COMPANY,
+        message=f"Contact {contact} removed",
+        actor=actor,
+    )

@@ -1,18 +1,13 @@
 from django.urls import path
-from django.views.generic import TemplateView
 
-# Placeholders until the back-office issue builds these pages.
+from accounts import views
+
 urlpatterns = [
-    path(
-        "companies/",
-        TemplateView.as_view(
-            template_name="coming_soon.html", extra_context={"title": "Companies"}
-        ),
-        name="company_list",
-    ),
-    path(
-        "search/",
-        TemplateView.as_view(template_name="coming_soon.html", extra_context={"title": "Search"}),
-        name="search",
-    ),
+    path("companies/", views.company_list, name="company_list"),
+    path("companies/new/", views.company_create, name="company_create"),
+    path("companies/<int:pk>/", views.company_detail, name="company_detail"),
+    path("companies/<int:pk>/edit/", views.company_edit, name="company_edit"),
+    path("companies/<int:company_pk>/contacts/new/", views.contact_create, name="contact_create"),
+    path("contacts/<int:pk>/edit/", views.contact_edit, name="contact_edit"),
+    path("contacts/<int:pk>/remove/", views.contact_remove, name="contact_remove"),
 ]

@@ -1,16 +1,12 @@
 from django.urls import path
-from django.views.generic import TemplateView
 
-# Placeholders until the back-office issue builds these pages.
+from licensing import views
+
 urlpatterns = [
-    path(
-        "trials/",
-        TemplateView.as_view(template_name="coming_soon.html", extra_context={"title": "Trials"}),
-        name="trial_list",
-    ),
-    path(
-        "licenses/",
-        TemplateView.as_view(template_name="coming_soon.html", extra_context={"title": "Licenses"}),
-        name="license_list",
-    ),
+    path("trials/", views.trial_list, name="trial_list"),
+    path("companies/<int:company_pk>/trials/new/", views.trial_start, name="trial_start"),
+    path("trials/<int:pk>/extend/", views.trial_extend, name="trial_extend"),
+    path("trials/<int:pk>/cancel/", views.trial_cancel, name="trial_cancel"),
+    path("licenses/", views.license_list, name="license_list"),
+    path("licenses/<int:pk>/", views.license_detail, name="license_detail"),
 ]

@@ -1,5 +1,6 @@
 from django import forms
 
+from accounts.forms import DateInput
 from onboarding.models import Category, Task, onboarding_staff
 
 
@@ -28,7 +29,7 @@ class TaskForm(forms.ModelForm):
         model = Task
         fields = ["title", "category", "assignee", "due_on", "description", "notes"]
         widgets = {
-            "due_on": forms.DateInput(attrs={"type": "date"}),
+            "due_on": DateInput(),
             "description": forms.Textarea(attrs={"rows": 2}),
             "notes": forms.Textarea(attrs={"rows": 2}),
         }

@@ -19,6 +19,7 @@ from django.db.models import Count, QuerySet, Sum
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 
+from accounts.forms import DateInput
 from licensing.models import License
 from sales.models import Quote, QuoteLine
 from sales.pdf import open_pdf, pdf_filename
@@ -31,7 +32,7 @@ CHUNK_SIZE = 200
 ZIP_CHUNK_SIZE = 20
 
 
-DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"})
+DATE = DateInput(attrs={"class": "form-control"})
 SELECT = forms.Select(attrs={"class": "form-select"})
 
 

@@ -1,3 +1,9 @@
-from sales.views import dashboard, exports, home, quotes
+from sales.views import dashboard, exports, home, quotes, search
 
-urlpatterns = [*home.urlpatterns, *quotes.urlpatterns, *exports.urlpatterns, *dashboard.urlpatterns]
+urlpatterns = [
+    *home.urlpatterns,
+    *search.urlpatterns,
+    *quotes.urlpatterns,
+    *exports.urlpatterns,
+    *dashboard.urlpatterns,
+]

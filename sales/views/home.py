@@ -1,11 +1,77 @@
-from django.urls import path
-from django.views.generic import TemplateView
+"""The home page: what each role needs first thing in the morning."""
 
-# Placeholder until the back-office issue builds the per-role home page.
-urlpatterns = [
-    path(
-        "",
-        TemplateView.as_view(template_name="coming_soon.html", extra_context={"title": "Home"}),
-        name="home",
-    ),
-]
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Sum
+from django.shortcuts import render
+from django.urls import path
+from django.utils import timezone
+
+from accounts.models import Company
+from accounts.roles import ADMIN, AM, FINANCE, SUPPORT, roles_of
+from licensing.models import License, Trial
+from sales.models import Quote
+
+ROWS = 10
+TRIALS_ENDING_DAYS = 7
+RENEWALS_DUE_DAYS = 90
+
+
+def _manager_lists(user, today, *, everyone: bool) -> dict:
+    quotes = Quote.objects.awaiting_answer().with_parties().order_by("valid_until", "pk")
+    trials = Trial.objects.ending_within(TRIALS_ENDING_DAYS, today).select_related(
+        "company", "product"
+    )
+    renewals = License.objects.renewals_due_within(RENEWALS_DUE_DAYS, today).select_related(
+        "company", "product"
+    )
+    companies = (
+        Company.objects.with_seats()
+        .with_penetration()
+        .filter(employee_count__gt=0)
+        .order_by("penetration", "name", "pk")
+    )
+    if not everyone:
+        quotes = quotes.for_owner(user)
+        trials = trials.filter(company__owner=user)
+        renewals = renewals.filter(company__owner=user)
+        companies = companies.for_owner(user)
+    return {
+        "open_quotes": quotes[:ROWS],
+        "ending_trials": trials.order_by("ends_on", "pk")[:ROWS],
+        "due_renewals": renewals.order_by("ends_on", "pk")[:ROWS],
+        "low_penetration": companies[:ROWS],
+    }
+
+
+def _finance_lists(today) -> dict:
+    month_start = today.replace(day=1)
+
+    def this_month(field: str):
+        quotes = Quote.objects.filter(**{f"{field}__date__gte": month_start}).with_parties()
+        sums = quotes.values("currency").annotate(count=Count("pk"), total=Sum("total"))
+        return quotes.order_by(f"-{field}", "-pk")[:ROWS], sums.order_by("currency")
+
+    sent, sent_sums = this_month("sent_at")
+    accepted, accepted_sums = this_month("accepted_at")
+    return {
+        "month_start": month_start,
+        "sent": sent,
+        "sent_sums": sent_sums,
+        "accepted": accepted,
+        "accepted_sums": accepted_sums,
+    }
+
+
+@login_required
+def home(request):
+    roles = roles_of(request.user)
+    today = timezone.localdate()
+    context = {"today": today, "is_support": bool(roles & {SUPPORT, ADMIN})}
+    if roles & {AM, ADMIN}:
+        context["manager"] = _manager_lists(request.user, today, everyone=ADMIN in roles)
+    if roles & {FINANCE, ADMIN}:
+        context["finance"] = _finance_lists(today)
+    return render(request, "home.html", context)
+
+
+urlpatterns = [path("", home, name="home")]

@@ -1,18 +1,401 @@
-from django.urls import path
-from django.views.generic import TemplateView
+"""Quote pages: list, builder with live pricing, detail and lifecycle actions, the approval
+queue, and the license/trial actions that draft quotes."""
 
-# Placeholders until the back-office issue builds the quote pages.
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.views.decorators.http import require_POST
+
+from accounts.forms import add_service_error
+from accounts.models import Company
+from accounts.roles import can, ensure, require
+from licensing.models import License, Trial
+from sales import services
+from sales.forms import (
+    AddSeatsForm,
+    ApprovalForm,
+    QuoteFilterForm,
+    QuoteForm,
+    QuoteLineFormSet,
+    SendQuoteForm,
+)
+from sales.models import Quote
+from sales.pricing import LineInput
+
+QUOTES_PER_PAGE = 50
+BLANK_LINES = 2
+
+
+@require("view_quotes")
+def quote_list(request):
+    form = QuoteFilterForm(request.GET)
+    quotes = Quote.objects.with_parties().order_by("-created_at", "-pk")
+    if form.is_valid():
+        quotes = form.filter(quotes)
+    page = Paginator(quotes, QUOTES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "sales/quotes/list.html", {"form": form, "page": page})
+
+
+@require("view_quotes")
+def quote_detail(request, pk: int):
+    quote = get_object_or_404(
+        Quote.objects.with_parties().select_related("approved_by", "license", "trial"), pk=pk
+    )
+    revisions = (
+        Quote.objects.filter(number=quote.number).exclude(pk=quote.pk).order_by("revision")
+        if quote.number
+        else Quote.objects.none()
+    )
+    user = request.user
+    context = {
+        "quote": quote,
+        "lines": quote.lines.select_related("product"),
+        "revisions": revisions,
+        "may_edit": can(user, "edit_quote", quote),
+        "may_approve": can(user, "approve_quote") and quote.is_draft and quote.needs_approval,
+        "send_form": SendQuoteForm(),
+        "approval_form": ApprovalForm(),
+    }
+    return render(request, "sales/quotes/detail.html", context)
+
+
+# The builder
+
+
+def _initial_lines(quote: Quote) -> list[dict]:
+    if quote.pk is None:
+        return []
+    return [
+        {"product": line.product, "requested_seats": line.requested_seats}
+        for line in quote.lines.select_related("product")
+    ]
+
+
+def _builder_forms(request, quote: Quote):
+    data = request.POST if request.method == "POST" else None
+    form = QuoteForm(data, instance=quote, company=quote.company)
+    fixed = quote.trial_id or quote.license_id  # one line, for the trial's or license's product
+    formset = QuoteLineFormSet(data, initial=_initial_lines(quote), prefix="lines")
+    formset.extra = 0 if fixed else BLANK_LINES
+    return form, formset
+
+
+def _priced(form, formset):
+    """Price the builder's current input, or say what must be fixed first."""
+    if not (form.is_valid() and formset.is_valid()):
+        return None, ["Fix the highlighted fields to see the price."]
+    lines = formset.line_inputs()
+    if not lines:
+        return None, ["Add a product and a number of seats to see the price."]
+    try:
+        return services.price_of(form.instance, lines), []
+    except ValidationError as error:
+        return None, error.messages
+
+
+def _render_builder(request, quote: Quote, form, formset, price_url: str):
+    price, problems = _priced(form, formset) if form.is_bound else _priced_saved(quote)
+    return render(
+        request,
+        "sales/quotes/builder.html",
+        {
+            "quote": quote,
+            "form": form,
+            "formset": formset,
+            "price": price,
+            "problems": problems,
+            "price_url": price_url,
+        },
+    )
+
+
+def _priced_saved(quote: Quote):
+    if quote.pk is None:
+        return None, ["Add a product and a number of seats to see the price."]
+    lines = [LineInput(line.product, line.requested_seats) for line in quote.lines.all()]
+    try:
+        return services.price_of(quote, lines), []
+    except ValidationError as error:
+        return None, error.messages
+
+
+def _save_builder(request, quote: Quote, price_url: str):
+    form, formset = _builder_forms(request, quote)
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        fields = {name: form.cleaned_data[name] for name in form.fields}
+        try:
+            if quote.pk is None:
+                quote = services.create_quote(
+                    company=quote.company,
+                    actor=request.user,
+                    lines=formset.line_inputs(),
+                    **fields,
+                )
+            else:
+                quote = services.update_quote(
+                    quote=quote, actor=request.user, lines=formset.line_inputs(), **fields
+                )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, f"{quote.reference} saved as a draft.")
+            return redirect("quote_detail", pk=quote.pk)
+    return _render_builder(request, quote, form, formset, price_url)
+
+
+def _price_preview(request, quote: Quote):
+    form, formset = _builder_forms(request, quote)
+    price, problems = _priced(form, formset)
+    return render(
+        request, "sales/quotes/_price.html", {"price": price, "problems": problems, "quote": quote}
+    )
+
+
+def _new_quote(request) -> Quote | None:
+    company = Company.objects.filter(pk=request.GET.get("company") or None).first()
+    if company is None:
+        return None
+    ensure(request.user, "edit_company", company)
+    return Quote(company=company, owner_id=company.owner_id)
+
+
+@require("edit_quote")
+def quote_create(request):
+    quote = _new_quote(request)
+    if quote is None:
+        # Administrators reach every company from the company list; this lists one's own.
+        companies = Company.objects.for_owner(request.user)
+        return render(request, "sales/quotes/choose_company.html", {"companies": companies})
+    return _save_builder(request, quote, f"{request.path}price/?company={quote.company_id}")
+
+
+@require_POST
+@require("edit_quote")
+def quote_price_new(request):
+    quote = _new_quote(request)
+    if quote is None:
+        return HttpResponse(status=400)
+    return _price_preview(request, quote)
+
+
+def _editable_quote(request, pk: int) -> Quote:
+    quote = get_object_or_404(Quote.objects.select_related("company", "license", "trial"), pk=pk)
+    ensure(request.user, "edit_quote", quote)
+    return quote
+
+
+@require("edit_quote")
+def quote_edit(request, pk: int):
+    quote = _editable_quote(request, pk)
+    if not quote.is_draft:
+        messages.error(request, f"{quote.reference} was sent and is frozen; revise it instead.")
+        return redirect("quote_detail", pk=quote.pk)
+    return _save_builder(request, quote, f"{request.path}price/")
+
+
+@require_POST
+@require("edit_quote")
+def quote_price(request, pk: int):
+    return _price_preview(request, _editable_quote(request, pk))
+
+
+# Lifecycle actions: each calls one service and reports its refusal as a message.
+
+
+def _act(request, quote: Quote, action, done: str):
+    try:
+        quote = action()
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, done.format(quote=quote))
+    return redirect("quote_detail", pk=quote.pk)
+
+
+@require_POST
+@require("edit_quote")
+def quote_send(request, pk: int):
+    quote = _editable_quote(request, pk)
+    form = SendQuoteForm(request.POST)
+    message = form.cleaned_data["message"] if form.is_valid() else ""
+    return _act(
+        request,
+        quote,
+        lambda: services.send_quote(quote=quote, actor=request.user, message=message),
+        "{quote.reference} sent.",
+    )
+
+
+@require_POST
+@require("edit_quote")
+def quote_revise(request, pk: int):
+    quote = _editable_quote(request, pk)
+    try:
+        revision = services.revise_quote(quote=quote, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("quote_detail", pk=quote.pk)
+    messages.success(request, f"{revision.reference} opened: change it, then send it.")
+    return redirect("quote_edit", pk=revision.pk)
+
+
+@require_POST
+@require("edit_quote")
+def quote_accept(request, pk: int):
+    quote = _editable_quote(request, pk)
+    return _act(
+        request,
+        quote,
+        lambda: services.accept_quote(quote=quote, actor=request.user),
+        "{quote.reference} accepted: the license is recorded on the company.",
+    )
+
+
+@require_POST
+@require("edit_quote")
+def quote_decline(request, pk: int):
+    quote = _editable_quote(request, pk)
+    return _act(
+        request,
+        quote,
+        lambda: services.decline_quote(quote=quote, actor=request.user),
+        "{quote.reference} marked declined.",
+    )
+
+
+# Approvals
+
+
+@require("approve_quote")
+def approval_queue(request):
+    quotes = Quote.objects.awaiting_approval().with_parties().order_by("created_at", "pk")
+    page = Paginator(quotes, QUOTES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request, "sales/quotes/approvals.html", {"page": page, "approval_form": ApprovalForm()}
+    )
+
+
+def _answer(request, pk: int, service, done: str):
+    quote = get_object_or_404(Quote, pk=pk)
+    form = ApprovalForm(request.POST)
+    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    try:
+        quote = service(quote=quote, actor=request.user, comment=comment)
+    except ValidationError as error:
+        messages.error(request, f"{quote.reference}: {' '.join(error.messages)}")
+    else:
+        messages.success(request, done.format(quote=quote))
+    if request.POST.get("back") == "detail":
+        return redirect("quote_detail", pk=quote.pk)
+    return redirect("approval_queue")
+
+
+@require_POST
+@require("approve_quote")
+def quote_approve(request, pk: int):
+    return _answer(request, pk, services.approve_quote, "{quote.reference}: discount approved.")
+
+
+@require_POST
+@require("approve_quote")
+def quote_reject(request, pk: int):
+    return _answer(request, pk, services.reject_quote, "{quote.reference}: discount refused.")
+
+
+# Trials and licenses -> quotes
+
+
+@require_POST
+@require("edit_trial")
+def trial_convert(request, pk: int):
+    trial = get_object_or_404(Trial.objects.select_related("company", "product"), pk=pk)
+    ensure(request.user, "edit_trial", trial)
+    try:
+        quote = services.draft_trial_conversion_quote(trial=trial, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("company_detail", pk=trial.company_id)
+    messages.success(request, f"{quote.reference} drafted to convert the trial: check and send.")
+    return redirect("quote_edit", pk=quote.pk)
+
+
+def _editable_license(request, pk: int) -> License:
+    license = get_object_or_404(License.objects.select_related("company", "product"), pk=pk)
+    ensure(request.user, "edit_license", license)
+    return license
+
+
+@require("edit_license")
+def license_add_seats(request, pk: int):
+    license = _editable_license(request, pk)
+    form = AddSeatsForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        preview = Quote(
+            company=license.company,
+            kind=Quote.Kind.EXPANSION,
+            license=license,
+            starts_on=form.cleaned_data["effective_on"],
+        )
+        lines = [LineInput(license.product, form.cleaned_data["seats"])]
+        if request.htmx:
+            try:
+                price, problems = services.price_of(preview, lines), []
+            except ValidationError as error:
+                price, problems = None, error.messages
+            return render(
+                request,
+                "sales/quotes/_price.html",
+                {"price": price, "problems": problems, "quote": preview},
+            )
+        try:
+            quote = services.draft_expansion_quote(
+                license=license, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, f"{quote.reference} drafted: check and send.")
+            return redirect("quote_detail", pk=quote.pk)
+    elif request.htmx:
+        return render(
+            request,
+            "sales/quotes/_price.html",
+            {"problems": ["Fix the highlighted fields to see the price."]},
+        )
+    return render(request, "sales/quotes/add_seats.html", {"form": form, "license": license})
+
+
+@require_POST
+@require("edit_license")
+def license_renew(request, pk: int):
+    license = _editable_license(request, pk)
+    try:
+        quote = services.draft_renewal_quote(license=license, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("license_detail", pk=license.pk)
+    messages.success(request, f"{quote.reference} drafted for the next term: check and send.")
+    return redirect("quote_edit", pk=quote.pk)
+
+
 urlpatterns = [
-    path(
-        "quotes/",
-        TemplateView.as_view(template_name="coming_soon.html", extra_context={"title": "Quotes"}),
-        name="quote_list",
-    ),
-    path(
-        "quotes/approvals/",
-        TemplateView.as_view(
-            template_name="coming_soon.html", extra_context={"title": "Approvals"}
-        ),
-        name="approval_queue",
-    ),
+    path("quotes/", quote_list, name="quote_list"),
+    path("quotes/new/", quote_create, name="quote_create"),
+    path("quotes/new/price/", quote_price_new, name="quote_price_new"),
+    path("quotes/approvals/", approval_queue, name="approval_queue"),
+    path("quotes/<int:pk>/", quote_detail, name="quote_detail"),
+    path("quotes/<int:pk>/edit/", quote_edit, name="quote_edit"),
+    path("quotes/<int:pk>/edit/price/", quote_price, name="quote_price"),
+    path("quotes/<int:pk>/send/", quote_send, name="quote_send"),
+    path("quotes/<int:pk>/revise/", quote_revise, name="quote_revise"),
+    path("quotes/<int:pk>/accept/", quote_accept, name="quote_accept"),
+    path("quotes/<int:pk>/decline/", quote_decline, name="quote_decline"),
+    path("quotes/<int:pk>/approve/", quote_approve, name="quote_approve"),
+    path("quotes/<int:pk>/reject/", quote_reject, name="quote_reject"),
+    path("trials/<int:pk>/convert/", trial_convert, name="trial_convert"),
+    path("licenses/<int:pk>/add-seats/", license_add_seats, name="license_add_seats"),
+    path("licenses/<int:pk>/renew/", license_renew, name="license_renew"),
 ]

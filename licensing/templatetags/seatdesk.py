@@ -1,0 +1,97 @@
+"""Formatting for the back-office templates (all apps): money, penetration, days, forms."""
+
+from decimal import Decimal
+
+from django import template
+from django.conf import settings
+
+from accounts.roles import can
+from licensing.pricing import quantize
+
+register = template.Library()
+
+
+@register.filter
+def money(amount: Decimal | None, currency: str = "") -> str:
+    """1234.5 -> "1,234.50 EUR", rounded to the currency's minor unit (database sums may
+    carry more decimals)."""
+    if amount is None:
+        return "—"
+    return f"{quantize(amount, currency or settings.SEATDESK_CURRENCY):,} {currency}".strip()
+
+
+@register.inclusion_tag("accounts/_penetration.html")
+def penetration(company, seats=None):
+    """A bar of licensed seats against headcount, with the agreed target marked."""
+    seats = company.licensed_seats if seats is None else seats
+    headcount = company.employee_count or 0
+    target = company.target_seats or 0
+
+    def share(part: int) -> int:
+        return min(round(100 * part / headcount), 100) if headcount else 0
+
+    return {
+        "seats": seats,
+        "headcount": headcount,
+        "target": target,
+        "percent": share(seats),
+        "target_percent": share(target),
+        "of_target": min(round(100 * seats / target), 999) if target else None,
+        "whitespace": max(headcount - seats, 0),
+    }
+
+
+WIDGET_CLASSES = {"select": "form-select", "checkbox": "form-check-input"}
+
+
+@register.filter
+def styled(field):
+    """Render a bound field's widget with Bootstrap classes, its error state and the ids of
+    its help and error texts (so screen readers announce them)."""
+    input_type = getattr(field.field.widget, "input_type", "textarea")
+    classes = [WIDGET_CLASSES.get(input_type, "form-control")]
+    described_by = []
+    if field.help_text:
+        described_by.append(f"{field.id_for_label}-help")
+    attrs = {}
+    if field.errors:
+        classes.append("is-invalid")
+        described_by.append(f"{field.id_for_label}-errors")
+        attrs["aria-invalid"] = "true"
+    attrs["class"] = " ".join(classes)
+    if described_by:
+        attrs["aria-describedby"] = " ".join(described_by)
+    return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def days_left(trial, today) -> int:
+    return trial.days_left(today)
+
+
+@register.filter
+def split(text: str) -> list[str]:
+    return text.split()
+
+
+@register.filter
+def normalize(number: Decimal) -> str:
+    """1.000 -> "1", 0.50 -> "0.5": counts of periods without trailing zeros."""
+    return f"{Decimal(number).normalize():f}"
+
+
+@register.filter
+def percent(share: Decimal) -> str:
+    """A share of 1 as a percentage with one decimal: 0.4356 -> "43.6%"."""
+    return f"{Decimal(share) * 100:.1f}%"
+
+
+@register.simple_tag(takes_context=True)
+def may(context, permission: str, obj=None) -> bool:
+    """{% may "edit_trial" trial as editable %}: the roles module answers, per object."""
+    return can(context["request"].user, permission, obj)
+
+
+@register.filter
+def startswith(text: str, prefix: str) -> bool:
+    return text.startswith(prefix)

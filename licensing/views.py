@@ -1,0 +1,111 @@
+"""Trials and licenses in the browser. Converting a trial, adding seats and drafting a
+renewal make quotes, so those views live in sales/views/quotes.py."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.forms import add_service_error
+from accounts.models import Company
+from accounts.roles import can, ensure, require
+from licensing.forms import RenewalsDueForm, TrialExtendForm, TrialStartForm
+from licensing.models import License, Trial
+from licensing.services import cancel_trial, extend_trial, start_trial
+
+ROWS_PER_PAGE = 50
+
+
+@require("view_trials")
+def trial_list(request):
+    trials = Trial.objects.active().select_related("company", "product").order_by("ends_on", "pk")
+    page = Paginator(trials, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request, "licensing/trial_list.html", {"page": page, "today": timezone.localdate()}
+    )
+
+
+@require("edit_trial")
+def trial_start(request, company_pk: int):
+    company = get_object_or_404(Company, pk=company_pk)
+    ensure(request.user, "edit_trial", company)
+    form = TrialStartForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            trial = start_trial(company=company, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, f"Trial of {trial.product} started until {trial.ends_on}.")
+            return redirect("company_detail", pk=company.pk)
+    return render(request, "licensing/trial_start.html", {"form": form, "company": company})
+
+
+def _editable_trial(request, pk: int) -> Trial:
+    trial = get_object_or_404(Trial.objects.select_related("company", "product"), pk=pk)
+    ensure(request.user, "edit_trial", trial)
+    return trial
+
+
+@require("edit_trial")
+def trial_extend(request, pk: int):
+    trial = _editable_trial(request, pk)
+    form = TrialExtendForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            trial = extend_trial(trial=trial, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, f"Trial extended until {trial.ends_on}.")
+            return redirect("company_detail", pk=trial.company_id)
+    return render(
+        request,
+        "licensing/trial_extend.html",
+        {"form": form, "trial": trial, "today": timezone.localdate()},
+    )
+
+
+@require_POST
+@require("edit_trial")
+def trial_cancel(request, pk: int):
+    trial = _editable_trial(request, pk)
+    try:
+        cancel_trial(trial=trial, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Trial of {trial.product} cancelled.")
+    return redirect("company_detail", pk=trial.company_id)
+
+
+@require("view_licenses")
+def license_list(request):
+    form = RenewalsDueForm(request.GET)
+    licenses = License.objects.select_related("company", "product")
+    due = form.cleaned_data["due"] if form.is_valid() else None
+    if due is not None:
+        licenses = licenses.renewals_due_within(due, timezone.localdate())
+    page = Paginator(licenses.order_by("ends_on", "pk"), ROWS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "licensing/license_list.html", {"form": form, "page": page, "due": due})
+
+
+@require("view_licenses")
+def license_detail(request, pk: int):
+    license = get_object_or_404(
+        License.objects.select_related("company", "product", "renews"), pk=pk
+    )
+    seat_changes = list(license.seat_changes.select_related("created_by"))
+    context = {
+        "license": license,
+        "seat_changes": seat_changes,
+        "initial_seats": license.seats - sum(change.delta for change in seat_changes),
+        "renewal": License.objects.filter(renews=license).first(),
+        "may_edit": can(request.user, "edit_license", license)
+        and license.status == License.Status.ACTIVE,
+    }
+    return render(request, "licensing/license_detail.html", context)

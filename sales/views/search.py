@@ -1,0 +1,38 @@
+"""The header search: companies, contacts and (for roles that see them) quotes by number.
+It lives in sales because it reads quotes, and nothing below sales may import them."""
+
+from django.db.models import Q, Value
+from django.db.models.functions import Concat
+from django.shortcuts import render
+from django.urls import path
+
+from accounts.models import Company, Contact
+from accounts.roles import can, require
+from sales.models import Quote
+
+RESULTS = 20
+
+
+@require("view_companies")
+def search(request):
+    query = request.GET.get("q", "").strip()
+    context = {"query": query, "companies": [], "contacts": [], "quotes": []}
+    if query:
+        context["companies"] = Company.objects.filter(
+            Q(name__icontains=query) | Q(domain__icontains=query)
+        ).select_related("owner")[:RESULTS]
+        context["contacts"] = (
+            Contact.objects.annotate(full=Concat("first_name", Value(" "), "last_name"))
+            .filter(Q(full__icontains=query) | Q(email__icontains=query))
+            .select_related("company")[:RESULTS]
+        )
+        if can(request.user, "view_quotes"):
+            context["quotes"] = (
+                Quote.objects.filter(number__icontains=query)
+                .with_parties()
+                .order_by("number", "revision")[:RESULTS]
+            )
+    return render(request, "search.html", context)
+
+
+urlpatterns = [path("search/", search, name="search")]

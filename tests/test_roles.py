@@ -1,0 +1,152 @@
+"""Who may open which page: the whole matrix in one table, plus accounts.roles.can."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.roles import can, permissions_of
+from tests.accounts.factories import CompanyFactory, UserFactory
+from tests.licensing.factories import LicenseFactory, TrialFactory
+from tests.sales.factories import make_quote
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("anonymous", "account_manager", "other_account_manager", "support", "finance", "admin")
+EVERYONE = {role: 200 for role in ROLES[1:]}
+OWNER = {"account_manager": 200, "other_account_manager": 403, "support": 403, "finance": 403, "admin": 200}  # fmt: skip
+OWNER_POST = {role: 302 if code == 200 else code for role, code in OWNER.items()}
+SELLERS = {**EVERYONE, "support": 403}
+APPROVERS = {"account_manager": 403, "other_account_manager": 403, "support": 403, "finance": 302, "admin": 302}  # fmt: skip
+MISSING = {role: 404 for role in ROLES[1:]}
+
+# (url name, object the url takes, method, query string, expected answer per signed-in role).
+# "account_manager" owns every object; anonymous visitors are always sent to sign in.
+MATRIX = [
+    ("home", None, "get", "", EVERYONE),
+    ("search", None, "get", "?q=a", EVERYONE),
+    ("company_list", None, "get", "", EVERYONE),
+    ("company_detail", "company", "get", "", EVERYONE),
+    ("company_detail", "missing", "get", "", MISSING),
+    ("company_create", None, "get", "", {**OWNER, "other_account_manager": 200}),
+    ("company_edit", "company", "get", "", OWNER),
+    ("contact_create", "company", "get", "", OWNER),
+    ("contact_edit", "contact", "get", "", OWNER),
+    ("contact_remove", "contact", "get", "", OWNER),
+    ("contact_remove", "contact", "post", "", OWNER_POST),
+    ("trial_list", None, "get", "", EVERYONE),
+    ("trial_start", "company", "get", "", OWNER),
+    ("trial_extend", "trial", "get", "", OWNER),
+    ("trial_cancel", "trial", "post", "", OWNER_POST),
+    ("trial_convert", "trial", "post", "", OWNER_POST),
+    ("license_list", None, "get", "?due=90", EVERYONE),
+    ("license_detail", "license", "get", "", EVERYONE),
+    ("license_detail", "missing", "get", "", MISSING),
+    ("license_add_seats", "license", "get", "", OWNER),
+    ("license_renew", "license", "post", "", OWNER_POST),
+    ("quote_list", None, "get", "", SELLERS),
+    ("quote_detail", "quote", "get", "", SELLERS),
+    ("quote_detail", "missing", "get", "", {**MISSING, "support": 403}),
+    ("quote_create", None, "get", "?company={company}", OWNER),
+    ("quote_price_new", None, "post", "?company={company}", OWNER),
+    ("quote_edit", "quote", "get", "", OWNER),
+    ("quote_price", "quote", "post", "", OWNER),
+    ("quote_send", "quote", "post", "", OWNER_POST),
+    ("quote_revise", "quote", "post", "", OWNER_POST),
+    ("quote_accept", "quote", "post", "", OWNER_POST),
+    ("quote_decline", "quote", "post", "", OWNER_POST),
+    (
+        "approval_queue",
+        None,
+        "get",
+        "",
+        {**SELLERS, "account_manager": 403, "other_account_manager": 403},
+    ),  # fmt: skip
+    ("quote_approve", "discounted_quote", "post", "", APPROVERS),
+    ("quote_reject", "discounted_quote", "post", "", APPROVERS),
+]
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """The table makes six users per case; hashing their passwords properly is all cost."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def objects(company, product):
+    trial = TrialFactory(
+        company=company, product=product, ends_on=timezone.localdate() + timedelta(days=5)
+    )
+    license = LicenseFactory(
+        company=company,
+        product=product,
+        starts_on=timezone.localdate() - timedelta(days=30),
+        ends_on=timezone.localdate() + timedelta(days=334),
+    )
+    return {
+        "company": company,
+        "contact": company.contacts.get(),
+        "trial": trial,
+        "license": license,
+        "quote": make_quote(company=company, product=product),
+        "discounted_quote": make_quote(company=company, product=product, discount_percent=30),
+        "missing": None,
+    }
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(
+    ("name", "target", "method", "query", "expected"),
+    MATRIX,
+    ids=[f"{row[0]}-{row[2]}-{row[1]}" for row in MATRIX],
+)
+def test_each_role_gets_the_answer_the_matrix_gives(
+    request, client, objects, role, name, target, method, query, expected
+):
+    if role != "anonymous":
+        client.force_login(request.getfixturevalue(role))
+    args = [] if target is None else [objects[target].pk if objects[target] else 999999]
+    url = reverse(name, args=args) + query.format(company=objects["company"].pk)
+    response = getattr(client, method)(url)
+    if role == "anonymous":
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("login"))
+    else:
+        assert response.status_code == expected[role]
+
+
+def test_account_managers_may_edit_only_what_they_own(account_manager, other_account_manager):
+    mine = CompanyFactory(owner=account_manager)
+    assert can(account_manager, "edit_company", mine)
+    assert not can(other_account_manager, "edit_company", mine)
+    assert can(other_account_manager, "view_companies", mine)
+
+
+def test_finance_reads_quotes_and_approves_but_cannot_edit_them(finance, company, product):
+    quote = make_quote(company=company, product=product)
+    assert can(finance, "view_quotes", quote)
+    assert can(finance, "approve_quote", quote)
+    assert not can(finance, "edit_quote", quote)
+
+
+def test_support_reads_companies_and_licenses_but_not_quotes(support):
+    held = {name for name, allowed in permissions_of(support).items() if allowed}
+    assert {"view_companies", "view_licenses", "edit_onboarding"} <= held
+    assert not held & {"view_quotes", "edit_quote", "edit_company", "export"}
+
+
+def test_administrators_may_do_everything(admin, company):
+    assert all(permissions_of(admin).values())
+    assert can(admin, "edit_company", company)
+
+
+def test_a_user_without_a_role_may_do_nothing(db):
+    assert not any(permissions_of(UserFactory()).values())
+
+
+def test_signed_out_visitors_hold_no_permission(db):
+    from django.contrib.auth.models import AnonymousUser
+
+    assert not any(permissions_of(AnonymousUser()).values())
