@@ -16,8 +16,7 @@ from accounts.models import Activity, Company, Contact
 from accounts.services import record_activity
 from licensing import services as licensing
 from licensing.models import License, Trial
-from licensing.pricing import months_between
-from sales import emails, tasks
+from sales import tasks
 from sales.models import Quote, QuoteLine, QuoteNumberSequence
 from sales.pdf import attach_pdf
 from sales.pricing import LineInput, QuotePrice, needs_approval, price_quote
@@ -415,98 +414,4 @@ def expire_quote(*, quote: Quote, today: date | None = None) -> Quote:
     quote.expired_at = timezone.now()
     quote.save(update_fields=["status", "expired_at", "updated_at"])
     _log(quote, "expired", None)
-    return quote
-
-
-def _primary_contact(company: Company) -> Contact | None:
-    contacts = list(company.contacts.all())
-    return next((c for c in contacts if c.is_primary), contacts[0] if contacts else None)
-
-
-def draft_trial_conversion_quote(*, trial: Trial, actor) -> Quote:
-    """Draft the quote that converts an active trial, for its product and seats."""
-    return create_quote(
-        company=trial.company,
-        actor=actor,
-        kind=Quote.Kind.TRIAL_CONVERSION,
-        contact=_primary_contact(trial.company),
-        lines=[LineInput(trial.product, trial.seats)],
-        trial=trial,
-    )
-
-
-def draft_expansion_quote(*, license: License, seats: int, effective_on: date, actor) -> Quote:
-    """Draft a quote adding seats to a license from `effective_on`, prorated to its end."""
-    return create_quote(
-        company=license.company,
-        actor=actor,
-        kind=Quote.Kind.EXPANSION,
-        contact=_primary_contact(license.company),
-        lines=[LineInput(license.product, seats)],
-        starts_on=effective_on,
-        license=license,
-    )
-
-
-def draft_renewal_quote(*, license: License, actor) -> Quote:
-    """Draft the next term of a license at today's price book, same seats and length."""
-    starts_on, ends_on = licensing.renewal_term(license)
-    return create_quote(
-        company=license.company,
-        actor=actor,
-        kind=Quote.Kind.RENEWAL,
-        contact=_primary_contact(license.company),
-        lines=[LineInput(license.product, license.seats)],
-        term_months=months_between(starts_on, ends_on),
-        starts_on=starts_on,
-        license=license,
-    )
-
-
-def email_quote(*, quote_id: int) -> Quote | None:
-    """Email a sent quote to its recipient with its stored PDF; the result goes on the quote
-    and the company timeline. Does nothing unless an email is pending, so a second run of
-    the same task sends nothing twice.
-
-    Not one transaction on purpose: the claim commits before the email leaves, so a
-    concurrent run sees it taken."""
-    claimed = Quote.objects.filter(pk=quote_id, email_status=Quote.EmailStatus.PENDING).update(
-        email_status=Quote.EmailStatus.SENDING
-    )
-    if not claimed:
-        return None
-    quote = Quote.objects.with_parties().get(pk=quote_id)
-    recipient = f"{quote.contact} <{quote.contact.email}>"
-    try:
-        emails.quote_email(quote).send()
-    except Exception as error:  # SMTP refusals, timeouts, bad addresses: all shown to a human
-        quote.email_status, quote.email_error = Quote.EmailStatus.FAILED, str(error)[:500]
-        message = f"Email of {quote.reference} to {recipient} failed: {quote.email_error}"
-    else:
-        quote.email_status, quote.email_error = Quote.EmailStatus.SENT, ""
-        quote.email_sent_at = timezone.now()
-        message = f"{quote.reference} emailed to {recipient} with its PDF"
-    with transaction.atomic():
-        quote.save(update_fields=["email_status", "email_error", "email_sent_at", "updated_at"])
-        record_activity(company=quote.company, kind=Activity.Kind.EMAIL, message=message)
-    return quote
-
-
-@transaction.atomic
-def resend_quote_email(*, quote: Quote, actor) -> Quote:
-    """Queue the email of a sent quote again (after a failure, or when the client lost it),
-    with the same PDF and note."""
-    quote = _locked(quote)
-    _check_sent(quote, "email")
-    if quote.email_status in (Quote.EmailStatus.PENDING, Quote.EmailStatus.SENDING):
-        raise ValidationError(f"The email of {quote.reference} is already on its way.")
-    quote.email_status, quote.email_error = Quote.EmailStatus.PENDING, ""
-    quote.save(update_fields=["email_status", "email_error", "updated_at"])
-    record_activity(
-        company=quote.company,
-        kind=Activity.Kind.EMAIL,
-        message=f"{quote.reference}: email to {quote.contact} queued again",
-        actor=actor,
-    )
-    tasks.email_quote.delay_on_commit(quote.pk)
     return quote

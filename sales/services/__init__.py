@@ -1,0 +1,41 @@
+"""Sales services, one module per subject: the quote lifecycle (quotes), quotes drafted
+from trials and licenses (drafts), and the quote's email (quote_emails)."""
+
+from sales.services.drafts import (
+    draft_expansion_quote,
+    draft_renewal_quote,
+    draft_trial_conversion_quote,
+)
+from sales.services.quote_emails import email_quote, resend_quote_email
+from sales.services.quotes import (
+    EDITABLE_FIELDS,
+    accept_quote,
+    approve_quote,
+    create_quote,
+    decline_quote,
+    expire_quote,
+    price_of,
+    reject_quote,
+    revise_quote,
+    send_quote,
+    update_quote,
+)
+
+__all__ = [
+    "EDITABLE_FIELDS",
+    "price_of",
+    "create_quote",
+    "update_quote",
+    "approve_quote",
+    "reject_quote",
+    "send_quote",
+    "revise_quote",
+    "accept_quote",
+    "decline_quote",
+    "expire_quote",
+    "draft_expansion_quote",
+    "draft_renewal_quote",
+    "draft_trial_conversion_quote",
+    "email_quote",
+    "resend_quote_email",
+]

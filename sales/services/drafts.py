@@ -1,0 +1,56 @@
+"""Quotes drafted from a trial or a license: conversion, expansion, renewal."""
+
+from datetime import date
+
+from accounts.models import Company, Contact
+from licensing import services as licensing
+from licensing.models import License, Trial
+from licensing.pricing import months_between
+from sales.models import Quote
+from sales.pricing import LineInput
+from sales.services.quotes import create_quote
+
+
+def _primary_contact(company: Company) -> Contact | None:
+    contacts = list(company.contacts.all())
+    return next((c for c in contacts if c.is_primary), contacts[0] if contacts else None)
+
+
+def draft_trial_conversion_quote(*, trial: Trial, actor) -> Quote:
+    """Draft the quote that converts an active trial, for its product and seats."""
+    return create_quote(
+        company=trial.company,
+        actor=actor,
+        kind=Quote.Kind.TRIAL_CONVERSION,
+        contact=_primary_contact(trial.company),
+        lines=[LineInput(trial.product, trial.seats)],
+        trial=trial,
+    )
+
+
+def draft_expansion_quote(*, license: License, seats: int, effective_on: date, actor) -> Quote:
+    """Draft a quote adding seats to a license from `effective_on`, prorated to its end."""
+    return create_quote(
+        company=license.company,
+        actor=actor,
+        kind=Quote.Kind.EXPANSION,
+        contact=_primary_contact(license.company),
+        lines=[LineInput(license.product, seats)],
+        starts_on=effective_on,
+        license=license,
+    )
+
+
+def draft_renewal_quote(*, license: License, actor) -> Quote:
+    """Draft the next term of a license at today's price book, same seats and length."""
+    starts_on, ends_on = licensing.renewal_term(license)
+    return create_quote(
+        company=license.company,
+        actor=actor,
+        kind=Quote.Kind.RENEWAL,
+        contact=_primary_contact(license.company),
+        lines=[LineInput(license.product, license.seats)],
+        term_months=months_between(starts_on, ends_on),
+        starts_on=starts_on,
+        license=license,
+    )
