@@ -11,13 +11,17 @@ from licensing.pricing import quantize
 register = template.Library()
 
 
+MISSING = "—"
+
+
 @register.filter
 def money(amount: Decimal | None, currency: str = "") -> str:
     """1234.5 -> "1,234.50 EUR", rounded to the currency's minor unit (database sums may
-    carry more decimals)."""
+    carry more decimals); the currency defaults to SEATDESK_CURRENCY; None -> a dash."""
     if amount is None:
-        return "—"
-    return f"{quantize(amount, currency or settings.SEATDESK_CURRENCY):,} {currency}".strip()
+        return MISSING
+    currency = currency or settings.SEATDESK_CURRENCY
+    return f"{quantize(amount, currency):,} {currency}"
 
 
 @register.inclusion_tag("accounts/_penetration.html")
@@ -81,9 +85,12 @@ def normalize(number: Decimal) -> str:
 
 
 @register.filter
-def percent(share: Decimal) -> str:
-    """A share of 1 as a percentage with one decimal: 0.4356 -> "43.6%"."""
-    return f"{Decimal(share) * 100:.1f}%"
+def percent(share: Decimal | None) -> str:
+    """A share of 1 as a percentage with one decimal: 0.4356 -> "43.6 %"; None (nothing
+    counted) -> a dash."""
+    if share is None:
+        return MISSING
+    return f"{Decimal(share) * 100:.1f} %"
 
 
 @register.simple_tag(takes_context=True)
