@@ -86,11 +86,11 @@ def normalize(number: Decimal) -> str:
 
 @register.filter
 def percent(share: Decimal | None) -> str:
-    """A share of 1 as a percentage with one decimal: 0.4356 -> "43.6 %"; None (nothing
+    """A share of 1 as a percentage with one decimal: 0.4356 -> "43.6%"; None (nothing
     counted) -> a dash."""
     if share is None:
         return MISSING
-    return f"{Decimal(share) * 100:.1f} %"
+    return f"{Decimal(share) * 100:.1f}%"
 
 
 @register.simple_tag(takes_context=True)

@@ -50,7 +50,7 @@ def test_the_dashboard_draws_its_charts_and_leads_to_the_records(
         ".map((canvas) => Chart.getChart(canvas)?.data.labels.length ?? 0)"
     )
     assert drawn == [12, 12, 7, 12] and errors == []
-    expect(page.get_by_role("link", name="100.0 %")).to_be_visible()  # 1 of 1 trial converted
+    expect(page.get_by_role("link", name="100.0%")).to_be_visible()  # 1 of 1 trial converted
 
     active_seats = page.get_by_role("link", name="20", exact=True).first
     active_seats.focus()
