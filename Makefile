@@ -22,7 +22,7 @@ run: install
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: install
-	$(BIN)/python manage.py makemigrations --check --dry-run
+	DATABASE_URL=sqlite:// $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
 
 lint: install
