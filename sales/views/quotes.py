@@ -215,6 +215,18 @@ def _act(request, quote: Quote, action, done: str):
     return redirect("quote_detail", pk=quote.pk)
 
 
+def _open_draft(request, draft, *, refused, done: str):
+    """Run a service that drafts a quote and open it in the builder; on a refusal, go back
+    to `refused` with the message."""
+    try:
+        quote = draft()
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return refused
+    messages.success(request, done.format(quote=quote))
+    return redirect("quote_edit", pk=quote.pk)
+
+
 @require_POST
 @require("edit_quote")
 def quote_send(request, pk: int):
@@ -233,13 +245,12 @@ def quote_send(request, pk: int):
 @require("edit_quote")
 def quote_revise(request, pk: int):
     quote = _editable_quote(request, pk)
-    try:
-        revision = services.revise_quote(quote=quote, actor=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("quote_detail", pk=quote.pk)
-    messages.success(request, f"{revision.reference} opened: change it, then send it.")
-    return redirect("quote_edit", pk=revision.pk)
+    return _open_draft(
+        request,
+        lambda: services.revise_quote(quote=quote, actor=request.user),
+        refused=redirect("quote_detail", pk=quote.pk),
+        done="{quote.reference} opened: change it, then send it.",
+    )
 
 
 @require_POST
@@ -313,13 +324,12 @@ def quote_reject(request, pk: int):
 def trial_convert(request, pk: int):
     trial = get_object_or_404(Trial.objects.select_related("company", "product"), pk=pk)
     ensure(request.user, "edit_trial", trial)
-    try:
-        quote = services.draft_trial_conversion_quote(trial=trial, actor=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("company_detail", pk=trial.company_id)
-    messages.success(request, f"{quote.reference} drafted to convert the trial: check and send.")
-    return redirect("quote_edit", pk=quote.pk)
+    return _open_draft(
+        request,
+        lambda: services.draft_trial_conversion_quote(trial=trial, actor=request.user),
+        refused=redirect("company_detail", pk=trial.company_id),
+        done="{quote.reference} drafted to convert the trial: check and send.",
+    )
 
 
 def _editable_license(request, pk: int) -> License:
@@ -372,13 +382,12 @@ def license_add_seats(request, pk: int):
 @require("edit_license")
 def license_renew(request, pk: int):
     license = _editable_license(request, pk)
-    try:
-        quote = services.draft_renewal_quote(license=license, actor=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("license_detail", pk=license.pk)
-    messages.success(request, f"{quote.reference} drafted for the next term: check and send.")
-    return redirect("quote_edit", pk=quote.pk)
+    return _open_draft(
+        request,
+        lambda: services.draft_renewal_quote(license=license, actor=request.user),
+        refused=redirect("license_detail", pk=license.pk),
+        done="{quote.reference} drafted for the next term: check and send.",
+    )
 
 
 urlpatterns = [
