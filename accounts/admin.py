@@ -2,11 +2,10 @@
 obeys the same rules as the pages (and writes the same timeline)."""
 
 from django.contrib import admin, messages
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
 from accounts.models import Activity, Company, CompanyStatus, Contact
-from accounts.roles import Role
+from accounts.roles import Role, members_of
 from accounts.services import save_company, save_contact
 
 
@@ -107,11 +106,7 @@ class CompanyAdmin(admin.ModelAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "owner":
-            kwargs["queryset"] = (
-                get_user_model()
-                .objects.filter(groups__name__in=[Role.ACCOUNT_MANAGER, Role.ADMINISTRATOR])
-                .distinct()
-            )
+            kwargs["queryset"] = members_of(Role.ACCOUNT_MANAGER, Role.ADMINISTRATOR)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):

@@ -1,10 +1,9 @@
 from django import forms
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import F, Q
 
 from accounts.models import Company, CompanyStatus, Contact, Industry
-from accounts.roles import Role
+from accounts.roles import Role, members_of
 
 
 class DateInput(forms.DateInput):
@@ -26,11 +25,7 @@ def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
 
 
 def account_managers():
-    return (
-        get_user_model()
-        .objects.filter(groups__name=Role.ACCOUNT_MANAGER)
-        .order_by("first_name", "last_name", "username")
-    )
+    return members_of(Role.ACCOUNT_MANAGER)
 
 
 class OwnerChoiceField(forms.ModelChoiceField):

@@ -8,8 +8,10 @@ quotes they own (Administrators hold them on everything).
 from enum import StrEnum
 from functools import wraps
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 
 
 class Role(StrEnum):
@@ -119,6 +121,19 @@ def sync_role_groups(apps=None) -> None:
                 if f"{permission.content_type.app_label}.{permission.codename}" in wanted
             ]
         group.permissions.set(permissions)
+
+
+def members_of(*roles: Role):
+    """The users holding any of `roles` (superusers count as Administrators), by name."""
+    holds = Q(groups__name__in=[role.value for role in roles])
+    if ADMIN in roles:
+        holds |= Q(is_superuser=True)
+    return (
+        get_user_model()
+        .objects.filter(holds)
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
 
 
 def ensure(user, permission: str, obj=None) -> None:

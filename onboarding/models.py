@@ -2,12 +2,11 @@ from collections import defaultdict
 from datetime import date
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q
 
 from accounts.models import Company
-from accounts.roles import PERMISSIONS, Role
+from accounts.roles import PERMISSIONS, Role, members_of
 from licensing.models import License, Product, SeatChange
 
 
@@ -24,13 +23,7 @@ GO_LIVE_CATEGORIES = (Category.CONFIGURATION, Category.IMPLEMENTATION)
 
 def onboarding_staff():
     """Everyone who may see onboardings: who tasks can go to and whom the board filters by."""
-    roles = [role.value for role in PERMISSIONS["view_onboarding"]]
-    return (
-        get_user_model()
-        .objects.filter(Q(groups__name__in=roles) | Q(is_superuser=True), is_active=True)
-        .distinct()
-        .order_by("first_name", "last_name", "username")
-    )
+    return members_of(*PERMISSIONS["view_onboarding"]).filter(is_active=True)
 
 
 class ChecklistTemplateQuerySet(models.QuerySet):

@@ -3,14 +3,13 @@ readable ValidationError before anything is written."""
 
 from datetime import date, timedelta
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import Activity
-from accounts.roles import Role, can
+from accounts.roles import Role, can, members_of
 from accounts.services import record_activity
 from licensing.models import License, SeatChange
 from onboarding.models import GO_LIVE_CATEGORIES, Category, ChecklistTemplate, Onboarding, Task
@@ -23,8 +22,8 @@ def _least_busy_support_user():
     """The active support person with the fewest open onboardings (None if nobody is in
     Support), so new onboardings spread across the team."""
     return (
-        get_user_model()
-        .objects.filter(is_active=True, groups__name=Role.SUPPORT.value)
+        members_of(Role.SUPPORT)
+        .filter(is_active=True)
         .annotate(
             open_onboardings=Count(
                 "owned_onboardings", filter=~Q(owned_onboardings__status=Onboarding.Status.LIVE)

@@ -1,7 +1,6 @@
 from urllib.parse import urlencode
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from accounts.forms import DateInput, OwnerChoiceField, account_managers
@@ -153,13 +152,9 @@ class DashboardFilterForm(forms.Form):
         # Blank fields take their default, so that a partly filled query still works.
         data = {**initial, **{k: v for k, v in (data or {}).items() if v not in ("", None)}}
         super().__init__(data)
-        managers = (
-            get_user_model()
-            .objects.filter(groups__name=AM)
-            .order_by("first_name", "last_name", "username")
-        )
         self.fields["owner"].choices = [(ALL_OWNERS, "All owners")] + [
-            (str(manager.pk), manager.get_full_name() or manager.username) for manager in managers
+            (str(manager.pk), manager.get_full_name() or manager.username)
+            for manager in account_managers()
         ]
 
     def clean_owner(self) -> int | None:
