@@ -6,11 +6,14 @@ thousands separator, ISO dates, and text cells that a spreadsheet would run as a
 prefixed with an apostrophe."""
 
 import csv
-import zipfile
+import struct
+import tempfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import BinaryIO
 
 import django_filters
 from django import forms
@@ -212,39 +215,87 @@ def licenses_csv(licenses: QuerySet[License]) -> StreamingHttpResponse:
     return _attachment(rows, "licenses.csv", "text/csv; charset=utf-8")
 
 
-class _Chunks:
-    """A write-only, unseekable file for zipfile: it keeps what was written until drained."""
+# Zip records (PKWARE APPNOTE 4.3): local header, data descriptor, central directory header,
+# zip64 end of central directory record and locator, end of central directory record.
+LOCAL_HEADER = struct.Struct("<IHHHHHIIIHH")
+DATA_DESCRIPTOR = struct.Struct("<IIII")
+DIRECTORY_HEADER = struct.Struct("<IHHHHHHIIIHHHHHII")
+ZIP64_END = struct.Struct("<IQHHIIQQQQ")
+ZIP64_LOCATOR = struct.Struct("<IIQI")
+END = struct.Struct("<IHHHHIIH")
+# Sizes after a file's data (it is streamed, its CRC and sizes known only then), UTF-8 names.
+FLAGS = 0x08 | 0x800
+DEFLATED = 8
+# Made on Unix (so that unzip keeps rw-r--r--), version 4.5 (zip64).
+MADE_BY, NEEDED = 0x0300 | 45, 45
+FILE_MODE = 0o100644 << 16
+LIMIT_32, LIMIT_16 = 0xFFFFFFFF, 0xFFFF
 
-    def __init__(self):
-        self._chunks: list[bytes] = []
 
-    def write(self, data) -> int:
-        self._chunks.append(bytes(data))
-        return len(data)
+def _dos_time(moment: datetime) -> tuple[int, int]:
+    moment = timezone.localtime(moment)
+    time = moment.hour << 11 | moment.minute << 5 | moment.second // 2
+    return time, (max(moment.year, 1980) - 1980) << 9 | moment.month << 5 | moment.day
 
-    def flush(self) -> None:
-        pass
 
-    def drain(self) -> bytes:
-        data = b"".join(self._chunks)
-        self._chunks.clear()
-        return data
+def zip_chunks(files: Iterable[tuple[str, datetime, BinaryIO]]) -> Iterator[bytes]:
+    """A zip of (name, modified, file) written front to back for a streamed download, each
+    file deflated block by block. The central directory, one record per file that a zip
+    keeps until its end, waits in a temporary file: memory is the same for 10 files or
+    100,000. Zip64 end records when the archive passes 65,535 files or 4 GiB."""
+    offset = count = 0
+    with tempfile.TemporaryFile() as directory:
+        for name, modified, source in files:
+            encoded, (time, day) = name.encode(), _dos_time(modified)
+            common = (NEEDED, FLAGS, DEFLATED, time, day)
+            header = LOCAL_HEADER.pack(0x04034B50, *common, 0, 0, 0, len(encoded), 0)
+            yield header + encoded
+            # PDFs are compressed already: the lightest level. Deflated, not stored: streaming
+            # readers (Java's ZipInputStream) refuse stored files with a data descriptor.
+            compressor = zlib.compressobj(1, zlib.DEFLATED, -zlib.MAX_WBITS)
+            crc = size = compressed = 0
+            while block := source.read(64 * 1024):
+                crc, size = zlib.crc32(block, crc), size + len(block)
+                if data := compressor.compress(block):
+                    compressed += len(data)
+                    yield data
+            data = compressor.flush()
+            compressed += len(data)
+            sizes = (crc, compressed, size)
+            yield data + DATA_DESCRIPTOR.pack(0x08074B50, *sizes)
+            extra = struct.pack("<HHQ", 1, 8, offset) if offset >= LIMIT_32 else b""
+            names = (len(encoded), len(extra), 0)
+            place = (0, 0, FILE_MODE, min(offset, LIMIT_32))
+            record = DIRECTORY_HEADER.pack(0x02014B50, MADE_BY, *common, *sizes, *names, *place)
+            directory.write(record + encoded + extra)
+            offset += len(header) + len(encoded) + compressed + DATA_DESCRIPTOR.size
+            count += 1
+        size = directory.tell()
+        directory.seek(0)
+        while block := directory.read(64 * 1024):
+            yield block
+    end = offset + size
+    if count >= LIMIT_16 or end >= LIMIT_32:
+        yield ZIP64_END.pack(0x06064B50, 44, MADE_BY, NEEDED, 0, 0, count, count, size, offset)
+        yield ZIP64_LOCATOR.pack(0x07064B50, 0, end, 1)
+    entries = min(count, LIMIT_16)
+    yield END.pack(
+        0x06054B50, 0, 0, entries, entries, min(size, LIMIT_32), min(offset, LIMIT_32), 0
+    )
+
+
+def _opened_pdfs(quotes: QuerySet[Quote]) -> Iterator[tuple[str, datetime, BinaryIO]]:
+    for quote in quotes.iterator(chunk_size=ZIP_CHUNK_SIZE):
+        with open_pdf(quote) as document:
+            yield pdf_filename(quote), quote.sent_at or timezone.now(), document
+        # Reading quote.pdf ties the quote and its FieldFile in a reference cycle that only
+        # a full collection frees: untied, each quote goes as soon as its file is written.
+        del quote.__dict__["pdf"]
 
 
 def pdf_zip_chunks(quotes: QuerySet[Quote]) -> Iterator[bytes]:
-    """The zip of the quotes' PDFs, yielded file by file: memory holds one PDF at a time,
-    whatever the number of quotes. PDFs are already compressed, hence the lightest level;
-    not "stored", which streaming readers (Java's ZipInputStream) refuse with a data
-    descriptor, and an unseekable output needs data descriptors."""
-    output = _Chunks()
-    archive = zipfile.ZipFile(output, mode="w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
-    with archive:
-        for quote in quotes.iterator(chunk_size=ZIP_CHUNK_SIZE):
-            with open_pdf(quote) as document, archive.open(pdf_filename(quote), "w") as entry:
-                while block := document.read(64 * 1024):
-                    entry.write(block)
-            yield output.drain()
-    yield output.drain()
+    """The zip of the quotes' PDFs, streamed: memory holds one block of one PDF at a time."""
+    return zip_chunks(_opened_pdfs(quotes))
 
 
 def quote_pdfs_zip(quotes: QuerySet[Quote]) -> StreamingHttpResponse:

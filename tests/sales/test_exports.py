@@ -1,5 +1,6 @@
 import csv
 import io
+import struct
 import zipfile
 from datetime import date, datetime
 from decimal import Decimal
@@ -12,7 +13,7 @@ from django.utils.text import slugify
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from sales import services
+from sales import exports, services
 from sales.models import Quote, QuoteLine
 from tests.accounts.factories import CompanyFactory, ContactFactory
 from tests.licensing.factories import LicenseFactory
@@ -157,6 +158,26 @@ def test_the_zip_holds_one_pdf_per_quote_of_the_filter_with_readable_names(clien
     for name, quote in expected.items():
         quote.pdf.open("rb")
         assert archive.read(name) == quote.pdf.read()
+        sent = timezone.localtime(quote.sent_at)
+        assert archive.getinfo(name).date_time[:5] == sent.timetuple()[:5]
+
+
+def test_a_zip_of_more_than_65535_files_holds_every_file():
+    # Past the classic format's 16-bit file count the zip needs its zip64 end records.
+    moment = timezone.now()
+    files = ((f"{n}.pdf", moment, io.BytesIO(b"%PDF" + bytes(n % 7))) for n in range(65_537))
+
+    data = b"".join(exports.zip_chunks(files))
+
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    assert len(archive.infolist()) == 65_537
+    assert archive.read("65536.pdf") == b"%PDF" + bytes(65_536 % 7)
+    # Readers that trust the file count (unzip, Windows) find the true one in the zip64 record
+    # that the locator, just before the end record, points to.
+    assert struct.unpack_from("<H", data, len(data) - 12) == (0xFFFF,)
+    (zip64_end,) = struct.unpack_from("<Q", data, len(data) - 22 - 20 + 8)
+    assert data[zip64_end : zip64_end + 4] == b"PK\x06\x06"
+    assert struct.unpack_from("<Q", data, zip64_end + 32) == (65_537,)
 
 
 def test_the_exports_page_shows_the_filtered_quotes_and_their_total(client, finance, quotes):
