@@ -4,6 +4,7 @@ finding what is due and recording it (`record_due_reminders`) against the floor,
 query selecting the same due rows."""
 
 import time
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from tests.bench.support import setup_django
@@ -62,6 +63,18 @@ def _seed(cursor, size: int) -> None:
 FLOOR_SQL = """
 SELECT id, ends_on, company_id, {offset} FROM {table}
 WHERE status = 'active' AND ends_on >= %s AND ({window})
+"""
+
+
+# Bare copies of the reminder table: no index at all, and nothing but the unique key that makes
+# a reminder exactly-once (the issue's own requirement). What PostgreSQL alone needs to store
+# the due rows, before any other index, trigger or Python of ours.
+REFERENCE_TABLES = """
+CREATE TABLE IF NOT EXISTS bench_heap_only (LIKE licensing_reminder INCLUDING DEFAULTS
+                                            INCLUDING IDENTITY);
+CREATE TABLE IF NOT EXISTS bench_unique_only (LIKE licensing_reminder INCLUDING DEFAULTS
+                                              INCLUDING IDENTITY,
+                                              UNIQUE (subject, kind, "offset"));
 """
 
 
@@ -132,6 +145,26 @@ def _measure(size: int) -> list[dict]:
         }
     )
 
+    def record_only(table: str) -> Callable[[], None]:
+        """What storing the due rows costs PostgreSQL, with nothing of ours: the sweep's own
+        SELECT inserted into a bare copy of the reminder table (`table`), rolled back."""
+        due_sql, due_params = reminders.due_reminder_rows(
+            today=TODAY, since=TODAY
+        ).query.sql_with_params()
+
+        def run():
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(
+                    f'INSERT INTO {table} (subject, kind, "offset", due_on, company_id, status,'
+                    " attempts, last_error, created_at) SELECT *, 'pending', 0, '', now() FROM"
+                    f" ({due_sql}) AS due WHERE true ON CONFLICT DO NOTHING RETURNING id",
+                    due_params,
+                )
+                recorded.append(len(cursor.fetchall()))
+                transaction.set_rollback(True)
+
+        return run
+
     def find():
         """The sweep's SELECT alone, as the ORM writes it."""
         recorded.append(len(list(reminders.due_reminder_rows(today=TODAY, since=TODAY))))
@@ -152,6 +185,10 @@ def _measure(size: int) -> list[dict]:
     floor()
     floor_seconds = _best_seconds(floor)
     find_seconds = _best_seconds(find)
+    with connection.cursor() as cursor:
+        cursor.execute(REFERENCE_TABLES)
+    heap_seconds = _best_seconds(record_only("bench_heap_only"))
+    unique_seconds = _best_seconds(record_only("bench_unique_only"))
     due = recorded[-1]
     assert set(recorded) == {due}, f"the sweep and the floor disagree: {set(recorded)}"
     label = f"{size:,}"
@@ -190,6 +227,16 @@ def _measure(size: int) -> list[dict]:
             "unit": "x",
             "target": "<= 3x",
             "ok": find_seconds / floor_seconds <= 3,
+        },
+        {
+            "name": f"reminders: postgres alone, insert into a bare table / floor at {label}",
+            "value": round(heap_seconds / floor_seconds, 2),
+            "unit": "x",
+        },
+        {
+            "name": f"reminders: postgres alone, insert with the unique key alone / floor at {label}",
+            "value": round(unique_seconds / floor_seconds, 2),
+            "unit": "x",
         },
         {
             "name": f"reminders: sweep queries at {label}",
