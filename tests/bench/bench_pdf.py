@@ -15,12 +15,18 @@ from tests.bench.support import setup_django
 
 RUNS = {10: 15, 40: 15, 150: 7}
 FLOOR_HTML = "<p>Quote</p>"
-# What WeasyPrint itself needs for the lines of a typical quote, with nothing of ours: a bare
-# 40-row table of six one-word cells in its fastest layout (fixed), nothing else on the page.
-# It shows how much of a render is the library's table layout rather than our template.
-BARE_TABLE_HTML = '<table style="width: 100%; table-layout: fixed">{}</table>'.format(
-    "<tr>{}</tr>".format("<td>Seats</td>" * 6) * 40
-)
+# What WeasyPrint itself needs for the lines of a typical quote, with nothing of ours: 40 rows
+# of six one-word cells, nothing else on the page, in each way HTML lays out columns (and,
+# for comparison, the same words with no columns at all). It shows how much of a render is
+# the library laying out cells rather than our template.
+_ROWS = "<div>{}</div>".format("<span>Seats</span>" * 6) * 40
+_TABLE_ROWS = "<tr>{}</tr>".format("<td>Seats</td>" * 6) * 40
+BARE_LAYOUTS = {
+    "a fixed table": f'<table style="width: 100%; table-layout: fixed">{_TABLE_ROWS}</table>',
+    "a grid": "<style>div { display: grid; grid-template-columns: repeat(6, 1fr) }</style>" + _ROWS,
+    "inline blocks": "<style>span { display: inline-block; width: 16% }</style>" + _ROWS,
+    "no columns, one text a row": "<div>Seats Seats Seats Seats Seats Seats</div>" * 40,
+}
 
 
 @contextmanager
@@ -105,17 +111,21 @@ def bench_render():
             statistics.median(times)
             for times in _timings(lambda: HTML(string=FLOOR_HTML).write_pdf(), 15)
         )
-        bare_wall, _ = _timings(lambda: HTML(string=BARE_TABLE_HTML).write_pdf(), 15)
         rows += [
             _ms("pdf floor: one-line WeasyPrint page, median", floor_wall),
             _ms("pdf floor: one-line WeasyPrint page, CPU median", floor_cpu),
-            _ms("weasyprint alone: bare 40x6 fixed table, median", statistics.median(bare_wall)),
-            {
-                "name": "weasyprint alone: bare 40x6 fixed table / floor (median)",
-                "value": round(statistics.median(bare_wall) / floor_wall, 1),
-                "unit": "x",
-            },
         ]
+        for layout, html in BARE_LAYOUTS.items():
+            wall, _ = _timings(lambda html=html: HTML(string=html).write_pdf(), 7)
+            median = statistics.median(wall)
+            rows += [
+                _ms(f"weasyprint alone: 40x6 words as {layout}, median", median),
+                {
+                    "name": f"weasyprint alone: 40x6 words as {layout} / floor",
+                    "value": round(median / floor_wall, 1),
+                    "unit": "x",
+                },
+            ]
         company = _company()
         for lines, runs in RUNS.items():
             quote = _quote(company, lines)
