@@ -1,5 +1,5 @@
 """The pay-per-user dashboard: figures, charts with their CSV, and the records behind each
-figure. Every figure comes from sales/metrics.py."""
+figure. Every figure comes from sales/metrics/."""
 
 import csv
 from collections.abc import Callable

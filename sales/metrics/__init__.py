@@ -1,0 +1,54 @@
+"""The pay-per-user dashboard's figures, each defined once in this package: the scope, shared
+helpers and the records behind the figures (records), the figures (figures), and the drill-down
+table (drilldown).
+
+Two kinds of figures:
+- the book today (as of `Scope.today`): active seats, ARR, MRR, penetration, whitespace,
+  renewals due, and over the 12 months before today the renewal rate and net seat retention;
+- flows in the chosen period, `Scope.start` to `Scope.end`, both days included: trial
+  conversion, seats added and lost, deal sizes, quote win rate, time to go-live.
+
+Each figure is a SQL aggregate over a records queryset defined once in records.py; the
+drill-down page lists those same records (`RECORDS`). The whole dashboard is a constant number
+of queries whatever the data size. The owner filter keeps the companies an account manager owns
+and everything that hangs off them. Money is summed in the house currency
+(settings.SEATDESK_CURRENCY: Seatdesk sells in one currency). Rates are Decimal fractions
+(0.25 for 25 %), None when nothing was counted.
+"""
+
+from sales.metrics.drilldown import RECORDS
+from sales.metrics.figures import (
+    book_today,
+    dashboard,
+    deal_sizes,
+    net_seat_retention,
+    penetration,
+    quote_win_rate,
+    renewal_rate,
+    renewals,
+    renewals_by_month,
+    seat_growth,
+    time_to_live,
+    trial_conversion,
+)
+from sales.metrics.records import Scope, default_period, median_of, rate
+
+__all__ = [
+    "Scope",
+    "default_period",
+    "rate",
+    "median_of",
+    "book_today",
+    "renewals",
+    "renewals_by_month",
+    "renewal_rate",
+    "net_seat_retention",
+    "trial_conversion",
+    "penetration",
+    "seat_growth",
+    "deal_sizes",
+    "quote_win_rate",
+    "time_to_live",
+    "dashboard",
+    "RECORDS",
+]
