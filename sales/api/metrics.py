@@ -1,5 +1,6 @@
-"""GET /api/v1/metrics/: the dashboard's figures as JSON (see sales/metrics/figures.py for each
-definition). Money is a decimal string, rates are decimal fractions (0.25 for 25 %)."""
+"""GET /api/v1/metrics/: the dashboard's figures as JSON (see sales/metrics/book.py and
+sales/metrics/flows.py for each definition). Money is a decimal string, rates are decimal
+fractions (0.25 for 25 %)."""
 
 from decimal import ROUND_HALF_UP
 

@@ -1,12 +1,13 @@
 """The pay-per-user dashboard's figures, each defined once in this package: the scope, shared
-helpers and the records behind the figures (records), the figures (figures), and the drill-down
-table (drilldown).
+helpers and the records behind the figures (records), the figures of each kind (book, flows),
+all of them gathered for one page (dashboard), and the drill-down table (drilldown).
 
 Two kinds of figures:
-- the book today (as of `Scope.today`): active seats, ARR, MRR, penetration, whitespace,
-  renewals due, and over the 12 months before today the renewal rate and net seat retention;
-- flows in the chosen period, `Scope.start` to `Scope.end`, both days included: trial
-  conversion, seats added and lost, deal sizes, quote win rate, time to go-live.
+- the book today (as of `Scope.today`), in book.py: active seats, ARR, MRR, penetration,
+  whitespace, renewals due, and over the 12 months before today the renewal rate and net seat
+  retention;
+- flows in the chosen period, `Scope.start` to `Scope.end`, both days included, in flows.py:
+  trial conversion, seats added and lost, deal sizes, quote win rate, time to go-live.
 
 Each figure is a SQL aggregate over a records queryset defined once in records.py; the
 drill-down page lists those same records (`RECORDS`). The whole dashboard is a constant number
@@ -16,17 +17,19 @@ and everything that hangs off them. Money is summed in the house currency
 (0.25 for 25 %), None when nothing was counted.
 """
 
-from sales.metrics.drilldown import RECORDS
-from sales.metrics.figures import (
+from sales.metrics.book import (
     book_today,
-    dashboard,
-    deal_sizes,
     net_seat_retention,
     penetration,
-    quote_win_rate,
     renewal_rate,
     renewals,
     renewals_by_month,
+)
+from sales.metrics.dashboard import dashboard
+from sales.metrics.drilldown import RECORDS
+from sales.metrics.flows import (
+    deal_sizes,
+    quote_win_rate,
     seat_growth,
     time_to_live,
     trial_conversion,
