@@ -10,6 +10,7 @@ from licensing.pricing import add_months
 from sales.metrics import Scope, default_period
 from sales.models import Quote
 from sales.pricing import LineInput
+from sales.services import EDITABLE_FIELDS
 
 
 class QuoteForm(forms.ModelForm):
@@ -25,16 +26,7 @@ class QuoteForm(forms.ModelForm):
 
     class Meta:
         model = Quote
-        fields = [
-            "contact",
-            "term_months",
-            "starts_on",
-            "valid_until",
-            "discount_percent",
-            "tax_percent",
-            "notes",
-            "terms",
-        ]
+        fields = EDITABLE_FIELDS  # what update_quote accepts
         labels = {"starts_on": "Start date", "valid_until": "Valid until"}
         help_texts = {"valid_until": "Leave empty for the standard validity from the send date"}
         widgets = {
