@@ -140,6 +140,7 @@ class ContactViewSet(
     serializer_class = ContactSerializer
     view_permission = "view_companies"
     edit_permission = "edit_company"
+    parent_field = "company"
     filterset_fields = [
         "company",
         "is_decision_maker",
@@ -150,10 +151,6 @@ class ContactViewSet(
     ]
     search_fields = ["first_name", "last_name", "email", "job_title"]
     ordering_fields = ["last_name", "first_name", "email", "created_at"]
-
-    def perform_create(self, serializer):
-        self.check_related_permission(serializer.validated_data["company"])
-        serializer.save()
 
 
 routes = [

@@ -11,7 +11,7 @@ are the services'. A viewset names the permission each action needs:
 A role without `view_permission` finds no object (404: the queryset is empty for it); a role
 that may see an object but not act on it gets 403, asked with the object so "owned"
 permissions hold. List-level actions are asked without an object; a new row that hangs from an
-owned object is checked with `self.check_related_permission(company)` in perform_create.
+owned object names it in `parent_field = "company"`, and creating it is checked on that object.
 A plain APIView uses `permission_classes = [RolePermission]` and `view_permission = "export"`.
 """
 
@@ -70,6 +70,7 @@ class RoleViewSetMixin:
     view_permission: str
     edit_permission: str | None = None
     action_permissions: dict[str, str] = {}
+    parent_field: str | None = None
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -77,10 +78,15 @@ class RoleViewSetMixin:
             return queryset.none()
         return queryset
 
-    def check_related_permission(self, obj) -> None:
-        """Check the action's (owned) permission on an object the new row hangs from, e.g. the
-        company of a new contact: an account manager acts only on companies they own."""
-        self.check_object_permissions(self.request, obj)
+    def perform_create(self, serializer):
+        """Check the action's (owned) permission on the object a new row hangs from, e.g. the
+        company of a new contact (an account manager adds only to companies they own), then
+        save."""
+        if self.parent_field:
+            self.check_object_permissions(
+                self.request, serializer.validated_data[self.parent_field]
+            )
+        serializer.save()
 
 
 def exception_handler(exc, context):

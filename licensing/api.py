@@ -135,13 +135,10 @@ class TrialViewSet(
     """Trials of a product for a company: started, extended, cancelled or converted."""
 
     serializer_class = TrialSerializer
+    parent_field = "company"
     filterset_class = TrialFilter
     search_fields = ["company__name", "product__name"]
     ordering_fields = ["ends_on", "starts_on", "seats", "created_at"]
-
-    def perform_create(self, serializer):
-        self.check_related_permission(serializer.validated_data["company"])
-        serializer.save()
 
     @extend_schema(request=TrialDaysSerializer, responses=TrialSerializer)
     @action(detail=True, methods=["post"])

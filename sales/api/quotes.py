@@ -175,13 +175,10 @@ class QuoteViewSet(
     serializer_class = QuoteSerializer
     view_permission = "view_quotes"
     edit_permission = "edit_quote"
+    parent_field = "company"
     filterset_class = QuoteFilter
     search_fields = ["number", "company__name", "notes"]
     ordering_fields = ["created_at", "sent_at", "valid_until", "total", "number"]
-
-    def perform_create(self, serializer):
-        self.check_related_permission(serializer.validated_data["company"])
-        serializer.save()
 
     @extend_schema(request=SendSerializer, responses=QuoteSerializer)
     @action(detail=True, methods=["post"])
