@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -34,7 +35,6 @@ from sales.models import Quote, QuoteLine, QuoteNumberSequence
 from sales.pricing import needs_approval
 
 BATCH_SIZE = 2000
-QUOTE_VALIDITY = timedelta(days=30)
 NAME_WORDS = (
     "Northern Blue Silver Atlas Summit Harbor Cedar Granite Nova Vertex Pioneer Coastal Alpine "
     "Crimson Meridian Orbit Prairie Quantum Riverside Sterling Union Zenith"
@@ -356,6 +356,8 @@ class ScaleBuilder:
             tax_percent=ZERO,
             currency=product.currency,
         )
+        # The validity send_quote gives a quote sent without one.
+        valid_until = sent_on + timedelta(days=settings.QUOTE_VALIDITY_DAYS) if sent_on else None
         approval = Quote.Approval.NOT_NEEDED
         if needs_approval(discount):
             draft = status == Quote.Status.DRAFT
@@ -370,7 +372,7 @@ class ScaleBuilder:
                 currency=product.currency,
                 term_months=term_months,
                 starts_on=starts_on,
-                valid_until=sent_on + QUOTE_VALIDITY if sent_on else None,
+                valid_until=valid_until,
                 discount_percent=discount,
                 subtotal=totals.subtotal,
                 discount_amount=totals.discount_amount,
@@ -382,7 +384,7 @@ class ScaleBuilder:
                 sent_at=aware(sent_on) if sent_on else None,
                 accepted_at=aware(answered_on) if status == Quote.Status.ACCEPTED else None,
                 declined_at=aware(answered_on) if status == Quote.Status.DECLINED else None,
-                expired_at=aware(sent_on + QUOTE_VALIDITY + timedelta(days=1))
+                expired_at=aware(valid_until + timedelta(days=1))
                 if status == Quote.Status.EXPIRED
                 else None,
             )
