@@ -2,7 +2,7 @@
 ValidationError before anything is written."""
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -136,33 +136,34 @@ def extend_trial(*, trial: Trial, days: int, actor) -> Trial:
     return trial
 
 
-def _end_trial(trial: Trial, status: str, actor, verb: str) -> Trial:
+def _end_trial(trial: Trial, status: str, actor, verb: str, now: datetime | None) -> Trial:
     trial = _active_trial(trial, verb)
     trial.status = status
-    trial.ended_at = timezone.now()
+    trial.ended_at = now or timezone.now()
     trial.save(update_fields=["status", "ended_at"])
     record_activity(
         company=trial.company,
         kind=Activity.Kind.TRIAL,
         message=f"Trial of {trial.product} {trial.get_status_display().lower()}",
         actor=actor,
+        when=trial.ended_at,
     )
     return trial
 
 
 @transaction.atomic
-def cancel_trial(*, trial: Trial, actor) -> Trial:
+def cancel_trial(*, trial: Trial, actor, now: datetime | None = None) -> Trial:
     """Cancel an active trial."""
-    return _end_trial(trial, Trial.Status.CANCELLED, actor, "cancel")
+    return _end_trial(trial, Trial.Status.CANCELLED, actor, "cancel", now)
 
 
 @transaction.atomic
-def expire_trial(*, trial: Trial, today: date | None = None) -> Trial:
+def expire_trial(*, trial: Trial, now: datetime | None = None) -> Trial:
     """Mark an active trial whose last day has passed as expired."""
-    today = today or timezone.localdate()
-    if trial.ends_on >= today:
+    now = now or timezone.now()
+    if trial.ends_on >= timezone.localdate(now):
         raise ValidationError(f"The trial runs until {trial.ends_on}; it has not expired.")
-    return _end_trial(trial, Trial.Status.EXPIRED, None, "expire")
+    return _end_trial(trial, Trial.Status.EXPIRED, None, "expire", now)
 
 
 def check_trial_convertible(trial: Trial) -> None:
@@ -234,7 +235,14 @@ def create_license(
 
 @transaction.atomic
 def convert_trial(
-    *, trial: Trial, seats: int, unit_price: Decimal, starts_on: date, ends_on: date, actor
+    *,
+    trial: Trial,
+    seats: int,
+    unit_price: Decimal,
+    starts_on: date,
+    ends_on: date,
+    actor,
+    now: datetime | None = None,
 ) -> License:
     """Turn an active trial into a paid license; sends license_started (kind "trial_conversion")."""
     trial = _locked(Trial, trial)
@@ -249,7 +257,7 @@ def convert_trial(
     )
     trial.status = Trial.Status.CONVERTED
     trial.converted_license = license
-    trial.ended_at = timezone.now()
+    trial.ended_at = now or timezone.now()
     trial.save(update_fields=["status", "converted_license", "ended_at"])
     _announce_start(license, "trial_conversion", actor)
     return license

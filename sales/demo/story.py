@@ -101,10 +101,10 @@ def send(demo: Demo, quote: Quote) -> Quote:
 def answer(demo: Demo, quote: Quote, outcome: str) -> Quote:
     """The client's answer to a sent quote: accepted, declined, or none until it expired."""
     if outcome == "accepted":
-        return services.accept_quote(quote=quote, actor=quote.owner, today=demo.day)
+        return services.accept_quote(quote=quote, actor=quote.owner, now=demo.now)
     if outcome == "declined":
-        return services.decline_quote(quote=quote, actor=quote.owner)
-    return services.expire_quote(quote=quote, today=demo.day)
+        return services.decline_quote(quote=quote, actor=quote.owner, now=demo.now)
+    return services.expire_quote(quote=quote, now=demo.now)
 
 
 def sell(
@@ -236,10 +236,10 @@ def on_trial(
         trial = licensing.extend_trial(trial=trial, days=extended_by, actor=company.owner)
     if outcome == "expired":
         yield trial.ends_on + timedelta(days=1)
-        licensing.expire_trial(trial=trial, today=demo.day)
+        licensing.expire_trial(trial=trial, now=demo.now)
     elif outcome == "cancelled":
         yield starts_on + timedelta(days=8)
-        licensing.cancel_trial(trial=trial, actor=company.owner)
+        licensing.cancel_trial(trial=trial, actor=company.owner, now=demo.now)
     elif outcome == "conversion quote sent":
         yield demo.days(-2)
         send(demo, services.draft_trial_conversion_quote(trial=trial, actor=company.owner))

@@ -37,12 +37,13 @@ def _locked(quote: Quote) -> Quote:
     return Quote.objects.select_for_update().get(pk=quote.pk)
 
 
-def _log(quote: Quote, message: str, actor) -> None:
+def _log(quote: Quote, message: str, actor, when: datetime | None = None) -> None:
     record_activity(
         company=quote.company,
         kind=Activity.Kind.QUOTE,
         message=f"{quote.reference} {message}",
         actor=actor,
+        when=when,
     )
 
 
@@ -291,7 +292,7 @@ def send_quote(*, quote: Quote, actor, message: str = "", now: datetime | None =
     quote.email_message, quote.email_status = message, Quote.EmailStatus.PENDING
     quote.save()
     note = f" with the note: {message}" if message else ""
-    _log(quote, f"sent to {quote.contact}: {quote.total} {quote.currency}{note}", actor)
+    _log(quote, f"sent to {quote.contact}: {quote.total} {quote.currency}{note}", actor, now)
     tasks.email_quote.delay_on_commit(quote.pk)
     return quote
 
@@ -343,7 +344,7 @@ def _check_sent(quote: Quote, action: str) -> None:
         )
 
 
-def _apply(quote: Quote, actor) -> None:
+def _apply(quote: Quote, actor, now: datetime) -> None:
     """Make the license changes an accepted quote stands for, one per line."""
     lines = list(quote.lines.select_related("product"))
     for line in lines:
@@ -363,7 +364,7 @@ def _apply(quote: Quote, actor) -> None:
             "ends_on": quote.ends_on,
         }
         if quote.kind == Quote.Kind.TRIAL_CONVERSION:
-            line.license = licensing.convert_trial(trial=quote.trial, **term, **common)
+            line.license = licensing.convert_trial(trial=quote.trial, now=now, **term, **common)
         elif quote.kind == Quote.Kind.RENEWAL:
             line.license = licensing.renew_license(license=quote.license, **term, **common)
         else:
@@ -374,44 +375,44 @@ def _apply(quote: Quote, actor) -> None:
 
 
 @transaction.atomic
-def accept_quote(*, quote: Quote, actor, today: date | None = None) -> Quote:
+def accept_quote(*, quote: Quote, actor, now: datetime | None = None) -> Quote:
     """Record the client's acceptance and make the licenses: a new license, a trial
     conversion, added seats (prorated) or the next term. Licenses send license_started."""
     quote = _locked(quote)
     _check_sent(quote, "accept")
-    today = today or timezone.localdate()
-    if quote.valid_until < today:
+    now = now or timezone.now()
+    if quote.valid_until < timezone.localdate(now):
         raise ValidationError(f"{quote.reference} expired on {quote.valid_until}; revise it.")
-    _apply(quote, actor)
+    _apply(quote, actor, now)
     quote.status = Quote.Status.ACCEPTED
-    quote.accepted_at = timezone.now()
+    quote.accepted_at = now
     quote.save(update_fields=["status", "accepted_at", "updated_at"])
-    _log(quote, "accepted", actor)
+    _log(quote, "accepted", actor, now)
     return quote
 
 
 @transaction.atomic
-def decline_quote(*, quote: Quote, actor) -> Quote:
+def decline_quote(*, quote: Quote, actor, now: datetime | None = None) -> Quote:
     """Record that the client declined."""
     quote = _locked(quote)
     _check_sent(quote, "decline")
     quote.status = Quote.Status.DECLINED
-    quote.declined_at = timezone.now()
+    quote.declined_at = now or timezone.now()
     quote.save(update_fields=["status", "declined_at", "updated_at"])
-    _log(quote, "declined", actor)
+    _log(quote, "declined", actor, quote.declined_at)
     return quote
 
 
 @transaction.atomic
-def expire_quote(*, quote: Quote, today: date | None = None) -> Quote:
+def expire_quote(*, quote: Quote, now: datetime | None = None) -> Quote:
     """Expire a sent quote whose validity has passed."""
     quote = _locked(quote)
     _check_sent(quote, "expire")
-    today = today or timezone.localdate()
-    if quote.valid_until >= today:
+    now = now or timezone.now()
+    if quote.valid_until >= timezone.localdate(now):
         raise ValidationError(f"{quote.reference} is valid until {quote.valid_until}.")
     quote.status = Quote.Status.EXPIRED
-    quote.expired_at = timezone.now()
+    quote.expired_at = now
     quote.save(update_fields=["status", "expired_at", "updated_at"])
-    _log(quote, "expired", None)
+    _log(quote, "expired", None, now)
     return quote

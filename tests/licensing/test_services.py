@@ -1,8 +1,9 @@
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from accounts.models import Activity
 from licensing import services
@@ -67,9 +68,11 @@ def test_a_cancelled_trial_can_be_neither_extended_nor_converted(account_manager
 
 def test_a_trial_expires_only_after_its_last_day():
     trial = TrialFactory(ends_on=date(2026, 11, 30))
+    here = timezone.get_current_timezone()
     with pytest.raises(ValidationError, match="not expired"):
-        services.expire_trial(trial=trial, today=date(2026, 11, 30))
-    assert services.expire_trial(trial=trial, today=date(2026, 12, 1)).status == "expired"
+        services.expire_trial(trial=trial, now=datetime(2026, 11, 30, 23, tzinfo=here))
+    expired = services.expire_trial(trial=trial, now=datetime(2026, 12, 1, tzinfo=here))
+    assert expired.status == "expired"
 
 
 def test_a_license_seat_count_must_be_whole_blocks(company, product, account_manager):

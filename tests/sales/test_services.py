@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -90,6 +90,24 @@ def test_a_trial_converts_through_its_quote(company, product, account_manager):
         services.draft_trial_conversion_quote(trial=trial, actor=account_manager)
 
 
+def test_an_answer_and_the_trial_it_converts_carry_the_moment_they_were_given(
+    company, product, account_manager
+):
+    # Answers recorded after the fact (the demo's history, a backlog) keep their own dates,
+    # which the dashboard's conversion and win-rate figures are counted by.
+    trial = start_trial(company=company, product=product, seats=10, actor=account_manager)
+    quote = services.draft_trial_conversion_quote(trial=trial, actor=account_manager)
+    sent = timezone.now() - timedelta(days=20)
+    services.send_quote(quote=quote, actor=account_manager, now=sent)
+    answered = sent + timedelta(days=3)
+
+    accepted = services.accept_quote(quote=quote, actor=account_manager, now=answered)
+
+    trial.refresh_from_db()
+    assert accepted.accepted_at == trial.ended_at == answered
+    assert company.activities.filter(occurred_at=answered).count() == 1
+
+
 def test_an_expansion_is_prorated_to_the_license_end(company, product, account_manager):
     license = LicenseFactory(
         company=company,
@@ -105,7 +123,11 @@ def test_an_expansion_is_prorated_to_the_license_end(company, product, account_m
     # 10 seats x 36.50 for the remaining 183 of 365 days.
     assert quote.lines.get().line_total == Decimal("183.00")
     services.send_quote(quote=quote, actor=account_manager)
-    services.accept_quote(quote=quote, actor=account_manager, today=date(2026, 7, 1))
+    services.accept_quote(
+        quote=quote,
+        actor=account_manager,
+        now=datetime(2026, 7, 1, 10, tzinfo=timezone.get_current_timezone()),
+    )
     license.refresh_from_db()
     assert license.seats == 30
     change = license.seat_changes.get()
@@ -152,7 +174,6 @@ def test_declined_and_expired_quotes_cannot_be_accepted(company, product, accoun
         quote=make_quote(company=company, product=product), actor=account_manager
     )
     with pytest.raises(ValidationError, match="expired"):
-        services.accept_quote(
-            quote=sent, actor=account_manager, today=sent.valid_until + timedelta(days=1)
-        )
+        day_after = datetime.combine(sent.valid_until + timedelta(days=1), time(9))
+        services.accept_quote(quote=sent, actor=account_manager, now=timezone.make_aware(day_after))
     assert not License.objects.exists()
