@@ -7,9 +7,10 @@ from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 
+from accounts.api_base import RoleViewSetMixin
 from accounts.models import Company, CompanyStatus, Contact
 from accounts.services import save_company, save_contact
-from config.api import CreateOnlyFieldsMixin, ModelSerializer, RoleViewSetMixin
+from config.api import CreateOnlyFieldsMixin, ModelSerializer
 
 PENETRATION_PLACES = Decimal("0.1")
 

@@ -1,92 +1,21 @@
-"""Plumbing every API module shares: role permissions, errors, pagination, search, schema.
+"""Plumbing every API module shares: errors, pagination, search, schema, field bounds.
 
-No business rules live here: the role rules are asked of accounts.roles, the business rules
-are the services'. A viewset names the permission each action needs:
-
-    class CompanyViewSet(RoleViewSetMixin, mixins.ListModelMixin, ..., viewsets.GenericViewSet):
-        view_permission = "view_companies"   # safe methods; also who may see any object at all
-        edit_permission = "edit_company"     # every other method (owned: checked on the object)
-        action_permissions = {"create": "create_company", "pdf": "download_quote"}  # overrides
-
-A role without `view_permission` finds no object (404: the queryset is empty for it); a role
-that may see an object but not act on it gets 403, asked with the object so "owned"
-permissions hold. List-level actions are asked without an object; a new row that hangs from an
-owned object names it in `parent_field = "company"`, and creating it is checked on that object.
-A plain APIView uses `permission_classes = [RolePermission]` and `view_permission = "export"`.
+No business rules and no app imports live here (config/ is the ground floor): the role-aware
+viewset base is accounts.api_base, beside the roles it asks.
 """
 
 from datetime import date
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
-from rest_framework import exceptions, filters, pagination, permissions, serializers
+from rest_framework import exceptions, filters, pagination, serializers
 from rest_framework.views import exception_handler as drf_exception_handler
-
-from accounts.roles import can
 
 # Dates far outside any contract would overflow date arithmetic (terms, trial ends): refuse
 # them as malformed input instead.
 EARLIEST_DATE, LATEST_DATE = date(2000, 1, 1), date(2999, 12, 31)
 # PostgreSQL's integer column range, so every database refuses the same input.
 LARGEST_INTEGER = 2_147_483_647
-
-
-class RolePermission(permissions.BasePermission):
-    """Asks accounts.roles.can for the permission the view names for its action.
-
-    List-level actions (list, create, non-detail actions) are checked without an object;
-    detail actions are checked on the object, after the role-filtered queryset found it.
-    """
-
-    def has_permission(self, request, view):
-        if not request.user.is_authenticated:
-            return False
-        if getattr(view, "detail", False):
-            return True
-        permission = permission_for(request, view)
-        return permission is not None and can(request.user, permission)
-
-    def has_object_permission(self, request, view, obj):
-        permission = permission_for(request, view)
-        return permission is not None and can(request.user, permission, obj)
-
-
-def permission_for(request, view) -> str | None:
-    """The named permission the current action needs (see the module docstring); None when
-    the view names none for a write, which nobody may then make."""
-    action = getattr(view, "action", None)
-    overrides = getattr(view, "action_permissions", {})
-    if action in overrides:
-        return overrides[action]
-    if request.method in permissions.SAFE_METHODS:
-        return view.view_permission
-    return getattr(view, "edit_permission", None)
-
-
-class RoleViewSetMixin:
-    """Role-checked viewset: objects of a resource the role may not view do not exist for it."""
-
-    permission_classes = [RolePermission]
-    view_permission: str
-    edit_permission: str | None = None
-    action_permissions: dict[str, str] = {}
-    parent_field: str | None = None
-
-    def get_queryset(self):
-        queryset = super().get_queryset()
-        if not can(self.request.user, self.view_permission):
-            return queryset.none()
-        return queryset
-
-    def perform_create(self, serializer):
-        """Check the action's (owned) permission on the object a new row hangs from, e.g. the
-        company of a new contact (an account manager adds only to companies they own), then
-        save."""
-        if self.parent_field:
-            self.check_object_permissions(
-                self.request, serializer.validated_data[self.parent_field]
-            )
-        serializer.save()
 
 
 def exception_handler(exc, context):

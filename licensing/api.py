@@ -9,7 +9,8 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from config.api import DateField, ModelSerializer, RoleViewSetMixin
+from accounts.api_base import RoleViewSetMixin
+from config.api import DateField, ModelSerializer
 from licensing import pricing, services
 from licensing.models import License, PriceTier, Product, Trial
 

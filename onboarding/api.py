@@ -7,7 +7,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from config.api import RoleViewSetMixin
+from accounts.api_base import RoleViewSetMixin
 from onboarding import services
 from onboarding.models import Category, Onboarding, Task, onboarding_staff
 

@@ -15,7 +15,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
-from config.api import RolePermission
+from accounts.api_base import RolePermission
 from sales.exports import EXPORTS, Export, pdf_response
 from sales.models import Quote
 

@@ -12,7 +12,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import RolePermission
+from accounts.api_base import RolePermission
 from sales import metrics
 from sales.forms import DashboardFilterForm
 

@@ -10,13 +10,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from config.api import (
-    LARGEST_INTEGER,
-    CreateOnlyFieldsMixin,
-    DateField,
-    ModelSerializer,
-    RoleViewSetMixin,
-)
+from accounts.api_base import RoleViewSetMixin
+from config.api import LARGEST_INTEGER, CreateOnlyFieldsMixin, DateField, ModelSerializer
 from licensing.api import LicenseAccessMixin, TrialAccessMixin
 from sales import services
 from sales.models import Quote, QuoteLine
