@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
 from accounts.models import Activity, Company, CompanyStatus, Contact
-from accounts.roles import Role, members_of
+from accounts.roles import company_owners
 from accounts.services import save_company, save_contact
 
 
@@ -106,7 +106,7 @@ class CompanyAdmin(admin.ModelAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "owner":
-            kwargs["queryset"] = members_of(Role.ACCOUNT_MANAGER, Role.ADMINISTRATOR)
+            kwargs["queryset"] = company_owners()
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):

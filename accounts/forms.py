@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import F, Q
 
 from accounts.models import Company, CompanyStatus, Contact, Industry
-from accounts.roles import Role, members_of
+from accounts.roles import company_owners
 
 
 class DateInput(forms.DateInput):
@@ -25,7 +25,7 @@ def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
 
 
 def account_managers():
-    return members_of(Role.ACCOUNT_MANAGER)
+    return company_owners()
 
 
 class OwnerChoiceField(forms.ModelChoiceField):

@@ -28,6 +28,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "view_companies": EVERYONE,
     "edit_company": frozenset({AM, ADMIN}),  # owned
     "create_company": frozenset({AM, ADMIN}),
+    "change_company_owner": frozenset({ADMIN}),  # hand a company to another account manager
     "view_trials": EVERYONE,
     "edit_trial": frozenset({AM, ADMIN}),  # owned, through the company
     "view_licenses": EVERYONE,
@@ -134,6 +135,11 @@ def members_of(*roles: Role):
         .distinct()
         .order_by("first_name", "last_name", "username")
     )
+
+
+def company_owners():
+    """Who may own a company: account managers, and Administrators who run accounts too."""
+    return members_of(AM, ADMIN)
 
 
 def ensure(user, permission: str, obj=None) -> None:

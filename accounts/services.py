@@ -1,9 +1,10 @@
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
 from accounts.models import Activity, Company, Contact
+from accounts.roles import can, company_owners
 
 
 def record_activity(
@@ -21,8 +22,12 @@ def record_activity(
 
 @transaction.atomic
 def save_company(*, company: Company, actor) -> Company:
-    """Validate and save a new or edited company; records it on the timeline."""
+    """Validate and save a new or edited company; records it on the timeline.
+
+    Raises PermissionDenied when someone other than an Administrator hands the company to
+    another owner (a new company belongs to whoever creates it)."""
     created = company.pk is None
+    check_owner_change(company=company, actor=actor)
     company.full_clean()
     company.save()
     record_activity(
@@ -32,6 +37,27 @@ def save_company(*, company: Company, actor) -> Company:
         actor=actor,
     )
     return company
+
+
+def check_owner_change(*, company: Company, actor) -> None:
+    """Only Administrators change who owns a company, on every path (form, API, admin); the
+    owner must be someone who can own companies. A system actor (None: demo data, commands)
+    may set any owner."""
+    if company.owner_id is None:
+        return  # full_clean asks for one
+    if company.pk is None:
+        unchanged = actor is not None and company.owner_id == actor.pk
+    else:
+        previous = Company.objects.filter(pk=company.pk).values_list("owner_id", flat=True)
+        unchanged = company.owner_id in previous
+    if unchanged:
+        return
+    if actor is not None and not can(actor, "change_company_owner"):
+        raise PermissionDenied("Only Administrators hand a company to another owner.")
+    if not company_owners().filter(pk=company.owner_id).exists():
+        raise ValidationError(
+            {"owner": "Choose an account manager or an Administrator as the owner."}
+        )
 
 
 @transaction.atomic
