@@ -16,7 +16,7 @@ A plain APIView uses `permission_classes = [RolePermission]` and `view_permissio
 
 from rest_framework import permissions
 
-from accounts.roles import can
+from accounts.roles import can, visible
 
 
 class RolePermission(permissions.BasePermission):
@@ -29,14 +29,23 @@ class RolePermission(permissions.BasePermission):
     def has_permission(self, request, view):
         if not request.user.is_authenticated:
             return False
-        if getattr(view, "detail", False):
-            return True
+        if is_detail(view):
+            return True  # asked on the object, once the role-filtered queryset found it
         permission = permission_for(request, view)
         return permission is not None and can(request.user, permission)
 
     def has_object_permission(self, request, view, obj):
         permission = permission_for(request, view)
         return permission is not None and can(request.user, permission, obj)
+
+
+def is_detail(view) -> bool:
+    """Whether the request names one object (a viewset's detail action, or a plain generic
+    view whose URL holds its lookup), so that what the role may not see answers 404."""
+    if getattr(view, "detail", False):
+        return True
+    lookup = getattr(view, "lookup_url_kwarg", None) or getattr(view, "lookup_field", None)
+    return bool(lookup and lookup in getattr(view, "kwargs", {}))
 
 
 def permission_for(request, view) -> str | None:
@@ -60,11 +69,10 @@ class RoleViewSetMixin:
     action_permissions: dict[str, str] = {}
     parent_field: str | None = None
 
-    def get_queryset(self):
-        queryset = super().get_queryset()
-        if not can(self.request.user, self.view_permission):
-            return queryset.none()
-        return queryset
+    def filter_queryset(self, queryset):
+        # Here rather than in get_queryset, which viewsets override: lists and get_object
+        # both pass through it.
+        return super().filter_queryset(visible(self.request.user, queryset, self.view_permission))
 
     def perform_create(self, serializer):
         """Check the action's (owned) permission on the object a new row hangs from, e.g. the

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.shortcuts import get_object_or_404
 
 
 class Role(StrEnum):
@@ -47,6 +48,19 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
 
 # For these, an account manager needs to own the object (its company's owner or its own owner).
 OWNED = frozenset({"edit_company", "edit_trial", "edit_license", "edit_quote", "download_quote"})
+
+# The permission that lets a role see rows of a model at all. A role without it finds none:
+# their pages, actions, PDFs and API answer 404 whether the row exists or not.
+VIEW_PERMISSIONS: dict[str, str] = {
+    "accounts.company": "view_companies",
+    "accounts.contact": "view_companies",
+    "licensing.product": "view_price_book",
+    "licensing.trial": "view_trials",
+    "licensing.license": "view_licenses",
+    "sales.quote": "view_quotes",
+    "onboarding.onboarding": "view_onboarding",
+    "onboarding.task": "view_onboarding",
+}
 
 # Django model permissions each group gets, so the Django admin follows the same roles.
 ADMIN_SITE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
@@ -140,6 +154,23 @@ def members_of(*roles: Role):
 def company_owners():
     """Who may own a company: account managers, and Administrators who run accounts too."""
     return members_of(AM, ADMIN)
+
+
+def visible(user, queryset, view_permission: str | None = None):
+    """The rows of `queryset` the user's role may see: all of them, or none when the role
+    lacks the model's view permission (VIEW_PERMISSIONS, or `view_permission` if given)."""
+    if view_permission is None:
+        view_permission = VIEW_PERMISSIONS[queryset.model._meta.label_lower]
+    return queryset if can(user, view_permission) else queryset.none()
+
+
+def get_for(user, permission: str, queryset, **lookup):
+    """The object a page, action or download acts on, by the one access rule of every path:
+    Http404 when there is none or the role may not see its kind (so ids are not probed);
+    PermissionDenied (403) when the role may see it but not take `permission` on it."""
+    obj = get_object_or_404(visible(user, queryset), **lookup)
+    ensure(user, permission, obj)
+    return obj
 
 
 def ensure(user, permission: str, obj=None) -> None:

@@ -1,14 +1,15 @@
 """Companies and their contacts in the browser: thin views over the accounts services."""
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from accounts.forms import CompanyFilterForm, CompanyForm, ContactForm, add_service_error
 from accounts.models import Company, Contact
-from accounts.roles import ADMIN, can, ensure, require, roles_of
+from accounts.roles import ADMIN, can, get_for, require, roles_of
 from accounts.services import remove_contact, save_company, save_contact
 
 COMPANIES_PER_PAGE = 25
@@ -33,9 +34,9 @@ def company_list(request):
     return render(request, "accounts/company_list.html", {"form": form, "page": page})
 
 
-@require("view_companies")
+@login_required
 def company_detail(request, pk: int):
-    company = get_object_or_404(_annotated_companies(), pk=pk)
+    company = get_for(request.user, "view_companies", _annotated_companies(), pk=pk)
     may_see_quotes = can(request.user, "view_quotes")
     context = {
         "company": company,
@@ -70,10 +71,9 @@ def company_create(request):
     return _company_form(request, Company(owner=request.user))
 
 
-@require("edit_company")
+@login_required
 def company_edit(request, pk: int):
-    company = get_object_or_404(Company, pk=pk)
-    ensure(request.user, "edit_company", company)
+    company = get_for(request.user, "edit_company", Company.objects.all(), pk=pk)
     return _company_form(request, company)
 
 
@@ -90,24 +90,25 @@ def _contact_form(request, contact: Contact):
     return render(request, "accounts/contact_form.html", {"form": form, "contact": contact})
 
 
-@require("edit_company")
+@login_required
 def contact_create(request, company_pk: int):
-    company = get_object_or_404(Company, pk=company_pk)
-    ensure(request.user, "edit_company", company)
+    company = get_for(request.user, "edit_company", Company.objects.all(), pk=company_pk)
     return _contact_form(request, Contact(company=company))
 
 
-@require("edit_company")
+@login_required
 def contact_edit(request, pk: int):
-    contact = get_object_or_404(Contact.objects.select_related("company"), pk=pk)
-    ensure(request.user, "edit_company", contact.company)
+    contact = get_for(
+        request.user, "edit_company", Contact.objects.select_related("company"), pk=pk
+    )
     return _contact_form(request, contact)
 
 
-@require("edit_company")
+@login_required
 def contact_remove(request, pk: int):
-    contact = get_object_or_404(Contact.objects.select_related("company"), pk=pk)
-    ensure(request.user, "edit_company", contact.company)
+    contact = get_for(
+        request.user, "edit_company", Contact.objects.select_related("company"), pk=pk
+    )
     if request.method == "POST":
         try:
             remove_contact(contact=contact, actor=request.user)

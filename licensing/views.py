@@ -2,15 +2,16 @@
 renewal make quotes, so those views live in sales/views/quotes.py."""
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.forms import add_service_error
 from accounts.models import Company
-from accounts.roles import can, ensure, require
+from accounts.roles import can, get_for, require
 from licensing.forms import RenewalsDueForm, TrialExtendForm, TrialStartForm
 from licensing.models import License, Trial
 from licensing.services import cancel_trial, extend_trial, start_trial
@@ -27,10 +28,9 @@ def trial_list(request):
     )
 
 
-@require("edit_trial")
+@login_required
 def trial_start(request, company_pk: int):
-    company = get_object_or_404(Company, pk=company_pk)
-    ensure(request.user, "edit_trial", company)
+    company = get_for(request.user, "edit_trial", Company.objects.all(), pk=company_pk)
     form = TrialStartForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -44,12 +44,12 @@ def trial_start(request, company_pk: int):
 
 
 def _editable_trial(request, pk: int) -> Trial:
-    trial = get_object_or_404(Trial.objects.select_related("company", "product"), pk=pk)
-    ensure(request.user, "edit_trial", trial)
-    return trial
+    return get_for(
+        request.user, "edit_trial", Trial.objects.select_related("company", "product"), pk=pk
+    )
 
 
-@require("edit_trial")
+@login_required
 def trial_extend(request, pk: int):
     trial = _editable_trial(request, pk)
     form = TrialExtendForm(request.POST or None)
@@ -69,7 +69,7 @@ def trial_extend(request, pk: int):
 
 
 @require_POST
-@require("edit_trial")
+@login_required
 def trial_cancel(request, pk: int):
     trial = _editable_trial(request, pk)
     try:
@@ -94,10 +94,13 @@ def license_list(request):
     return render(request, "licensing/license_list.html", {"form": form, "page": page, "due": due})
 
 
-@require("view_licenses")
+@login_required
 def license_detail(request, pk: int):
-    license = get_object_or_404(
-        License.objects.select_related("company", "product", "renews"), pk=pk
+    license = get_for(
+        request.user,
+        "view_licenses",
+        License.objects.select_related("company", "product", "renews"),
+        pk=pk,
     )
     seat_changes = list(license.seat_changes.select_related("created_by"))
     context = {

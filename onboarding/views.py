@@ -1,13 +1,14 @@
 """Support staff's pages: the onboarding board and one onboarding's checklist."""
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.roles import can, require
+from accounts.roles import can, get_for, require
 from onboarding import services
 from onboarding.forms import BoardFilterForm, TaskAssignForm, TaskForm, TaskStatusForm
 from onboarding.models import Onboarding, Task, onboarding_staff
@@ -56,9 +57,8 @@ def board(request):
 
 def _checklist_context(request, onboarding_pk: int, **extra) -> dict:
     today = timezone.localdate()
-    onboarding = get_object_or_404(
-        Onboarding.objects.for_board().with_progress(today), pk=onboarding_pk
-    )
+    onboardings = Onboarding.objects.for_board().with_progress(today)
+    onboarding = get_for(request.user, "view_onboarding", onboardings, pk=onboarding_pk)
     return {
         "onboarding": onboarding,
         "today": today,
@@ -78,7 +78,7 @@ def _render_detail(request, pk: int, add_form: TaskForm):
     return render(request, "onboarding/detail.html", context)
 
 
-@require("view_onboarding")
+@login_required
 def detail(request, pk: int):
     return _render_detail(request, pk, TaskForm(prefix="new"))
 
@@ -97,10 +97,10 @@ def _task_changed(request, task: Task, error: str = ""):
     return render(request, "onboarding/_task_changed.html", context)
 
 
-@require("edit_onboarding")
 @require_POST
+@login_required
 def task_status(request, pk: int):
-    task = get_object_or_404(Task, pk=pk)
+    task = get_for(request.user, "edit_onboarding", Task.objects.all(), pk=pk)
     form = TaskStatusForm(request.POST)
     if not form.is_valid():
         return _task_changed(request, task, error="Pick a status.")
@@ -116,10 +116,10 @@ def task_status(request, pk: int):
     return _task_changed(request, task)
 
 
-@require("edit_onboarding")
 @require_POST
+@login_required
 def task_assign(request, pk: int):
-    task = get_object_or_404(Task, pk=pk)
+    task = get_for(request.user, "edit_onboarding", Task.objects.all(), pk=pk)
     form = TaskAssignForm(request.POST)
     if not form.is_valid():
         return _task_changed(request, task, error="Pick someone who works on onboardings.")
@@ -130,9 +130,10 @@ def task_assign(request, pk: int):
     return _task_changed(request, task)
 
 
-@require("edit_onboarding")
+@login_required
 def task_edit(request, pk: int):
-    task = get_object_or_404(Task.objects.select_related("onboarding__company"), pk=pk)
+    tasks = Task.objects.select_related("onboarding__company")
+    task = get_for(request.user, "edit_onboarding", tasks, pk=pk)
     form = TaskForm(request.POST or None, instance=task)
     if request.method == "POST" and form.is_valid():
         try:
@@ -145,10 +146,10 @@ def task_edit(request, pk: int):
     return render(request, "onboarding/task_form.html", {"form": form, "task": task})
 
 
-@require("edit_onboarding")
 @require_POST
+@login_required
 def task_add(request, pk: int):
-    onboarding = get_object_or_404(Onboarding, pk=pk)
+    onboarding = get_for(request.user, "edit_onboarding", Onboarding.objects.all(), pk=pk)
     form = TaskForm(request.POST, prefix="new")
     if form.is_valid():
         try:
@@ -162,7 +163,8 @@ def task_add(request, pk: int):
 
 
 def _onboarding_action(request, pk: int, service, done_message: str):
-    onboarding = get_object_or_404(Onboarding.objects.select_related("company"), pk=pk)
+    onboardings = Onboarding.objects.select_related("company")
+    onboarding = get_for(request.user, "edit_onboarding", onboardings, pk=pk)
     try:
         service(onboarding=onboarding, actor=request.user)
     except ValidationError as error:
@@ -172,19 +174,19 @@ def _onboarding_action(request, pk: int, service, done_message: str):
     return redirect("onboarding_detail", pk=pk)
 
 
-@require("edit_onboarding")
 @require_POST
+@login_required
 def mark_live(request, pk: int):
     return _onboarding_action(request, pk, services.mark_live, "{company} is live.")
 
 
-@require("edit_onboarding")
 @require_POST
+@login_required
 def hold(request, pk: int):
     return _onboarding_action(request, pk, services.put_on_hold, "Onboarding put on hold.")
 
 
-@require("edit_onboarding")
 @require_POST
+@login_required
 def resume(request, pk: int):
     return _onboarding_action(request, pk, services.resume_onboarding, "Onboarding resumed.")

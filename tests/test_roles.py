@@ -18,8 +18,11 @@ EVERYONE = {role: 200 for role in ROLES[1:]}
 OWNER = {"account_manager": 200, "other_account_manager": 403, "support": 403, "finance": 403, "admin": 200}  # fmt: skip
 OWNER_POST = {role: 302 if code == 200 else code for role, code in OWNER.items()}
 SELLERS = {**EVERYONE, "support": 403}
-APPROVERS = {"account_manager": 403, "other_account_manager": 403, "support": 403, "finance": 302, "admin": 302}  # fmt: skip
+APPROVERS = {"account_manager": 403, "other_account_manager": 403, "support": 404, "finance": 302, "admin": 302}  # fmt: skip
 MISSING = {role: 404 for role in ROLES[1:]}
+# Support sees no quote: an existing one answers as a missing one does, on every path.
+QUOTE_OWNER = {**OWNER, "support": 404}
+QUOTE_OWNER_POST = {**OWNER_POST, "support": 404}
 
 # (url name, object the url takes, method, query string, expected answer per signed-in role).
 # "account_manager" owns every object; anonymous visitors are always sent to sign in.
@@ -46,16 +49,16 @@ MATRIX = [
     ("license_add_seats", "license", "get", "", OWNER),
     ("license_renew", "license", "post", "", OWNER_POST),
     ("quote_list", None, "get", "", SELLERS),
-    ("quote_detail", "quote", "get", "", SELLERS),
-    ("quote_detail", "missing", "get", "", {**MISSING, "support": 403}),
+    ("quote_detail", "quote", "get", "", {**SELLERS, "support": 404}),
+    ("quote_detail", "missing", "get", "", MISSING),
     ("quote_create", None, "get", "?company={company}", OWNER),
     ("quote_price_new", None, "post", "?company={company}", OWNER),
-    ("quote_edit", "quote", "get", "", OWNER),
-    ("quote_price", "quote", "post", "", OWNER),
-    ("quote_send", "quote", "post", "", OWNER_POST),
-    ("quote_revise", "quote", "post", "", OWNER_POST),
-    ("quote_accept", "quote", "post", "", OWNER_POST),
-    ("quote_decline", "quote", "post", "", OWNER_POST),
+    ("quote_edit", "quote", "get", "", QUOTE_OWNER),
+    ("quote_price", "quote", "post", "", QUOTE_OWNER),
+    ("quote_send", "quote", "post", "", QUOTE_OWNER_POST),
+    ("quote_revise", "quote", "post", "", QUOTE_OWNER_POST),
+    ("quote_accept", "quote", "post", "", QUOTE_OWNER_POST),
+    ("quote_decline", "quote", "post", "", QUOTE_OWNER_POST),
     (
         "approval_queue",
         None,

@@ -15,7 +15,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
-from accounts.api_base import RolePermission
+from accounts.api_base import RolePermission, RoleViewSetMixin
 from sales.exports import EXPORTS, Export, pdf_response
 from sales.models import Quote
 
@@ -136,13 +136,15 @@ class QuotePDFsZip(ExportView):
         responses={
             (200, "application/pdf"): OpenApiTypes.BINARY,
             403: OpenApiResponse(description="Account managers download their own quotes only."),
-            404: OpenApiResponse(description="No such quote."),
+            404: OpenApiResponse(description="No such quote, or the role sees no quotes."),
         },
     )
 )
-class QuotePDF(GenericAPIView):
-    view_permission = "download_quote"
-    permission_classes = [RolePermission]
+class QuotePDF(RoleViewSetMixin, GenericAPIView):
+    view_permission = "view_quotes"
+    # A plain view has no action of its own: name one so the mixin's override applies.
+    action = "pdf"
+    action_permissions = {"pdf": "download_quote"}
     renderer_classes = [JSONRenderer, PDFRenderer]
     queryset = Quote.objects.with_parties()
 

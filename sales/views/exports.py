@@ -1,14 +1,15 @@
 """Finance exports page and its downloads, quote PDF downloads, resending a quote's email."""
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from accounts.roles import ensure, require
+from accounts.roles import get_for, require
 from sales import services
 from sales.exports import EXPORTS, QuoteExportFilter, exported_quotes, pdf_response, quote_totals
 from sales.models import Quote
@@ -42,18 +43,16 @@ def download_export(request, filename: str):
     return export.respond(filterset.qs)
 
 
-@require("download_quote")
+@login_required
 def quote_pdf(request, pk: int):
-    quote = get_object_or_404(Quote.objects.with_parties(), pk=pk)
-    ensure(request.user, "download_quote", quote)
+    quote = get_for(request.user, "download_quote", Quote.objects.with_parties(), pk=pk)
     return pdf_response(quote)
 
 
 @require_POST
-@require("edit_quote")
+@login_required
 def resend_quote_email(request, pk: int):
-    quote = get_object_or_404(Quote.objects.with_parties(), pk=pk)
-    ensure(request.user, "edit_quote", quote)
+    quote = get_for(request.user, "edit_quote", Quote.objects.with_parties(), pk=pk)
     error = ""
     try:
         services.resend_quote_email(quote=quote, actor=request.user)

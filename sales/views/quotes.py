@@ -2,16 +2,17 @@
 queue, and the license/trial actions that draft quotes."""
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_POST
 
 from accounts.forms import add_service_error
 from accounts.models import Company
-from accounts.roles import can, ensure, require
+from accounts.roles import can, ensure, get_for, require
 from licensing.models import License, Trial
 from sales import services
 from sales.forms import (
@@ -39,11 +40,10 @@ def quote_list(request):
     return render(request, "sales/quotes/list.html", {"form": form, "page": page})
 
 
-@require("view_quotes")
+@login_required
 def quote_detail(request, pk: int):
-    quote = get_object_or_404(
-        Quote.objects.with_parties().select_related("approved_by", "license", "trial"), pk=pk
-    )
+    quotes = Quote.objects.with_parties().select_related("approved_by", "license", "trial")
+    quote = get_for(request.user, "view_quotes", quotes, pk=pk)
     revisions = (
         Quote.objects.filter(number=quote.number).exclude(pk=quote.pk).order_by("revision")
         if quote.number
@@ -182,12 +182,11 @@ def quote_price_new(request):
 
 
 def _editable_quote(request, pk: int) -> Quote:
-    quote = get_object_or_404(Quote.objects.select_related("company", "license", "trial"), pk=pk)
-    ensure(request.user, "edit_quote", quote)
-    return quote
+    quotes = Quote.objects.select_related("company", "license", "trial")
+    return get_for(request.user, "edit_quote", quotes, pk=pk)
 
 
-@require("edit_quote")
+@login_required
 def quote_edit(request, pk: int):
     quote = _editable_quote(request, pk)
     if not quote.is_draft:
@@ -197,7 +196,7 @@ def quote_edit(request, pk: int):
 
 
 @require_POST
-@require("edit_quote")
+@login_required
 def quote_price(request, pk: int):
     return _price_preview(request, _editable_quote(request, pk))
 
@@ -228,7 +227,7 @@ def _open_draft(request, draft, *, refused, done: str):
 
 
 @require_POST
-@require("edit_quote")
+@login_required
 def quote_send(request, pk: int):
     quote = _editable_quote(request, pk)
     form = SendQuoteForm(request.POST)
@@ -242,7 +241,7 @@ def quote_send(request, pk: int):
 
 
 @require_POST
-@require("edit_quote")
+@login_required
 def quote_revise(request, pk: int):
     quote = _editable_quote(request, pk)
     return _open_draft(
@@ -254,7 +253,7 @@ def quote_revise(request, pk: int):
 
 
 @require_POST
-@require("edit_quote")
+@login_required
 def quote_accept(request, pk: int):
     quote = _editable_quote(request, pk)
     return _act(
@@ -266,7 +265,7 @@ def quote_accept(request, pk: int):
 
 
 @require_POST
-@require("edit_quote")
+@login_required
 def quote_decline(request, pk: int):
     quote = _editable_quote(request, pk)
     return _act(
@@ -290,7 +289,7 @@ def approval_queue(request):
 
 
 def _answer(request, pk: int, service, done: str):
-    quote = get_object_or_404(Quote, pk=pk)
+    quote = get_for(request.user, "approve_quote", Quote.objects.all(), pk=pk)
     form = ApprovalForm(request.POST)
     comment = form.cleaned_data["comment"] if form.is_valid() else ""
     try:
@@ -305,13 +304,13 @@ def _answer(request, pk: int, service, done: str):
 
 
 @require_POST
-@require("approve_quote")
+@login_required
 def quote_approve(request, pk: int):
     return _answer(request, pk, services.approve_quote, "{quote.reference}: discount approved.")
 
 
 @require_POST
-@require("approve_quote")
+@login_required
 def quote_reject(request, pk: int):
     return _answer(request, pk, services.reject_quote, "{quote.reference}: discount refused.")
 
@@ -320,10 +319,10 @@ def quote_reject(request, pk: int):
 
 
 @require_POST
-@require("edit_trial")
+@login_required
 def trial_convert(request, pk: int):
-    trial = get_object_or_404(Trial.objects.select_related("company", "product"), pk=pk)
-    ensure(request.user, "edit_trial", trial)
+    trials = Trial.objects.select_related("company", "product")
+    trial = get_for(request.user, "edit_trial", trials, pk=pk)
     return _open_draft(
         request,
         lambda: services.draft_trial_conversion_quote(trial=trial, actor=request.user),
@@ -333,12 +332,11 @@ def trial_convert(request, pk: int):
 
 
 def _editable_license(request, pk: int) -> License:
-    license = get_object_or_404(License.objects.select_related("company", "product"), pk=pk)
-    ensure(request.user, "edit_license", license)
-    return license
+    licenses = License.objects.select_related("company", "product")
+    return get_for(request.user, "edit_license", licenses, pk=pk)
 
 
-@require("edit_license")
+@login_required
 def license_add_seats(request, pk: int):
     license = _editable_license(request, pk)
     form = AddSeatsForm(request.POST or None)
@@ -379,7 +377,7 @@ def license_add_seats(request, pk: int):
 
 
 @require_POST
-@require("edit_license")
+@login_required
 def license_renew(request, pk: int):
     license = _editable_license(request, pk)
     return _open_draft(

@@ -142,7 +142,7 @@ def test_a_draft_or_an_email_already_on_its_way_cannot_be_resent(company, produc
 
 
 @pytest.mark.parametrize(
-    ("role", "status"), [("other_account_manager", 403), ("finance", 403), ("support", 403)]
+    ("role", "status"), [("other_account_manager", 403), ("finance", 403), ("support", 404)]
 )
 def test_only_the_quote_owner_or_an_administrator_resends(client, request, send, role, status):
     quote = send()
