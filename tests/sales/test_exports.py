@@ -231,7 +231,7 @@ def test_only_finance_and_administrators_reach_the_exports(client, request, role
         ("admin", 200),
         ("account_manager", 200),
         ("other_account_manager", 403),
-        ("support", 404),  # sees no quote at all,
+        ("support", 404),  # sees no quote at all
     ],
 )
 def test_who_may_download_a_quote_pdf(client, request, company, product, role, status):
