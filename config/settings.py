@@ -20,6 +20,8 @@ if not SECRET_KEY:
     SECRET_KEY = "django-insecure-development-only-key"
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Under /api/ a CSRF refusal answers JSON like every other API error.
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -181,6 +183,9 @@ REST_FRAMEWORK = {
         "config.api.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
+    # JSON only: every answer under /api/ is JSON (the browsable API would answer HTML to a
+    # browser's Accept header); people read the API at /api/docs/.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "config.api.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
