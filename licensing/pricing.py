@@ -64,6 +64,12 @@ def quantize(amount: Decimal, currency: str) -> Decimal:
     return Decimal(amount).quantize(exponent, rounding=ROUND_HALF_UP)
 
 
+def format_money(amount: Decimal, currency: str) -> str:
+    """The one way money is written for people, on pages, PDFs, emails and messages:
+    1234.5 EUR -> "1,234.50 EUR" (rounded to the currency's minor unit, code after)."""
+    return f"{quantize(amount, currency):,} {currency.upper()}"
+
+
 def billed_seats(requested: int, seat_block_size: int) -> int:
     """Requested seats rounded up to a whole number of blocks."""
     if requested <= 0:

@@ -118,9 +118,15 @@ class _Echo:
         return value
 
 
+# Excel reads a CSV file as the system's legacy code page unless it starts with a UTF-8 byte
+# order mark: with it, "Zürich" and "Gdańsk" open as written (other tools skip the mark).
+# Money stays a plain number ("4320.00") beside its currency column, so that Excel sums it.
+BOM = "\ufeff"
+
+
 def csv_lines(header: list[str], rows: Iterable[list]) -> Iterator[str]:
     writer = csv.writer(_Echo())
-    yield writer.writerow(header)
+    yield BOM + writer.writerow(header)
     for row in rows:
         yield writer.writerow([_cell(value) for value in row])
 

@@ -6,7 +6,7 @@ from django import template
 from django.conf import settings
 
 from accounts.roles import can
-from licensing.pricing import quantize
+from licensing.pricing import format_money
 
 register = template.Library()
 
@@ -20,8 +20,7 @@ def money(amount: Decimal | None, currency: str = "") -> str:
     carry more decimals); the currency defaults to SEATDESK_CURRENCY; None -> a dash."""
     if amount is None:
         return MISSING
-    currency = currency or settings.SEATDESK_CURRENCY
-    return f"{quantize(amount, currency):,} {currency}"
+    return format_money(amount, currency or settings.SEATDESK_CURRENCY)
 
 
 @register.inclusion_tag("accounts/_penetration.html")

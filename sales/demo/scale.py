@@ -415,7 +415,8 @@ class ScaleBuilder:
             self.log(
                 quote.company,
                 Activity.Kind.QUOTE,
-                f"{quote.number} sent to {quote.contact}: {quote.total} {quote.currency}",
+                f"{quote.number} sent to {quote.contact}: "
+                f"{pricing.format_money(quote.total, quote.currency)}",
                 quote.sent_at.date(),
             )
         QuoteNumberSequence.objects.bulk_create(

@@ -16,6 +16,7 @@ from accounts.models import Activity, Company, Contact
 from accounts.services import record_activity
 from licensing import services as licensing
 from licensing.models import License, Trial
+from licensing.pricing import format_money
 from sales import tasks
 from sales.models import Quote, QuoteLine, QuoteNumberSequence
 from sales.pdf import attach_pdf
@@ -292,7 +293,12 @@ def send_quote(*, quote: Quote, actor, message: str = "", now: datetime | None =
     quote.email_message, quote.email_status = message, Quote.EmailStatus.PENDING
     quote.save()
     note = f" with the note: {message}" if message else ""
-    _log(quote, f"sent to {quote.contact}: {quote.total} {quote.currency}{note}", actor, now)
+    _log(
+        quote,
+        f"sent to {quote.contact}: {format_money(quote.total, quote.currency)}{note}",
+        actor,
+        now,
+    )
     tasks.email_quote.delay_on_commit(quote.pk)
     return quote
 

@@ -1,19 +1,10 @@
-"""Formatting for quote documents (PDF, emails, the document panel)."""
-
-from decimal import Decimal
+"""Formatting for quote documents (PDF, emails, the document panel): money is written as on
+every page ("1,050.00 EUR", licensing.pricing.format_money), so a figure reads the same in
+the PDF the customer gets and on the screen finance checks it against."""
 
 from django import template
 
-from licensing.pricing import quantize
+from licensing.templatetags.seatdesk import money
 
 register = template.Library()
-
-SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
-
-
-@register.filter
-def money(amount: Decimal, currency: str) -> str:
-    """1050 EUR -> "€1,050.00"; a currency without a known symbol keeps its code: "1,050 JPY"."""
-    number = f"{quantize(amount, currency):,}"
-    symbol = SYMBOLS.get(currency.upper())
-    return f"{symbol}{number}" if symbol else f"{number} {currency.upper()}"
+register.filter("money", money)

@@ -12,6 +12,7 @@ from django.urls import path
 
 from accounts.roles import require
 from sales import metrics
+from sales.exports import BOM
 from sales.forms import DashboardFilterForm
 
 RECORDS_PER_PAGE = 50
@@ -122,6 +123,7 @@ def chart_csv(request, slug: str):
     response["Content-Disposition"] = (
         f'attachment; filename="{slug}_{scope.start.isoformat()}_{scope.end.isoformat()}.csv"'
     )
+    response.write(BOM)
     writer = csv.writer(response)
     writer.writerow(chart.header)
     writer.writerows(chart.rows(chart.figures(scope)))

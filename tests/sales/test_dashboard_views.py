@@ -115,7 +115,8 @@ def test_the_seat_growth_csv_holds_the_chart_s_numbers(client, books, account_ma
         {"start": month.isoformat(), "end": books["today"].isoformat()},
     )
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert response.content.startswith(b"\xef\xbb\xbf")  # so Excel reads it as UTF-8
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows == [
         ["Month", "New", "Expansion", "Cancelled", "Not renewed", "Net"],
         [month.isoformat(), "20", "5", "0", "0", "25"],
@@ -140,7 +141,7 @@ def test_the_conversion_csv_holds_trials_ended_converted_and_the_rate(
         reverse("dashboard_chart_csv", args=["conversion"]),
         {"start": month.isoformat(), "end": books["today"].isoformat()},
     )
-    assert list(csv.reader(io.StringIO(response.content.decode()))) == [
+    assert list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")))) == [
         ["Month", "Trials ended", "Converted", "Conversion rate"],
         [month.isoformat(), "3", "1", "0.3333"],
     ]
@@ -148,12 +149,14 @@ def test_the_conversion_csv_holds_trials_ended_converted_and_the_rate(
 
 def test_the_renewals_and_penetration_csvs_hold_their_numbers(client, books, finance):
     client.force_login(finance)
-    renewals = client.get(reverse("dashboard_chart_csv", args=["renewals"])).content.decode()
+    renewals = client.get(reverse("dashboard_chart_csv", args=["renewals"])).content.decode(
+        "utf-8-sig"
+    )
     rows = list(csv.reader(io.StringIO(renewals)))
     assert rows[0] == ["Month", "Licenses due", "Annual value"] and len(rows) == 13
     assert rows[1] == [books["month"].isoformat(), "0", "0.00"]
     penetration = client.get(reverse("dashboard_chart_csv", args=["penetration"])).content
-    rows = list(csv.reader(io.StringIO(penetration.decode())))
+    rows = list(csv.reader(io.StringIO(penetration.decode("utf-8-sig"))))
     # Acme 25 of 200 (12.5 %), Zeta 35 of 70 (50 %).
     assert rows == [
         ["Seat penetration", "Customers"],

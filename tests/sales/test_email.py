@@ -60,7 +60,7 @@ def test_sending_a_quote_emails_its_pdf_and_the_note_to_the_recipient(settings, 
     assert parseaddr(email.to[0]) == (contact.full_name, contact.email)
     assert email.subject == f"Quote {quote.number} from {settings.SELLER['name']}"
     assert "Here is the quote we discussed on Tuesday." in email.body
-    assert "€875.00 in total" in email.body  # 23 seats billed as 25 at 35.00
+    assert "875.00 EUR in total" in email.body  # 23 seats billed as 25 at 35.00
     html, mimetype = email.alternatives[0]
     assert mimetype == "text/html" and "Here is the quote we discussed on Tuesday." in html
     [(filename, content, attachment_type)] = email.attachments

@@ -47,8 +47,8 @@ def quotes(company, product, other_account_manager):
 
 def read_csv(response) -> list[dict]:
     content = b"".join(response.streaming_content)
-    assert not content.startswith(b"\xef\xbb\xbf")
-    return list(csv.DictReader(io.StringIO(content.decode("utf-8"))))
+    assert content.startswith(b"\xef\xbb\xbf")  # Excel reads UTF-8 only after this mark
+    return list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
 
 
 NOVEMBER = {"period_start": "2026-11-01", "period_end": "2026-11-30"}

@@ -46,8 +46,8 @@ def test_the_pdf_shows_the_number_client_seats_price_and_totals_of_the_database(
     assert f"Total (EUR) {money(quote.total, 'EUR')}" in text
     assert (line.billed_seats, money(line.unit_price, "EUR"), money(quote.total, "EUR")) == (
         25,
-        "€35.00",
-        "€1,050.00",
+        "35.00 EUR",
+        "1,050.00 EUR",
     )
     assert "Page 1 of 1" in text
     assert "Signed for and on behalf of" in text and "Signature" in text
@@ -122,7 +122,7 @@ def test_the_stored_pdf_and_its_hash_do_not_change_after_a_price_book_change(
     quote.refresh_from_db()
     assert downloaded == stored
     assert hashlib.sha256(downloaded).hexdigest() == quote.pdf_sha256
-    assert "€35.00" in "".join(pages_text(downloaded))
+    assert "35.00 EUR" in "".join(pages_text(downloaded))
 
 
 def test_a_draft_pdf_carries_the_draft_mark_and_a_sent_one_does_not(company, product):
