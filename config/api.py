@@ -9,6 +9,7 @@ from datetime import date
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from rest_framework import exceptions, filters, pagination, serializers
+from rest_framework.renderers import JSONRenderer
 from rest_framework.views import exception_handler as drf_exception_handler
 
 # Dates far outside any contract would overflow date arithmetic (terms, trial ends): refuse
@@ -28,12 +29,44 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, exceptions.ValidationError) and isinstance(exc.detail, list):
         exc = exceptions.ValidationError({"non_field_errors": exc.detail})
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if response is not None:
+        # An error is JSON even where the success is a file (CSV, PDF, zip) the client asked
+        # for with its Accept header.
+        request = context["request"]
+        request.accepted_renderer = JSONRenderer()
+        request.accepted_media_type = JSONRenderer.media_type
+    return response
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
+    """DRF's page numbers, whose page size is checked as documented (1 to 200) instead of a
+    malformed one silently falling back to the default."""
+
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is not None and raw != "":
+            if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= self.max_page_size):
+                raise exceptions.ValidationError(
+                    {
+                        self.page_size_query_param: [
+                            f"Enter a whole number from 1 to {self.max_page_size}."
+                        ]
+                    }
+                )
+        return super().get_page_size(request)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"]["minimum"] = 1
+        return parameters
 
 
 class SearchFilter(filters.SearchFilter):
