@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_countries",
     "accounts",
     "licensing",
     "sales",
