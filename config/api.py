@@ -18,15 +18,17 @@ A plain APIView uses `permission_classes = [RolePermission]` and `view_permissio
 from datetime import date
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from rest_framework import exceptions, filters, pagination, permissions, serializers
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from accounts import limits
 from accounts.roles import can
 
 # Dates far outside any contract would overflow date arithmetic (terms, trial ends): refuse
-# them as malformed input instead.
-EARLIEST_DATE, LATEST_DATE = date(2000, 1, 1), date(2999, 12, 31)
+# them as malformed input instead (the bounds are accounts.limits').
+EARLIEST_DATE, LATEST_DATE = limits.EARLIEST_DATE, limits.LATEST_DATE
 # PostgreSQL's integer column range, so every database refuses the same input.
 LARGEST_INTEGER = 2_147_483_647
 
@@ -130,12 +132,37 @@ def within_supported_dates(value: date) -> None:
         )
 
 
+class AsciiNumberMixin:
+    """int() and Decimal() read "١٢" (Arabic-Indic digits) as 12: a number given as a string
+    is written in the digits 0-9, or it is refused."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and not data.isascii():
+            raise serializers.ValidationError("Enter a number in the digits 0-9.", code="invalid")
+        return super().to_internal_value(data)
+
+
+class IntegerField(AsciiNumberMixin, serializers.IntegerField):
+    pass
+
+
+class DecimalField(AsciiNumberMixin, serializers.DecimalField):
+    pass
+
+
+NUMBER_FIELDS = {serializers.IntegerField: IntegerField, serializers.DecimalField: DecimalField}
+
+
 class ModelSerializer(serializers.ModelSerializer):
-    """ModelSerializer whose dates and whole numbers stay within what every database and
-    date arithmetic accept, so odd input is a 400, never a crash."""
+    """ModelSerializer whose dates and numbers stay within the bounds of accounts.limits (read
+    from the model fields' validators, so the schema shows them) and what every database and
+    date arithmetic accept, so odd input is a 400 with the model's sentence, never a crash."""
 
     serializer_field_mapping = {
-        **serializers.ModelSerializer.serializer_field_mapping,
+        **{
+            model_field: NUMBER_FIELDS.get(field, field)
+            for model_field, field in serializers.ModelSerializer.serializer_field_mapping.items()
+        },
         models.DateField: DateField,
     }
 
@@ -144,6 +171,18 @@ class ModelSerializer(serializers.ModelSerializer):
         if issubclass(field_class, serializers.IntegerField):
             limit = field_kwargs.get("max_value", LARGEST_INTEGER)
             field_kwargs["max_value"] = min(limit, LARGEST_INTEGER)
+        if issubclass(field_class, (serializers.IntegerField, serializers.DecimalField)):
+            # The model's own sentence ("At most 1,000,000 seats per line.") over DRF's.
+            messages = {
+                key: validator.message
+                for validator in model_field.validators
+                for key, kind in (
+                    ("max_value", MaxValueValidator),
+                    ("min_value", MinValueValidator),
+                )
+                if isinstance(validator, kind) and "%(" not in str(validator.message)
+            }
+            field_kwargs["error_messages"] = {**field_kwargs.get("error_messages", {}), **messages}
         return field_class, field_kwargs
 
 

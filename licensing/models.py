@@ -185,6 +185,16 @@ class Trial(models.Model):
     def clean(self):
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
             raise ValidationError({"ends_on": "A trial cannot end before it starts."})
+        # A new trial; extensions (each bounded by itself) may take it further afterwards.
+        if (
+            self._state.adding
+            and self.starts_on
+            and self.ends_on
+            and pricing.term_days(self.starts_on, self.ends_on) > limits.MAX_TRIAL_DAYS
+        ):
+            raise ValidationError(
+                {"ends_on": f"A trial lasts at most {limits.MAX_TRIAL_DAYS} days."}
+            )
 
     def days_left(self, today: date) -> int:
         return max((self.ends_on - today).days, 0)

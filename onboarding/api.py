@@ -7,7 +7,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from config.api import RoleViewSetMixin
+from config.api import DateField, ModelSerializer, RoleViewSetMixin
 from onboarding import services
 from onboarding.models import Category, Onboarding, Task, onboarding_staff
 
@@ -49,7 +49,7 @@ class OnboardingSerializer(serializers.ModelSerializer):
 
 
 class MarkLiveSerializer(serializers.Serializer):
-    live_on = serializers.DateField(required=False, help_text="Defaults to today")
+    live_on = DateField(required=False, help_text="Defaults to today")
 
 
 @extend_schema_view(
@@ -90,7 +90,7 @@ class OnboardingViewSet(RoleViewSetMixin, viewsets.ReadOnlyModelViewSet):
         return Response(self.get_serializer(self.get_queryset().get(pk=onboarding.pk)).data)
 
 
-class TaskSerializer(serializers.ModelSerializer):
+class TaskSerializer(ModelSerializer):
     assignee = serializers.PrimaryKeyRelatedField(
         queryset=onboarding_staff(), required=False, allow_null=True
     )

@@ -1,6 +1,6 @@
 from django import forms
 
-from accounts.forms import DateInput
+from accounts.forms import DateInput, formfield_callback
 from onboarding.models import Category, Task, onboarding_staff
 
 
@@ -28,6 +28,7 @@ class TaskForm(forms.ModelForm):
     class Meta:
         model = Task
         fields = ["title", "category", "assignee", "due_on", "description", "notes"]
+        formfield_callback = formfield_callback
         widgets = {
             "due_on": DateInput(),
             "description": forms.Textarea(attrs={"rows": 2}),

@@ -10,10 +10,11 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
+from accounts import limits
 from config.api import (
-    LARGEST_INTEGER,
     CreateOnlyFieldsMixin,
     DateField,
+    IntegerField,
     ModelSerializer,
     RoleViewSetMixin,
 )
@@ -152,7 +153,10 @@ class QuoteFilter(django_filters.FilterSet):
 
 class SendSerializer(serializers.Serializer):
     message = serializers.CharField(
-        required=False, allow_blank=True, max_length=2000, help_text="A note to the recipient."
+        required=False,
+        allow_blank=True,
+        max_length=limits.TEXT_MESSAGE,
+        help_text="A note to the recipient.",
     )
 
 
@@ -230,7 +234,11 @@ class TrialQuoteViewSet(TrialAccessMixin, viewsets.GenericViewSet):
 
 
 class AddSeatsSerializer(serializers.Serializer):
-    seats = serializers.IntegerField(min_value=1, max_value=LARGEST_INTEGER)
+    seats = IntegerField(
+        min_value=1,
+        max_value=limits.MAX_SEATS,
+        error_messages={"max_value": f"At most {limits.MAX_SEATS:,} seats per license."},
+    )
     effective_on = DateField(
         required=False, help_text="From this day to the term's end; today by default."
     )
