@@ -130,13 +130,18 @@ class SingleLineValidator:
 SINGLE_LINE = SingleLineValidator()
 
 
-class DomainValidator(DomainNameValidator):
-    """A company's web domain, e.g. "example.com" (no scheme, no path)."""
+@deconstructible
+class DomainValidator:
+    """A company's web domain, e.g. "example.com" (no scheme, no path). Not a RegexValidator
+    itself: Django's pattern is case-insensitive, which an OpenAPI `pattern` cannot say."""
 
     message = 'Enter a domain such as "example.com", without http:// or a path.'
 
-    def __init__(self, **kwargs):
-        super().__init__(accept_idna=True, message=self.message, **kwargs)
+    def __call__(self, value: str) -> None:
+        DomainNameValidator(accept_idna=True, message=self.message)(value)
+
+    def __eq__(self, other):
+        return isinstance(other, DomainValidator)
 
 
 @deconstructible
@@ -168,6 +173,7 @@ CURRENCIES = frozenset(
     """.split()
 )
 CURRENCY = [CurrencyValidator()]
+CURRENCY_CHOICES = [(code, code) for code in sorted(CURRENCIES)]
 
 
 # Checks for services, which may be called directly with any value.

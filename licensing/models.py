@@ -59,7 +59,11 @@ class Product(models.Model):
         max_length=10, choices=BillingPeriod.choices, default=BillingPeriod.YEAR
     )
     currency = models.CharField(
-        max_length=3, default="EUR", validators=limits.CURRENCY, help_text="ISO 4217 code, e.g. EUR"
+        max_length=3,
+        default="EUR",
+        choices=limits.CURRENCY_CHOICES,
+        validators=limits.CURRENCY,
+        help_text="ISO 4217 code, e.g. EUR",
     )
     active = models.BooleanField(default=True)
 

@@ -16,10 +16,10 @@ def clean_countries_and_domains(apps, schema_editor):
 
     Company = apps.get_model("accounts", "Company")
     for company in Company.objects.exclude(country="", domain=""):
-        value = company.country.strip()
+        value = str(company.country or "").strip()
         code = value.upper() if value.upper() in countries else countries.by_name(value)
         domain = re.sub(r"^[a-z]+://", "", company.domain.strip().lower()).split("/")[0]
-        if (code or "", domain) != (company.country, company.domain):
+        if (code or "", domain) != (str(company.country or ""), company.domain):
             company.country, company.domain = code or "", domain
             company.save(update_fields=["country", "domain"])
 
