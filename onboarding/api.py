@@ -7,6 +7,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from accounts import limits
 from config.api import DateField, ModelSerializer, RoleViewSetMixin
 from onboarding import services
 from onboarding.models import Category, Onboarding, Task, onboarding_staff
@@ -124,7 +125,10 @@ class TaskSerializer(ModelSerializer):
 class TaskStatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Task.Status.choices)
     reason = serializers.CharField(
-        required=False, allow_blank=True, max_length=300, help_text="Required when blocked"
+        required=False,
+        allow_blank=True,
+        max_length=limits.TEXT_REASON,
+        help_text="Required when blocked",
     )
 
 

@@ -1,5 +1,6 @@
 from django import forms
 
+from accounts import limits
 from accounts.forms import DateInput, formfield_callback
 from onboarding.models import Category, Task, onboarding_staff
 
@@ -46,7 +47,7 @@ class TaskForm(forms.ModelForm):
 
 class TaskStatusForm(forms.Form):
     status = forms.ChoiceField(choices=Task.Status.choices)
-    reason = forms.CharField(max_length=300, required=False)
+    reason = forms.CharField(max_length=limits.TEXT_REASON, required=False)
 
 
 class TaskAssignForm(forms.Form):

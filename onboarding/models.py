@@ -302,7 +302,9 @@ class Task(models.Model):
     )
     due_on = models.DateField("due date", null=True, blank=True, validators=limits.DATE)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.TODO)
-    blocked_reason = models.CharField("reason it is blocked", max_length=300, blank=True)
+    blocked_reason = models.CharField(
+        "reason it is blocked", max_length=limits.TEXT_REASON, blank=True
+    )
     done_at = models.DateTimeField(null=True, blank=True)
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
