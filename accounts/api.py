@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import django_filters
 from django.contrib.auth import get_user_model
+from django_countries.serializers import CountryFieldMixin
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 
@@ -14,7 +15,7 @@ from config.api import CreateOnlyFieldsMixin, ModelSerializer, RoleViewSetMixin
 PENETRATION_PLACES = Decimal("0.1")
 
 
-class CompanySerializer(ModelSerializer):
+class CompanySerializer(CountryFieldMixin, ModelSerializer):
     owner = serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.filter(is_active=True),
         required=False,
