@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -172,3 +173,19 @@ def test_a_license_cannot_be_created_beyond_a_million_seats(company, product, ac
         )
     assert refusal.value.message_dict == {"seats": ["At most 1,000,000 seats per license."]}
     LicenseFactory(company=company, product=product)  # the ordinary case still works
+
+
+@pytest.mark.parametrize(
+    ("argument", "message"),
+    [("9999-12-31", "Enter a date between"), ("31/12/2026", "is not a YYYY-MM-DD date")],
+)
+def test_send_reminders_refuses_a_date_outside_the_window(argument, message):
+    with pytest.raises(CommandError) as refusal:
+        call_command("send_reminders", "--date", argument, "--dry-run")
+    assert message in str(refusal.value)
+
+
+@pytest.mark.parametrize("scale", ["0", "2147483647"])
+def test_seed_demo_refuses_a_scale_beyond_benchmark_sizes(scale):
+    with pytest.raises(CommandError, match="--scale takes 1 to 100,000 companies."):
+        call_command("seed_demo", "--scale", scale)
