@@ -24,6 +24,23 @@ def clean_countries_and_domains(apps, schema_editor):
             company.save(update_fields=["country", "domain"])
 
 
+LINE_BREAKS = re.compile(r"\s*[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+\s*")
+
+
+def join_broken_names(apps, schema_editor):
+    """Names now stay on one line (they go into email headers): join the lines of old ones."""
+    for model, fields in (
+        ("Company", ["name"]),
+        ("Contact", ["first_name", "last_name", "job_title", "phone"]),
+    ):
+        for row in apps.get_model("accounts", model).objects.all().iterator():
+            values = {name: LINE_BREAKS.sub(" ", getattr(row, name)).strip() for name in fields}
+            if any(values[name] != getattr(row, name) for name in fields):
+                for name, value in values.items():
+                    setattr(row, name, value)
+                row.save(update_fields=fields)
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0002_role_groups"),
@@ -31,6 +48,7 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(clean_countries_and_domains, migrations.RunPython.noop),
+        migrations.RunPython(join_broken_names, migrations.RunPython.noop),
         migrations.AlterField(
             model_name="company",
             name="country",

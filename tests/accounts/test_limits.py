@@ -281,3 +281,28 @@ def test_a_price_tier_beyond_the_largest_unit_price_is_refused():
     assert refusal.value.message_dict == {
         "unit_price": ["At most 100,000.00 per seat and billing period."]
     }
+
+
+def test_names_broken_over_lines_before_the_bound_are_joined_so_their_quotes_email(
+    account_manager, company, product, mailoutbox, django_capture_on_commit_callbacks
+):
+    from sales.services import send_quote
+    from tests.sales.factories import make_quote
+
+    contact = company.contacts.get()
+    Contact.objects.filter(pk=contact.pk).update(first_name="Ana\r\nMaria", last_name="Lima\n")
+    Company.objects.filter(pk=company.pk).update(name="Acme\r\nGroup")
+    migration = importlib.import_module(
+        "accounts.migrations.0003_bounds_countries_and_single_line_names"
+    )
+    migration.join_broken_names(apps, None)
+
+    contact.refresh_from_db()
+    assert (contact.first_name, contact.last_name) == ("Ana Maria", "Lima")
+    assert Company.objects.get(pk=company.pk).name == "Acme Group"
+    quote = make_quote(company=company, product=product, contact=contact)
+    with django_capture_on_commit_callbacks(execute=True):
+        send_quote(quote=quote, actor=account_manager)
+    quote.refresh_from_db()
+    assert quote.email_status == "sent", quote.email_error
+    assert mailoutbox[0].to == [f"Ana Maria Lima <{contact.email}>"]
