@@ -112,16 +112,30 @@ def company_form(**fields):
     return {"name": "Acme", "industry": "retail", "domain": "acme.example", **fields}
 
 
-@pytest.mark.parametrize("country", ["France", "Fr", "fr", "XX", "ZZ"])
-def test_a_country_is_an_iso_3166_code_on_the_form_and_the_api(client, account_manager, country):
+@pytest.mark.parametrize("country", ["France", "Fr", "fr", "XX", "ZZ", "FRA"])
+def test_the_company_form_takes_a_country_from_its_list_only(client, account_manager, country):
     client.force_login(account_manager)
     response = client.post(reverse("company_create"), company_form(country=country))
     assert response.status_code == 200 and 'id="id_country-errors"' in response.content.decode()
+    assert not Company.objects.exists()
+
+
+@pytest.mark.parametrize("country", ["XX", "ZZ", "Fr4nce", "Frankreich?"])
+def test_the_api_refuses_what_is_not_a_country(account_manager, country):
     response = api_as(account_manager).post(
         "/api/v1/companies/", {"name": "Acme", "country": country}, format="json"
     )
     assert response.status_code == 400 and "country" in response.json()
     assert not Company.objects.exists()
+
+
+@pytest.mark.parametrize("country", ["FR", "fr", "France"])
+def test_the_api_reads_a_country_code_or_name_as_its_iso_3166_code(account_manager, country):
+    response = api_as(account_manager).post(
+        "/api/v1/companies/", {"name": "Acme", "country": country}, format="json"
+    )
+    assert response.status_code == 201 and response.json()["country"] == "FR"
+    assert Company.objects.get().country == "FR"
 
 
 def test_the_company_form_offers_the_list_of_countries(client, account_manager):
