@@ -2,8 +2,13 @@
 obeys the same rules as the pages (and writes the same timeline)."""
 
 from django.contrib import admin, messages
+from django.contrib.auth import admin as auth_admin
+from django.contrib.auth import forms as auth_forms
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
+from accounts import limits
+from accounts.forms import ADMIN_NUMBER_FIELDS
 from accounts.models import Activity, Company, CompanyStatus, Contact
 from accounts.roles import company_owners
 from accounts.services import save_company, save_contact
@@ -33,6 +38,8 @@ def service_action(name: str, description: str, done: str, call):
 class ReadOnlyAdmin(admin.ModelAdmin):
     """A record written only by the application: administrators look, never edit."""
 
+    formfield_overrides = ADMIN_NUMBER_FIELDS
+
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -44,6 +51,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 class ContactInline(admin.TabularInline):
+    formfield_overrides = ADMIN_NUMBER_FIELDS
     model = Contact
     extra = 0
     fields = (
@@ -71,6 +79,7 @@ class CompanyStatusFilter(admin.SimpleListFilter):
 
 @admin.register(Company)
 class CompanyAdmin(admin.ModelAdmin):
+    formfield_overrides = ADMIN_NUMBER_FIELDS
     list_display = (
         "name",
         "status",
@@ -121,6 +130,7 @@ class CompanyAdmin(admin.ModelAdmin):
 
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):
+    formfield_overrides = ADMIN_NUMBER_FIELDS
     list_display = (
         "full_name",
         "company",
@@ -158,3 +168,23 @@ class ActivityAdmin(ReadOnlyAdmin):
     search_fields = ("message", "company__name")
     list_select_related = ("company", "actor")
     date_hierarchy = "occurred_at"
+
+
+class UserChangeForm(auth_forms.UserChangeForm):
+    """Staff names go into emails (greetings, the account manager's signature): one line."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("first_name", "last_name"):
+            if name in self.fields:
+                self.fields[name].validators.append(limits.SINGLE_LINE)
+
+
+User = get_user_model()
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(auth_admin.UserAdmin):
+    form = UserChangeForm

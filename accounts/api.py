@@ -4,18 +4,18 @@ from decimal import Decimal
 
 import django_filters
 from django.contrib.auth import get_user_model
+from django_countries.serializers import CountryFieldMixin
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 
-from accounts.api_base import RoleViewSetMixin
+from accounts.api_base import CreateOnlyFieldsMixin, ModelSerializer, RoleViewSetMixin
 from accounts.models import Company, CompanyStatus, Contact
 from accounts.services import save_company, save_contact
-from config.api import CreateOnlyFieldsMixin, ModelSerializer
 
 PENETRATION_PLACES = Decimal("0.1")
 
 
-class CompanySerializer(ModelSerializer):
+class CompanySerializer(CountryFieldMixin, ModelSerializer):
     owner = serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.filter(is_active=True),
         required=False,

@@ -14,9 +14,20 @@ owned object names it in `parent_field = "company"`, and creating it is checked 
 A plain APIView uses `permission_classes = [RolePermission]` and `view_permission = "export"`.
 """
 
-from rest_framework import permissions
+from datetime import date
 
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from rest_framework import permissions, serializers
+
+from accounts import limits
 from accounts.roles import can, visible
+
+# Dates far outside any contract would overflow date arithmetic (terms, trial ends): refuse
+# them as malformed input instead (the bounds are accounts.limits').
+EARLIEST_DATE, LATEST_DATE = limits.EARLIEST_DATE, limits.LATEST_DATE
+# PostgreSQL's integer column range, so every database refuses the same input.
+LARGEST_INTEGER = 2_147_483_647
 
 
 class RolePermission(permissions.BasePermission):
@@ -83,3 +94,85 @@ class RoleViewSetMixin:
                 self.request, serializer.validated_data[self.parent_field]
             )
         serializer.save()
+
+
+# Serializers: bounds of accounts.limits on every field, the schema showing them.
+
+
+class DateField(serializers.DateField):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(within_supported_dates)
+
+
+def within_supported_dates(value: date) -> None:
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise serializers.ValidationError(
+            f"Enter a date between {EARLIEST_DATE} and {LATEST_DATE}."
+        )
+
+
+class AsciiNumberMixin:
+    """int() and Decimal() read "١٢" (Arabic-Indic digits) as 12: a number given as a string
+    is written in the digits 0-9, or it is refused."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and not data.isascii():
+            raise serializers.ValidationError("Enter a number in the digits 0-9.", code="invalid")
+        return super().to_internal_value(data)
+
+
+class IntegerField(AsciiNumberMixin, serializers.IntegerField):
+    pass
+
+
+class DecimalField(AsciiNumberMixin, serializers.DecimalField):
+    pass
+
+
+NUMBER_FIELDS = {serializers.IntegerField: IntegerField, serializers.DecimalField: DecimalField}
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """ModelSerializer whose dates and numbers stay within the bounds of accounts.limits (read
+    from the model fields' validators, so the schema shows them) and what every database and
+    date arithmetic accept, so odd input is a 400 with the model's sentence, never a crash."""
+
+    serializer_field_mapping = {
+        **{
+            model_field: NUMBER_FIELDS.get(field, field)
+            for model_field, field in serializers.ModelSerializer.serializer_field_mapping.items()
+        },
+        models.DateField: DateField,
+    }
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, field_kwargs = super().build_standard_field(field_name, model_field)
+        if issubclass(field_class, serializers.IntegerField):
+            limit = field_kwargs.get("max_value", LARGEST_INTEGER)
+            field_kwargs["max_value"] = min(limit, LARGEST_INTEGER)
+        if issubclass(field_class, (serializers.IntegerField, serializers.DecimalField)):
+            # The model's own sentence ("At most 1,000,000 seats per line.") over DRF's.
+            messages = {
+                key: validator.message
+                for validator in model_field.validators
+                for key, kind in (
+                    ("max_value", MaxValueValidator),
+                    ("min_value", MinValueValidator),
+                )
+                if isinstance(validator, kind) and "%(" not in str(validator.message)
+            }
+            field_kwargs["error_messages"] = {**field_kwargs.get("error_messages", {}), **messages}
+        return field_class, field_kwargs
+
+
+class CreateOnlyFieldsMixin:
+    """Fields listed in Meta.create_only_fields are set on create and read-only afterwards
+    (a contact does not move to another company; a quote stays with its company)."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if self.instance is not None:
+            for name in getattr(self.Meta, "create_only_fields", ()):
+                fields[name].read_only = True
+        return fields

@@ -1,5 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
+from django.db import models
 from django.db.models import F, Q
 
 from accounts.models import Company, CompanyStatus, Contact, Industry
@@ -13,6 +15,56 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format="%Y-%m-%d")
+
+
+class AsciiNumberMixin:
+    """Python's int() and Decimal() read "١٢" (Arabic-Indic digits) as 12: a number is typed
+    in ASCII digits only, or it is refused. `bounds` (a list from accounts.limits) become the
+    field's validators and the input's min/max."""
+
+    def __init__(self, *, bounds=(), **kwargs):
+        super().__init__(**kwargs)
+        self.validators.extend(bounds)
+        for validator in bounds:
+            if isinstance(validator, MaxValueValidator):
+                self.widget.attrs["max"] = validator.limit_value
+            elif isinstance(validator, MinValueValidator):
+                self.widget.attrs["min"] = validator.limit_value
+
+    def to_python(self, value):
+        if isinstance(value, str) and not value.isascii():
+            raise ValidationError("Enter a number in the digits 0-9.", code="invalid")
+        return super().to_python(value)
+
+
+class IntegerField(AsciiNumberMixin, forms.IntegerField):
+    pass
+
+
+class DecimalField(AsciiNumberMixin, forms.DecimalField):
+    pass
+
+
+def formfield_callback(model_field, **kwargs):
+    """ModelForm's Meta.formfield_callback: number fields read ASCII digits only, and a text's
+    length is refused with the model's sentence (accounts.limits) rather than the form's."""
+    if isinstance(model_field, models.IntegerField) and not model_field.choices:
+        kwargs.setdefault("form_class", IntegerField)
+    elif isinstance(model_field, models.DecimalField):
+        kwargs.setdefault("form_class", DecimalField)
+    field = model_field.formfield(**kwargs)
+    lengths = [v for v in model_field.validators if type(v) is MaxLengthValidator]
+    if field is not None and any(v.message != MaxLengthValidator.message for v in lengths):
+        field.validators = [v for v in field.validators if type(v) is not MaxLengthValidator]
+        field.validators.extend(lengths)
+    return field
+
+
+# ModelAdmin.formfield_overrides: the admin's number fields read ASCII digits only too.
+ADMIN_NUMBER_FIELDS = {
+    models.IntegerField: {"form_class": IntegerField},
+    models.DecimalField: {"form_class": DecimalField},
+}
 
 
 def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
@@ -92,6 +144,7 @@ class CompanyForm(forms.ModelForm):
 
     class Meta:
         model = Company
+        formfield_callback = formfield_callback
         fields = [
             "name",
             "domain",
@@ -113,6 +166,7 @@ class CompanyForm(forms.ModelForm):
 class ContactForm(forms.ModelForm):
     class Meta:
         model = Contact
+        formfield_callback = formfield_callback
         fields = [
             "first_name",
             "last_name",

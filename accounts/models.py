@@ -4,6 +4,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Case, Exists, ExpressionWrapper, F, OuterRef, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, Lower
+from django_countries.fields import CountryField
+
+from accounts import limits
 
 
 class Industry(models.TextChoices):
@@ -93,15 +96,23 @@ class CompanyQuerySet(models.QuerySet):
 
 
 class Company(models.Model):
-    name = models.CharField(max_length=200)
-    domain = models.CharField(max_length=200, blank=True)
+    name = models.CharField(max_length=limits.TEXT_NAME, validators=[limits.SINGLE_LINE])
+    domain = models.CharField(
+        max_length=253,  # the longest a DNS name can be
+        blank=True,
+        validators=[limits.DomainValidator()],
+        help_text="The company's web domain, e.g. example.com",
+    )
     industry = models.CharField(max_length=40, choices=Industry.choices, default=Industry.OTHER)
-    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 code, e.g. FR")
+    country = CountryField(blank=True)
     employee_count = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Employee headcount"
+        null=True, blank=True, validators=limits.HEADCOUNT, help_text="Employee headcount"
     )
     target_seats = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Seats agreed as the goal early in the relationship"
+        null=True,
+        blank=True,
+        validators=limits.SEATS,
+        help_text="Seats agreed as the goal early in the relationship",
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="companies"
@@ -122,11 +133,15 @@ class Company(models.Model):
 
 class Contact(models.Model):
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="contacts")
-    first_name = models.CharField(max_length=100)
-    last_name = models.CharField(max_length=100)
+    first_name = models.CharField(
+        max_length=limits.TEXT_PERSON_NAME, validators=[limits.SINGLE_LINE]
+    )
+    last_name = models.CharField(
+        max_length=limits.TEXT_PERSON_NAME, validators=[limits.SINGLE_LINE]
+    )
     email = models.EmailField()
-    phone = models.CharField(max_length=40, blank=True)
-    job_title = models.CharField(max_length=120, blank=True)
+    phone = models.CharField(max_length=40, blank=True, validators=[limits.SINGLE_LINE])
+    job_title = models.CharField(max_length=120, blank=True, validators=[limits.SINGLE_LINE])
     is_decision_maker = models.BooleanField(default=False)
     is_billing_contact = models.BooleanField(default=False)
     is_champion = models.BooleanField(default=False)

@@ -4,19 +4,10 @@ No business rules and no app imports live here (config/ is the ground floor): th
 viewset base is accounts.api_base, beside the roles it asks.
 """
 
-from datetime import date
-
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import models
 from rest_framework import exceptions, filters, pagination, serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import exception_handler as drf_exception_handler
-
-# Dates far outside any contract would overflow date arithmetic (terms, trial ends): refuse
-# them as malformed input instead.
-EARLIEST_DATE, LATEST_DATE = date(2000, 1, 1), date(2999, 12, 31)
-# PostgreSQL's integer column range, so every database refuses the same input.
-LARGEST_INTEGER = 2_147_483_647
 
 
 def exception_handler(exc, context):
@@ -77,48 +68,6 @@ class SearchFilter(filters.SearchFilter):
             return super().get_search_terms(request)
         except exceptions.ValidationError as error:
             raise exceptions.ValidationError({self.search_param: error.detail}) from error
-
-
-class DateField(serializers.DateField):
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.validators.append(within_supported_dates)
-
-
-def within_supported_dates(value: date) -> None:
-    if not EARLIEST_DATE <= value <= LATEST_DATE:
-        raise serializers.ValidationError(
-            f"Enter a date between {EARLIEST_DATE} and {LATEST_DATE}."
-        )
-
-
-class ModelSerializer(serializers.ModelSerializer):
-    """ModelSerializer whose dates and whole numbers stay within what every database and
-    date arithmetic accept, so odd input is a 400, never a crash."""
-
-    serializer_field_mapping = {
-        **serializers.ModelSerializer.serializer_field_mapping,
-        models.DateField: DateField,
-    }
-
-    def build_standard_field(self, field_name, model_field):
-        field_class, field_kwargs = super().build_standard_field(field_name, model_field)
-        if issubclass(field_class, serializers.IntegerField):
-            limit = field_kwargs.get("max_value", LARGEST_INTEGER)
-            field_kwargs["max_value"] = min(limit, LARGEST_INTEGER)
-        return field_class, field_kwargs
-
-
-class CreateOnlyFieldsMixin:
-    """Fields listed in Meta.create_only_fields are set on create and read-only afterwards
-    (a contact does not move to another company; a quote stays with its company)."""
-
-    def get_fields(self):
-        fields = super().get_fields()
-        if self.instance is not None:
-            for name in getattr(self.Meta, "create_only_fields", ()):
-                fields[name].read_only = True
-        return fields
 
 
 ERROR_SCHEMAS = {

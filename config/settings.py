@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_countries",
     "accounts",
     "licensing",
     "sales",

@@ -6,11 +6,13 @@ from django.contrib import admin
 from django.db.models import Count
 
 from accounts.admin import ReadOnlyAdmin, service_action
+from accounts.forms import ADMIN_NUMBER_FIELDS
 from licensing import services
 from licensing.models import License, PriceTier, Product, Reminder, SeatChange, Trial
 
 
 class PriceTierInline(admin.TabularInline):
+    formfield_overrides = ADMIN_NUMBER_FIELDS
     model = PriceTier
     extra = 0
     min_num = 1
@@ -19,6 +21,7 @@ class PriceTierInline(admin.TabularInline):
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
+    formfield_overrides = ADMIN_NUMBER_FIELDS
     list_display = (
         "name",
         "code",
@@ -44,6 +47,8 @@ class ProductAdmin(admin.ModelAdmin):
 class StartedThroughServiceAdmin(admin.ModelAdmin):
     """The add form calls the start service; an existing trial or license is shown read-only
     and changes only through the actions, which call the services."""
+
+    formfield_overrides = ADMIN_NUMBER_FIELDS
 
     add_fields: tuple[str, ...] = ()
 
@@ -135,6 +140,7 @@ class TrialAdmin(StartedThroughServiceAdmin):
 
 
 class SeatChangeInline(admin.TabularInline):
+    formfield_overrides = ADMIN_NUMBER_FIELDS
     model = SeatChange
     extra = 0
     fields = ("effective_on", "delta", "seats_after", "prorated_amount", "created_by")

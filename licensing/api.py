@@ -9,12 +9,10 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.api_base import RoleViewSetMixin
-from config.api import DateField, ModelSerializer
+from accounts import limits
+from accounts.api_base import DateField, IntegerField, ModelSerializer, RoleViewSetMixin
 from licensing import pricing, services
 from licensing.models import License, PriceTier, Product, Trial
-
-LONGEST_EXTENSION_DAYS = 3650
 
 
 class PriceTierSerializer(ModelSerializer):
@@ -115,7 +113,11 @@ class TrialFilter(django_filters.FilterSet):
 
 
 class TrialDaysSerializer(serializers.Serializer):
-    days = serializers.IntegerField(min_value=1, max_value=LONGEST_EXTENSION_DAYS)
+    days = IntegerField(
+        min_value=1,
+        max_value=limits.MAX_EXTENSION_DAYS,
+        error_messages={"max_value": f"Extend by at most {limits.MAX_EXTENSION_DAYS} days."},
+    )
 
 
 class TrialAccessMixin(RoleViewSetMixin):

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
+from accounts import limits
 from accounts.models import Company
 from licensing import pricing
 
@@ -43,15 +44,27 @@ class ProductQuerySet(models.QuerySet):
 
 class Product(models.Model):
     code = models.SlugField(max_length=40, unique=True)
-    name = models.CharField(max_length=120)
-    description = models.TextField(blank=True)
+    name = models.CharField(max_length=120, validators=[limits.SINGLE_LINE])
+    description = models.TextField(
+        blank=True,
+        max_length=limits.TEXT_NOTES,
+        validators=[limits.text_of_at_most(limits.TEXT_NOTES)],
+    )
     seat_block_size = models.PositiveIntegerField(
-        default=5, help_text="Seats are sold in whole blocks of this size (usually 5 or 10)."
+        default=5,
+        validators=limits.SEAT_BLOCK_SIZE,
+        help_text="Seats are sold in whole blocks of this size (usually 5 or 10).",
     )
     billing_period = models.CharField(
         max_length=10, choices=BillingPeriod.choices, default=BillingPeriod.YEAR
     )
-    currency = models.CharField(max_length=3, default="EUR")
+    currency = models.CharField(
+        max_length=3,
+        default="EUR",
+        choices=limits.CURRENCY_CHOICES,
+        validators=limits.CURRENCY,
+        help_text="ISO 4217 code, e.g. EUR",
+    )
     active = models.BooleanField(default=True)
 
     objects = ProductQuerySet.as_manager()
@@ -60,7 +73,9 @@ class Product(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(seat_block_size__gt=0), name="product_block_size_positive"
+                condition=Q(seat_block_size__gt=0),
+                name="product_block_size_positive",
+                violation_error_message="The seat block size must be at least 1.",
             ),
         ]
 
@@ -78,8 +93,12 @@ class Product(models.Model):
 
 class PriceTier(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="price_tiers")
-    min_seats = models.PositiveIntegerField(help_text="This price applies from this many seats.")
-    unit_price = models.DecimalField(**MONEY, help_text="Per seat per billing period")
+    min_seats = models.PositiveIntegerField(
+        validators=limits.SEATS, help_text="This price applies from this many seats."
+    )
+    unit_price = models.DecimalField(
+        **MONEY, validators=limits.UNIT_PRICE, help_text="Per seat per billing period"
+    )
 
     class Meta:
         ordering = ["product", "min_seats"]
@@ -89,9 +108,15 @@ class PriceTier(models.Model):
                 name="price_tier_unique_min_seats",
                 violation_error_message="This product already has a tier from this many seats.",
             ),
-            models.CheckConstraint(condition=Q(min_seats__gt=0), name="price_tier_min_positive"),
             models.CheckConstraint(
-                condition=Q(unit_price__gte=0), name="price_tier_price_not_negative"
+                condition=Q(min_seats__gt=0),
+                name="price_tier_min_positive",
+                violation_error_message="A price tier starts from at least 1 seat.",
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0),
+                name="price_tier_price_not_negative",
+                violation_error_message="A unit price cannot be negative.",
             ),
         ]
 
@@ -116,9 +141,9 @@ class Trial(models.Model):
 
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="trials")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="trials")
-    seats = models.PositiveIntegerField()
-    starts_on = models.DateField()
-    ends_on = models.DateField(help_text="Last day of the trial")
+    seats = models.PositiveIntegerField(validators=limits.SEATS)
+    starts_on = models.DateField(validators=limits.DATE)
+    ends_on = models.DateField(validators=limits.DATE, help_text="Last day of the trial")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
     times_extended = models.PositiveSmallIntegerField(default=0)
     converted_license = models.OneToOneField(
@@ -137,9 +162,15 @@ class Trial(models.Model):
     class Meta:
         ordering = ["ends_on"]
         constraints = [
-            models.CheckConstraint(condition=Q(seats__gt=0), name="trial_seats_positive"),
             models.CheckConstraint(
-                condition=Q(ends_on__gte=F("starts_on")), name="trial_ends_after_start"
+                condition=Q(seats__gt=0, seats__lte=limits.MAX_SEATS),
+                name="trial_seats_within_bounds",
+                violation_error_message=f"A trial has 1 to {limits.MAX_SEATS:,} seats.",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")),
+                name="trial_ends_after_start",
+                violation_error_message="A trial cannot end before it starts.",
             ),
         ]
         indexes = [
@@ -158,6 +189,16 @@ class Trial(models.Model):
     def clean(self):
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
             raise ValidationError({"ends_on": "A trial cannot end before it starts."})
+        # A new trial; extensions (each bounded by itself) may take it further afterwards.
+        if (
+            self._state.adding
+            and self.starts_on
+            and self.ends_on
+            and pricing.term_days(self.starts_on, self.ends_on) > limits.MAX_TRIAL_DAYS
+        ):
+            raise ValidationError(
+                {"ends_on": f"A trial lasts at most {limits.MAX_TRIAL_DAYS} days."}
+            )
 
     def days_left(self, today: date) -> int:
         return max((self.ends_on - today).days, 0)
@@ -181,9 +222,11 @@ class License(models.Model):
 
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="licenses")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="licenses")
-    seats = models.PositiveIntegerField()
+    seats = models.PositiveIntegerField(validators=limits.SEATS_PER_LICENSE)
     unit_price = models.DecimalField(
-        **MONEY, help_text="Per seat per billing period, locked at sale"
+        **MONEY,
+        validators=limits.UNIT_PRICE,
+        help_text="Per seat per billing period, locked at sale",
     )
     starts_on = models.DateField()
     ends_on = models.DateField(help_text="Last day of the term")
@@ -202,12 +245,20 @@ class License(models.Model):
     class Meta:
         ordering = ["ends_on"]
         constraints = [
-            models.CheckConstraint(condition=Q(seats__gt=0), name="license_seats_positive"),
             models.CheckConstraint(
-                condition=Q(ends_on__gt=F("starts_on")), name="license_ends_after_start"
+                condition=Q(seats__gt=0, seats__lte=limits.MAX_SEATS),
+                name="license_seats_within_bounds",
+                violation_error_message=f"A license has 1 to {limits.MAX_SEATS:,} seats.",
             ),
             models.CheckConstraint(
-                condition=Q(unit_price__gte=0), name="license_price_not_negative"
+                condition=Q(ends_on__gt=F("starts_on")),
+                name="license_ends_after_start",
+                violation_error_message="The term must end after it starts.",
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0),
+                name="license_price_not_negative",
+                violation_error_message="The unit price cannot be negative.",
             ),
         ]
         indexes = [
@@ -264,9 +315,15 @@ class SeatChange(models.Model):
     class Meta:
         ordering = ["effective_on", "id"]
         constraints = [
-            models.CheckConstraint(condition=~Q(delta=0), name="seat_change_not_zero"),
             models.CheckConstraint(
-                condition=Q(prorated_amount__gte=0), name="seat_change_amount_not_negative"
+                condition=~Q(delta=0),
+                name="seat_change_not_zero",
+                violation_error_message="A seat change adds or removes at least one seat.",
+            ),
+            models.CheckConstraint(
+                condition=Q(prorated_amount__gte=0),
+                name="seat_change_amount_not_negative",
+                violation_error_message="The prorated amount cannot be negative.",
             ),
         ]
 
@@ -309,7 +366,9 @@ class Reminder(models.Model):
         ordering = ["-due_on", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["subject", "kind", "offset"], name="reminder_once_per_subject_kind_offset"
+                fields=["subject", "kind", "offset"],
+                name="reminder_once_per_subject_kind_offset",
+                violation_error_message="This reminder has already been recorded.",
             ),
         ]
         # The sweep finds the reminders left pending by a lost task.
@@ -334,7 +393,11 @@ class ReminderSweep(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["name", "swept_on"], name="reminder_sweep_once_a_day")
+            models.UniqueConstraint(
+                fields=["name", "swept_on"],
+                name="reminder_sweep_once_a_day",
+                violation_error_message="This sweep has already run for this day.",
+            )
         ]
 
     def __str__(self):

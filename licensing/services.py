@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import limits
 from accounts.models import Activity, Company
 from accounts.services import record_activity
 from licensing import pricing
@@ -17,13 +18,12 @@ from licensing.models import License, PriceTier, Product, SeatChange, Trial
 from licensing.signals import license_started, seats_added
 
 
-def _positive_seats(seats: int) -> None:
-    if seats is None or seats <= 0:
-        raise ValidationError({"seats": "Seats must be a positive number."})
+def _positive_seats(seats: int, per: str = "") -> None:
+    limits.check_seats(seats, per=per)
 
 
 def _whole_blocks(seats: int, product: Product) -> None:
-    _positive_seats(seats)
+    _positive_seats(seats, per="license")
     if seats % product.seat_block_size:
         raise ValidationError(
             {"seats": f"Seats must be whole blocks of {product.seat_block_size}; {seats} is not."}
@@ -63,6 +63,9 @@ def _check_tiers(tiers: Sequence[pricing.Tier]) -> None:
         raise ValidationError({"price_tiers": "Two price tiers start at the same seat count."})
     if any(tier.unit_price is None or tier.unit_price < 0 for tier in tiers):
         raise ValidationError({"price_tiers": "A unit price cannot be negative."})
+    for tier in tiers:
+        limits.check(tier.min_seats, limits.SEATS, "price_tiers")
+        limits.check(tier.unit_price, limits.UNIT_PRICE, "price_tiers")
 
 
 # Trials
@@ -83,13 +86,17 @@ def start_trial(
     day; records it on the timeline."""
     _positive_seats(seats)
     starts_on = starts_on or timezone.localdate()
+    limits.check(starts_on, limits.DATE, "starts_on")
     if ends_on is None:
         days = settings.TRIAL_DEFAULT_DAYS if days is None else days
         if days <= 0:
             raise ValidationError({"days": "A trial lasts at least one day."})
+        limits.check(days, limits.TRIAL_DAYS, "days")
         ends_on = starts_on + timedelta(days=days - 1)
     elif ends_on < starts_on:
         raise ValidationError({"ends_on": "A trial cannot end before it starts."})
+    elif pricing.term_days(starts_on, ends_on) > limits.MAX_TRIAL_DAYS:
+        raise ValidationError({"ends_on": f"A trial lasts at most {limits.MAX_TRIAL_DAYS} days."})
     if not product.active:
         raise ValidationError({"product": f"{product} is no longer sold."})
     trial = Trial.objects.create(
@@ -123,6 +130,7 @@ def extend_trial(*, trial: Trial, days: int, actor) -> Trial:
     """Push an active trial's end back by `days` days."""
     if days is None or days <= 0:
         raise ValidationError({"days": "Extend by at least one day."})
+    limits.check(days, limits.EXTENSION_DAYS, "days")
     trial = _active_trial(trial, "extend")
     trial.ends_on += timedelta(days=days)
     trial.times_extended += 1
@@ -183,6 +191,8 @@ def _create_license(
     _whole_blocks(seats, product)
     if unit_price is None or unit_price < 0:
         raise ValidationError({"unit_price": "The unit price cannot be negative."})
+    limits.check(unit_price, limits.UNIT_PRICE, "unit_price")
+    limits.check(starts_on, limits.DATE, "starts_on")
     if ends_on <= starts_on:
         raise ValidationError({"ends_on": "The term must end after it starts."})
     return License.objects.create(
@@ -279,6 +289,13 @@ def add_seats(
     license = _locked(License, license)
     check_license_active(license, "add seats to")
     _whole_blocks(seats, license.product)
+    if license.seats + seats > limits.MAX_SEATS:
+        raise ValidationError(
+            {
+                "seats": f"At most {limits.MAX_SEATS:,} seats per license: it has "
+                f"{license.seats:,}, so at most {limits.MAX_SEATS - license.seats:,} more."
+            }
+        )
     if not license.starts_on <= effective_on <= license.ends_on:
         raise ValidationError(
             {

@@ -1,9 +1,11 @@
 from django.contrib import admin
 
+from accounts.forms import ADMIN_NUMBER_FIELDS
 from onboarding.models import ChecklistTemplate, Onboarding, Task, TemplateTask
 
 
 class TemplateTaskInline(admin.TabularInline):
+    formfield_overrides = ADMIN_NUMBER_FIELDS
     model = TemplateTask
     fields = ["position", "title", "category", "due_after_days", "owner_role", "description"]
     ordering = ["position", "id"]
@@ -12,11 +14,13 @@ class TemplateTaskInline(admin.TabularInline):
 
 @admin.register(ChecklistTemplate)
 class ChecklistTemplateAdmin(admin.ModelAdmin):
+    formfield_overrides = ADMIN_NUMBER_FIELDS
     list_display = ["name", "product", "is_default", "go_live_after_days"]
     inlines = [TemplateTaskInline]
 
 
 class TaskInline(admin.TabularInline):
+    formfield_overrides = ADMIN_NUMBER_FIELDS
     model = Task
     fields = ["position", "title", "category", "assignee", "due_on", "status"]
     # Status changes go through the checklist page, which records who did what.
@@ -27,6 +31,7 @@ class TaskInline(admin.TabularInline):
 
 @admin.register(Onboarding)
 class OnboardingAdmin(admin.ModelAdmin):
+    formfield_overrides = ADMIN_NUMBER_FIELDS
     list_display = [
         "company",
         "license",
@@ -47,6 +52,7 @@ class OnboardingAdmin(admin.ModelAdmin):
 
 @admin.register(Task)
 class TaskAdmin(admin.ModelAdmin):
+    formfield_overrides = ADMIN_NUMBER_FIELDS
     list_display = ["title", "onboarding", "category", "status", "assignee", "due_on"]
     list_filter = ["category", "status"]
     search_fields = ["title", "onboarding__company__name"]

@@ -7,7 +7,8 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.api_base import RoleViewSetMixin
+from accounts import limits
+from accounts.api_base import DateField, ModelSerializer, RoleViewSetMixin
 from onboarding import services
 from onboarding.models import Category, Onboarding, Task, onboarding_staff
 
@@ -49,7 +50,7 @@ class OnboardingSerializer(serializers.ModelSerializer):
 
 
 class MarkLiveSerializer(serializers.Serializer):
-    live_on = serializers.DateField(required=False, help_text="Defaults to today")
+    live_on = DateField(required=False, help_text="Defaults to today")
 
 
 @extend_schema_view(
@@ -90,7 +91,7 @@ class OnboardingViewSet(RoleViewSetMixin, viewsets.ReadOnlyModelViewSet):
         return Response(self.get_serializer(self.get_queryset().get(pk=onboarding.pk)).data)
 
 
-class TaskSerializer(serializers.ModelSerializer):
+class TaskSerializer(ModelSerializer):
     assignee = serializers.PrimaryKeyRelatedField(
         queryset=onboarding_staff(), required=False, allow_null=True
     )
@@ -124,7 +125,10 @@ class TaskSerializer(serializers.ModelSerializer):
 class TaskStatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Task.Status.choices)
     reason = serializers.CharField(
-        required=False, allow_blank=True, max_length=300, help_text="Required when blocked"
+        required=False,
+        allow_blank=True,
+        max_length=limits.TEXT_REASON,
+        help_text="Required when blocked",
     )
 
 

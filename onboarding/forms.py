@@ -1,6 +1,7 @@
 from django import forms
 
-from accounts.forms import DateInput
+from accounts import limits
+from accounts.forms import DateInput, formfield_callback
 from onboarding.models import Category, Task, onboarding_staff
 
 
@@ -28,6 +29,7 @@ class TaskForm(forms.ModelForm):
     class Meta:
         model = Task
         fields = ["title", "category", "assignee", "due_on", "description", "notes"]
+        formfield_callback = formfield_callback
         widgets = {
             "due_on": DateInput(),
             "description": forms.Textarea(attrs={"rows": 2}),
@@ -45,7 +47,7 @@ class TaskForm(forms.ModelForm):
 
 class TaskStatusForm(forms.Form):
     status = forms.ChoiceField(choices=Task.Status.choices)
-    reason = forms.CharField(max_length=300, required=False)
+    reason = forms.CharField(max_length=limits.TEXT_REASON, required=False)
 
 
 class TaskAssignForm(forms.Form):

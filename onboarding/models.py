@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q
 
+from accounts import limits
 from accounts.models import Company
 from accounts.roles import PERMISSIONS, Role, members_of
 from licensing.models import License, Product, SeatChange
@@ -53,7 +54,9 @@ class ChecklistTemplate(models.Model):
         default=False, help_text="Used for products that have no template of their own."
     )
     go_live_after_days = models.PositiveIntegerField(
-        default=30, help_text="Target go-live, in days after the license starts."
+        default=30,
+        validators=limits.SCHEDULE_DAYS,
+        help_text="Target go-live, in days after the license starts.",
     )
 
     objects = ChecklistTemplateQuerySet.as_manager()
@@ -82,11 +85,17 @@ class ChecklistTemplate(models.Model):
 class TemplateTask(models.Model):
     template = models.ForeignKey(ChecklistTemplate, on_delete=models.CASCADE, related_name="tasks")
     position = models.PositiveIntegerField(default=0)
-    title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    title = models.CharField(max_length=limits.TEXT_NAME, validators=[limits.SINGLE_LINE])
+    description = models.TextField(
+        blank=True,
+        max_length=limits.TEXT_NOTES,
+        validators=[limits.text_of_at_most(limits.TEXT_NOTES)],
+    )
     category = models.CharField(max_length=20, choices=Category.choices)
     due_after_days = models.PositiveIntegerField(
-        default=7, help_text="Due this many days after the onboarding starts."
+        default=7,
+        validators=limits.SCHEDULE_DAYS,
+        help_text="Due this many days after the onboarding starts.",
     )
     owner_role = models.CharField(
         max_length=40,
@@ -193,10 +202,12 @@ class Onboarding(models.Model):
                 condition=Q(status="live", live_on__isnull=False)
                 | (~Q(status="live") & Q(live_on__isnull=True)),
                 name="onboarding_live_has_go_live_date",
+                violation_error_message="A live onboarding has a go-live date, and only then.",
             ),
             models.CheckConstraint(
                 condition=Q(target_live_on__gte=models.F("starts_on")),
                 name="onboarding_target_after_start",
+                violation_error_message="The target go-live date cannot be before the start.",
             ),
         ]
         indexes = [models.Index(fields=["status", "target_live_on"])]
@@ -275,8 +286,12 @@ class Task(models.Model):
 
     onboarding = models.ForeignKey(Onboarding, on_delete=models.CASCADE, related_name="tasks")
     position = models.PositiveIntegerField(default=0)
-    title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    title = models.CharField(max_length=limits.TEXT_NAME, validators=[limits.SINGLE_LINE])
+    description = models.TextField(
+        blank=True,
+        max_length=limits.TEXT_NOTES,
+        validators=[limits.text_of_at_most(limits.TEXT_NOTES)],
+    )
     category = models.CharField(max_length=20, choices=Category.choices)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -285,14 +300,20 @@ class Task(models.Model):
         on_delete=models.SET_NULL,
         related_name="onboarding_tasks",
     )
-    due_on = models.DateField("due date", null=True, blank=True)
+    due_on = models.DateField("due date", null=True, blank=True, validators=limits.DATE)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.TODO)
-    blocked_reason = models.CharField("reason it is blocked", max_length=300, blank=True)
+    blocked_reason = models.CharField(
+        "reason it is blocked", max_length=limits.TEXT_REASON, blank=True
+    )
     done_at = models.DateTimeField(null=True, blank=True)
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    notes = models.TextField(blank=True)
+    notes = models.TextField(
+        blank=True,
+        max_length=limits.TEXT_NOTES,
+        validators=[limits.text_of_at_most(limits.TEXT_NOTES)],
+    )
     # Set on the task an expansion adds, so receiving seats_added twice adds one task.
     seat_change = models.OneToOneField(
         SeatChange,
@@ -316,6 +337,7 @@ class Task(models.Model):
                 condition=Q(status="done", done_at__isnull=False)
                 | (~Q(status="done") & Q(done_at__isnull=True)),
                 name="onboarding_task_done_has_time",
+                violation_error_message="A done task records when it was done, and only then.",
             ),
         ]
         indexes = [

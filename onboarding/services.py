@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from accounts import limits
 from accounts.models import Activity
 from accounts.roles import Role, can, members_of
 from accounts.services import record_activity
@@ -131,6 +132,7 @@ def change_task_status(*, task: Task, status: str, actor, reason: str = "") -> T
     reason = (reason or "").strip()
     if status == Task.Status.BLOCKED and not reason:
         raise ValidationError({"reason": "Say why the task is blocked."})
+    limits.check(reason, [limits.text_of_at_most(limits.TEXT_REASON)], "reason")
     task = _locked_task(task)
     task.status = status
     task.blocked_reason = reason if status == Task.Status.BLOCKED else ""

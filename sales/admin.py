@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 
 from accounts.admin import ReadOnlyAdmin, service_action
+from accounts.forms import ADMIN_NUMBER_FIELDS
 from sales import services
 from sales.models import Quote, QuoteLine, QuoteNumberSequence
 from sales.pricing import LineInput
@@ -14,6 +15,8 @@ from sales.pricing import LineInput
 
 class QuoteLineInline(admin.TabularInline):
     """Lines of a draft: the product and the requested seats; the service prices the rest."""
+
+    formfield_overrides = ADMIN_NUMBER_FIELDS
 
     model = QuoteLine
     extra = 0
@@ -40,6 +43,7 @@ class QuoteLineInline(admin.TabularInline):
 
 @admin.register(Quote)
 class QuoteAdmin(admin.ModelAdmin):
+    formfield_overrides = ADMIN_NUMBER_FIELDS
     list_display = (
         "reference",
         "company",

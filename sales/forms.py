@@ -3,7 +3,15 @@ from urllib.parse import urlencode
 from django import forms
 from django.utils import timezone
 
-from accounts.forms import DateInput, OwnerChoiceField, account_managers
+from accounts import limits
+from accounts.forms import (
+    DateInput,
+    DecimalField,
+    IntegerField,
+    OwnerChoiceField,
+    account_managers,
+    formfield_callback,
+)
 from accounts.roles import ADMIN, AM, FINANCE, roles_of
 from licensing.models import Product
 from licensing.pricing import add_months
@@ -16,17 +24,18 @@ from sales.services import EDITABLE_FIELDS
 class QuoteForm(forms.ModelForm):
     """The quote's own fields; its lines come in QuoteLineFormSet."""
 
-    term_months = forms.IntegerField(label="Term (months)", min_value=1, initial=12)
-    discount_percent = forms.DecimalField(
-        label="Discount (%)", min_value=0, max_value=100, decimal_places=2, initial=0
+    term_months = IntegerField(label="Term (months)", bounds=limits.TERM_MONTHS, initial=12)
+    discount_percent = DecimalField(
+        label="Discount (%)", bounds=limits.PERCENT, max_digits=5, decimal_places=2, initial=0
     )
-    tax_percent = forms.DecimalField(
-        label="Tax (%)", min_value=0, max_value=100, decimal_places=2, initial=0
+    tax_percent = DecimalField(
+        label="Tax (%)", bounds=limits.PERCENT, max_digits=5, decimal_places=2, initial=0
     )
 
     class Meta:
         model = Quote
         fields = EDITABLE_FIELDS  # what update_quote accepts
+        formfield_callback = formfield_callback
         labels = {"starts_on": "Start date", "valid_until": "Valid until"}
         help_texts = {"valid_until": "Leave empty for the standard validity from the send date"}
         widgets = {
@@ -50,7 +59,7 @@ class QuoteLineForm(forms.Form):
     product = forms.ModelChoiceField(
         queryset=Product.objects.active().with_tiers(), required=False, empty_label="Product"
     )
-    requested_seats = forms.IntegerField(label="Seats", min_value=1, required=False)
+    requested_seats = IntegerField(label="Seats", bounds=limits.SEATS_PER_LINE, required=False)
 
     def clean(self):
         data = super().clean()
@@ -72,7 +81,7 @@ class BaseQuoteLineFormSet(forms.BaseFormSet):
 
 
 QuoteLineFormSet = forms.formset_factory(
-    QuoteLineForm, formset=BaseQuoteLineFormSet, extra=0, max_num=20
+    QuoteLineForm, formset=BaseQuoteLineFormSet, extra=0, max_num=limits.MAX_QUOTE_LINES
 )
 
 
@@ -99,7 +108,7 @@ class SendQuoteForm(forms.Form):
     message = forms.CharField(
         label="Note to the recipient (optional)",
         required=False,
-        max_length=1000,
+        max_length=limits.TEXT_MESSAGE,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
@@ -111,8 +120,10 @@ class ApprovalForm(forms.Form):
 
 
 class AddSeatsForm(forms.Form):
-    seats = forms.IntegerField(label="Seats to add", min_value=1)
-    effective_on = forms.DateField(label="From", widget=DateInput(), initial=timezone.localdate)
+    seats = IntegerField(label="Seats to add", bounds=limits.SEATS_PER_LICENSE)
+    effective_on = forms.DateField(
+        label="From", widget=DateInput(), validators=limits.DATE, initial=timezone.localdate
+    )
 
 
 ALL_OWNERS = "all"
@@ -131,8 +142,10 @@ class DashboardFilterForm(forms.Form):
     Unbound or blank fields fall back to the last twelve calendar months and the user's
     default book; owner is an account manager's id or "all"."""
 
-    start = forms.DateField(required=False, label="From", widget=DateInput())
-    end = forms.DateField(required=False, label="To", widget=DateInput())
+    start = forms.DateField(
+        required=False, label="From", widget=DateInput(), validators=limits.DATE
+    )
+    end = forms.DateField(required=False, label="To", widget=DateInput(), validators=limits.DATE)
     owner = forms.ChoiceField(required=False, label="Owner")
 
     def __init__(self, data=None, *, user, today=None):

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from accounts import limits
 from accounts.models import Company, Contact
 from licensing import pricing
 from licensing.models import MONEY, License, Product, SeatChange, Trial
@@ -77,14 +78,25 @@ class Quote(models.Model):
     )
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.NEW)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
-    currency = models.CharField(max_length=3, default="EUR")
-    term_months = models.PositiveSmallIntegerField(default=12)
-    starts_on = models.DateField()
-    valid_until = models.DateField(null=True, blank=True)
-    discount_percent = models.DecimalField(**PERCENT, default=Decimal("0"))
-    tax_percent = models.DecimalField(**PERCENT, default=Decimal("0"))
-    notes = models.TextField(blank=True, help_text="Shown on the quote above the lines")
-    terms = models.TextField(blank=True)
+    currency = models.CharField(max_length=3, default="EUR", validators=limits.CURRENCY)
+    term_months = models.PositiveSmallIntegerField(default=12, validators=limits.TERM_MONTHS)
+    starts_on = models.DateField(validators=limits.DATE)
+    valid_until = models.DateField(null=True, blank=True, validators=limits.DATE)
+    discount_percent = models.DecimalField(
+        **PERCENT, default=Decimal("0"), validators=limits.PERCENT
+    )
+    tax_percent = models.DecimalField(**PERCENT, default=Decimal("0"), validators=limits.PERCENT)
+    notes = models.TextField(
+        blank=True,
+        max_length=limits.TEXT_NOTES,
+        validators=[limits.text_of_at_most(limits.TEXT_NOTES)],
+        help_text="Shown on the quote above the lines",
+    )
+    terms = models.TextField(
+        blank=True,
+        max_length=limits.TEXT_TERMS,
+        validators=[limits.text_of_at_most(limits.TEXT_TERMS)],
+    )
     subtotal = models.DecimalField(**MONEY, default=Decimal("0.00"))
     discount_amount = models.DecimalField(**MONEY, default=Decimal("0.00"))
     tax_amount = models.DecimalField(**MONEY, default=Decimal("0.00"))
@@ -116,7 +128,12 @@ class Quote(models.Model):
     # The document the client received: rendered once at send, then served byte for byte.
     pdf = models.FileField(upload_to="quotes/%Y/", blank=True)
     pdf_sha256 = models.CharField("PDF SHA-256", max_length=64, blank=True)
-    email_message = models.TextField(blank=True, help_text="The note sent with the quote")
+    email_message = models.TextField(
+        blank=True,
+        max_length=limits.TEXT_MESSAGE,
+        validators=[limits.text_of_at_most(limits.TEXT_MESSAGE)],
+        help_text="The note sent with the quote",
+    )
     email_status = models.CharField(
         max_length=10, choices=EmailStatus.choices, default=EmailStatus.NOT_SENT
     )
@@ -132,15 +149,23 @@ class Quote(models.Model):
                 fields=["number", "revision"],
                 condition=~Q(number=""),
                 name="quote_number_revision_unique",
+                violation_error_message="This quote number and revision are already taken.",
             ),
             models.CheckConstraint(
                 condition=Q(discount_percent__gte=0, discount_percent__lte=100),
                 name="quote_discount_0_100",
+                violation_error_message="The discount is a percentage between 0 and 100.",
             ),
             models.CheckConstraint(
-                condition=Q(tax_percent__gte=0, tax_percent__lte=100), name="quote_tax_0_100"
+                condition=Q(tax_percent__gte=0, tax_percent__lte=100),
+                name="quote_tax_0_100",
+                violation_error_message="The tax is a percentage between 0 and 100.",
             ),
-            models.CheckConstraint(condition=Q(term_months__gt=0), name="quote_term_positive"),
+            models.CheckConstraint(
+                condition=Q(term_months__gt=0, term_months__lte=limits.MAX_TERM_MONTHS),
+                name="quote_term_within_bounds",
+                violation_error_message=f"The term is 1 to {limits.MAX_TERM_MONTHS} months.",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "sent_at"]),
@@ -180,7 +205,7 @@ class QuoteLine(models.Model):
     quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveSmallIntegerField(default=0)
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="quote_lines")
-    requested_seats = models.PositiveIntegerField()
+    requested_seats = models.PositiveIntegerField(validators=limits.SEATS_PER_LINE)
     billed_seats = models.PositiveIntegerField()
     seat_block_size = models.PositiveIntegerField()
     unit_price = models.DecimalField(**MONEY, help_text="Per seat per billing period")
@@ -202,14 +227,19 @@ class QuoteLine(models.Model):
         ordering = ["quote", "position", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(requested_seats__gt=0), name="quote_line_seats_positive"
+                condition=Q(requested_seats__gt=0, requested_seats__lte=limits.MAX_SEATS),
+                name="quote_line_seats_within_bounds",
+                violation_error_message=f"A line has 1 to {limits.MAX_SEATS:,} seats.",
             ),
             models.CheckConstraint(
                 condition=Q(billed_seats__gte=F("requested_seats")),
                 name="quote_line_billed_covers_requested",
+                violation_error_message="The billed seats must cover the requested seats.",
             ),
             models.CheckConstraint(
-                condition=Q(line_total__gte=0), name="quote_line_total_not_negative"
+                condition=Q(line_total__gte=0),
+                name="quote_line_total_not_negative",
+                violation_error_message="A line total cannot be negative.",
             ),
         ]
 

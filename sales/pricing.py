@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from accounts import limits
 from licensing import pricing
 from licensing.models import License, Product, Trial
 
@@ -42,9 +43,13 @@ def needs_approval(discount_percent: Decimal) -> bool:
 
 def _check_lines(lines: Sequence[LineInput], *, license: License | None, trial: Trial | None):
     errors = []
+    if len(lines) > limits.MAX_QUOTE_LINES:
+        errors.append(f"A quote has at most {limits.MAX_QUOTE_LINES} lines.")
     for number, line in enumerate(lines, start=1):
-        if line.requested_seats is None or line.requested_seats <= 0:
-            errors.append(f"Line {number}: seats must be a positive number.")
+        try:
+            limits.check_seats(line.requested_seats, per="line")
+        except ValidationError as error:
+            errors.extend(f"Line {number}: {message}" for message in error.messages)
         if not line.product.active:
             errors.append(f"Line {number}: {line.product} is no longer sold.")
     concerned = license.product if license else trial.product if trial else None
@@ -104,6 +109,9 @@ def price_quote(
         tax_percent=tax_percent,
         currency=currency,
     )
+    # Each amount must fit its column (and the book's sums), whatever seats x price x term.
+    for amount in (totals.subtotal, totals.total):
+        limits.check_amount(amount, "lines")
     return QuotePrice(
         currency=currency,
         lines=priced,

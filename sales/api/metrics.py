@@ -12,6 +12,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import limits
 from accounts.api_base import RolePermission
 from sales import metrics
 from sales.forms import DashboardFilterForm
@@ -23,16 +24,29 @@ def money_field(**kwargs):
     )
 
 
+# Digits of the largest ratio or average the bounds allow: MAX_SEATS seats for one employee,
+# one seat of target, or in one deal (a fixed max_digits narrower than that answered 500).
+WHOLE_DIGITS = len(str(limits.MAX_SEATS * limits.MAX_SEAT_BLOCK_SIZE))
+
+
 def fraction_field():
     """A rate or ratio as a JSON number, null when nothing was counted."""
     return serializers.DecimalField(
-        max_digits=9, decimal_places=4, coerce_to_string=False, allow_null=True, read_only=True
+        max_digits=WHOLE_DIGITS + 4,
+        decimal_places=4,
+        coerce_to_string=False,
+        allow_null=True,
+        read_only=True,
     )
 
 
 def days_field():
     return serializers.DecimalField(
-        max_digits=7, decimal_places=1, coerce_to_string=False, allow_null=True, read_only=True
+        max_digits=WHOLE_DIGITS + 1,
+        decimal_places=1,
+        coerce_to_string=False,
+        allow_null=True,
+        read_only=True,
     )
 
 

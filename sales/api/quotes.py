@@ -10,8 +10,14 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from accounts.api_base import RoleViewSetMixin
-from config.api import LARGEST_INTEGER, CreateOnlyFieldsMixin, DateField, ModelSerializer
+from accounts import limits
+from accounts.api_base import (
+    CreateOnlyFieldsMixin,
+    DateField,
+    IntegerField,
+    ModelSerializer,
+    RoleViewSetMixin,
+)
 from licensing.api import LicenseAccessMixin, TrialAccessMixin
 from sales import services
 from sales.models import Quote, QuoteLine
@@ -147,7 +153,10 @@ class QuoteFilter(django_filters.FilterSet):
 
 class SendSerializer(serializers.Serializer):
     message = serializers.CharField(
-        required=False, allow_blank=True, max_length=2000, help_text="A note to the recipient."
+        required=False,
+        allow_blank=True,
+        max_length=limits.TEXT_MESSAGE,
+        help_text="A note to the recipient.",
     )
 
 
@@ -225,7 +234,11 @@ class TrialQuoteViewSet(TrialAccessMixin, viewsets.GenericViewSet):
 
 
 class AddSeatsSerializer(serializers.Serializer):
-    seats = serializers.IntegerField(min_value=1, max_value=LARGEST_INTEGER)
+    seats = IntegerField(
+        min_value=1,
+        max_value=limits.MAX_SEATS,
+        error_messages={"max_value": f"At most {limits.MAX_SEATS:,} seats per license."},
+    )
     effective_on = DateField(
         required=False, help_text="From this day to the term's end; today by default."
     )

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import limits
 from accounts.models import Activity, Company, Contact
 from accounts.services import record_activity
 from licensing import services as licensing
@@ -59,8 +60,9 @@ def _check_term(term_months: int) -> None:
 
 
 def price_of(quote: Quote, lines: Sequence[LineInput]) -> QuotePrice:
-    """Price a quote's current fields with the given lines."""
+    """Price a quote's current fields with the given lines, once they are within bounds."""
     _check_term(quote.term_months)
+    limits.check_fields(quote, *(name for name in EDITABLE_FIELDS if name != "contact"))
     return price_quote(
         lines=lines,
         term_months=quote.term_months,
@@ -219,6 +221,7 @@ def approve_quote(*, quote: Quote, actor, comment: str = "") -> Quote:
         actor,
         comment,
     )
+    limits.check_fields(quote, "approval_comment")
     quote.save(update_fields=["approval", "approved_by", "approval_comment", "updated_at"])
     _log(quote, f"discount of {quote.discount_percent}% approved", actor)
     return quote
@@ -236,6 +239,7 @@ def reject_quote(*, quote: Quote, actor, comment: str) -> Quote:
         actor,
         comment,
     )
+    limits.check_fields(quote, "approval_comment")
     quote.save(update_fields=["approval", "approved_by", "approval_comment", "updated_at"])
     _log(quote, f"discount of {quote.discount_percent}% refused: {comment}", actor)
     return quote
@@ -256,6 +260,7 @@ def send_quote(*, quote: Quote, actor, message: str = "", now: datetime | None =
     """Freeze a draft, give it its number and store its PDF; a revision supersedes the quote
     it revises. Once committed, the quote is emailed to its recipient with `message`, the
     account manager's note."""
+    limits.check(message, [limits.text_of_at_most(limits.TEXT_MESSAGE)], "message")
     quote = _locked(quote)
     _check_draft(quote)
     now = now or timezone.now()

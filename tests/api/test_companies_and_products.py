@@ -142,7 +142,7 @@ def test_writing_tiers_replaces_them_all(as_finance, product):
         ({"price_tiers": [{"min_seats": 10, "unit_price": "5.00"}]}, "price_tiers"),
         ({"price_tiers": [{"min_seats": 1, "unit_price": "-5.00"}]}, "price_tiers"),
         ({"price_tiers": []}, "price_tiers"),
-        ({"seat_block_size": 0}, "non_field_errors"),
+        ({"seat_block_size": 0}, "seat_block_size"),
         ({"billing_period": "fortnight"}, "billing_period"),
     ],
     ids=["no price for one seat", "negative price", "no tiers", "empty blocks", "unknown period"],

@@ -1,4 +1,5 @@
 import pytest
+from django.urls import reverse
 from rest_framework.test import APIClient
 
 from licensing.models import License
@@ -135,3 +136,22 @@ def test_listing_onboardings_keeps_a_constant_number_of_queries(
         response = client.get("/api/v1/onboardings/")
 
     assert response.json()["count"] == 30
+
+
+def test_a_task_given_to_nobody_through_the_api_leaves_the_onboarding_page_working(
+    client, support, onboarding
+):
+    response = api_as(support).post(
+        "/api/v1/onboarding-tasks/",
+        {
+            "onboarding": onboarding.pk,
+            "title": "Nobody's",
+            "category": "configuration",
+            "assignee": None,
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    client.force_login(support)
+
+    assert client.get(reverse("onboarding_detail", args=[onboarding.pk])).status_code == 200

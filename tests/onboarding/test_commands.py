@@ -8,6 +8,7 @@ from licensing.services import create_license
 from onboarding.models import Category, ChecklistTemplate, Onboarding, Task
 from tests.accounts.factories import CompanyFactory
 from tests.licensing.factories import ProductFactory
+from tests.sales.demo_support import assert_every_row_is_within_the_bounds
 
 
 def test_seeding_gives_the_demo_licenses_checklists_in_every_state_once(
@@ -44,3 +45,4 @@ def test_seeding_gives_the_demo_licenses_checklists_in_every_state_once(
     live = Onboarding.objects.get(status=Onboarding.Status.LIVE)
     assert live.license.live_on == live.live_on
     assert Task.objects.count() == 3 * 10 + 3 * 11  # the product template has one more task
+    assert_every_row_is_within_the_bounds()

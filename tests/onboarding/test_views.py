@@ -384,3 +384,42 @@ def test_the_support_home_block_lists_open_onboardings_and_overdue_tasks(support
     assert "1 overdue task" in html
     assert "Call the client back" in html
     assert reverse("onboarding_board") in html
+
+
+def pages_with_an_onboarding(onboarding):
+    return [
+        reverse("home"),
+        reverse("onboarding_board"),
+        reverse("onboarding_detail", args=[onboarding.pk]),
+        reverse("company_detail", args=[onboarding.company_id]),
+        reverse("license_detail", args=[onboarding.license_id]),
+    ]
+
+
+@pytest.mark.parametrize("role", ["support", "admin", "account_manager"])
+def test_a_task_given_to_nobody_and_an_onboarding_without_owner_leave_every_page_working(
+    request, role, onboarding
+):
+    # "Nobody yet" in the form and `assignee: null` in the API both store a task without one.
+    TaskFactory(onboarding=onboarding, title="Nobody's task", assignee=None)
+    Onboarding.objects.filter(pk=onboarding.pk).update(owner=None)
+    client = request.getfixturevalue("client")
+    client.force_login(request.getfixturevalue(role))
+
+    for url in pages_with_an_onboarding(onboarding):
+        response = client.get(url)
+        assert response.status_code == 200, url
+    page = client.get(reverse("onboarding_detail", args=[onboarding.pk])).content.decode()
+    assert "Unassigned" in page and "nobody" in page
+
+
+def test_a_task_given_to_nobody_through_the_form_shows_as_unassigned(client, support, onboarding):
+    client.force_login(support)
+    response = client.post(
+        reverse("onboarding_task_add", args=[onboarding.pk]),
+        {"new-title": "Nobody's task", "new-category": "configuration", "new-assignee": ""},
+    )
+    assert response.status_code in (200, 302)
+    assert onboarding.tasks.get(title="Nobody's task").assignee is None
+
+    assert client.get(reverse("onboarding_detail", args=[onboarding.pk])).status_code == 200

@@ -56,3 +56,16 @@ def assert_demo_logins_work():
     admin = authenticate(username="admin", password="demo")
     assert admin.is_superuser and admin.is_staff
     assert admin.groups.filter(name=Role.ADMINISTRATOR).exists()
+
+
+def assert_every_row_is_within_the_bounds():
+    """Every row of the domain passes its fields' bounds (accounts.limits) and constraints,
+    whether it came through the services or from the bulk inserts of --scale."""
+    from django.apps import apps
+
+    for model in apps.get_models():
+        if model._meta.app_label not in ("accounts", "licensing", "sales", "onboarding"):
+            continue
+        relations = [field.name for field in model._meta.fields if field.is_relation]
+        for row in model.objects.all():
+            row.clean_fields(exclude=relations)

@@ -5,7 +5,13 @@ from django.db.models import Count
 from accounts.models import Company, Contact
 from licensing.models import License, Product, SeatChange, Trial
 from sales.models import Quote
-from tests.sales.demo_support import assert_demo_logins_work, counts, days_from_today, seed
+from tests.sales.demo_support import (
+    assert_demo_logins_work,
+    assert_every_row_is_within_the_bounds,
+    counts,
+    days_from_today,
+    seed,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -66,3 +72,7 @@ def test_running_seed_demo_twice_changes_no_counts(demo):
     assert counts() == before
     assert "nothing changed" in output
     assert_demo_logins_work()
+
+
+def test_every_demo_row_is_within_the_bounds(demo):
+    assert_every_row_is_within_the_bounds()

@@ -11,7 +11,12 @@ from licensing.pricing import term_end
 from licensing.signals import license_started
 from sales.demo.base import term_ending_on
 from sales.models import Quote, QuoteLine, QuoteNumberSequence
-from tests.sales.demo_support import assert_demo_logins_work, counts, seed
+from tests.sales.demo_support import (
+    assert_demo_logins_work,
+    assert_every_row_is_within_the_bounds,
+    counts,
+    seed,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +61,7 @@ def test_seed_demo_scale_200_makes_200_companies_with_licenses_and_quotes():
 
 def test_scaled_data_keeps_the_rules_of_the_services():
     seed("--scale", "200")
+    assert_every_row_is_within_the_bounds()
     for license in License.objects.select_related("product"):
         license.full_clean()
         assert license.seats % license.product.seat_block_size == 0

@@ -1,19 +1,31 @@
+import argparse
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from accounts import limits
 from licensing import reminders
 from licensing.models import Reminder
+
+
+def day(text: str) -> date:
+    """A YYYY-MM-DD date within the bounds every date of Seatdesk keeps (accounts.limits)."""
+    try:
+        value = date.fromisoformat(text)
+        limits.check(value, limits.DATE, "date")
+    except (ValueError, ValidationError) as error:
+        message = " ".join(getattr(error, "messages", [])) or f"“{text}” is not a YYYY-MM-DD date."
+        raise argparse.ArgumentTypeError(message) from None
+    return value
 
 
 class Command(BaseCommand):
     help = "Run the daily reminder sweep now: record what is due and send it (or just list it)."
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--date", dest="day", type=date.fromisoformat, help="Sweep as of YYYY-MM-DD"
-        )
+        parser.add_argument("--date", dest="day", type=day, help="Sweep as of YYYY-MM-DD")
         parser.add_argument("--dry-run", action="store_true", help="List, record nothing")
 
     def handle(self, *args, day=None, dry_run=False, **options):

@@ -5,6 +5,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from sales.demo import DEMO_LOGINS, DEMO_PASSWORD, seed_demo, seed_scale
 
+# Beyond benchmark sizes a bulk seed would only exhaust the machine's memory.
+LARGEST_SCALE = 100_000
+
 
 class Command(BaseCommand):
     help = (
@@ -20,8 +23,8 @@ class Command(BaseCommand):
     def handle(self, *args, scale=None, **options):
         started = time.perf_counter()
         if scale is not None:
-            if scale <= 0:
-                raise CommandError("--scale takes a positive number of companies.")
+            if not 1 <= scale <= LARGEST_SCALE:
+                raise CommandError(f"--scale takes 1 to {LARGEST_SCALE:,} companies.")
             created = seed_scale(companies=scale)
         else:
             created = seed_demo()
