@@ -49,7 +49,8 @@ def penetration(company):
 
 @register.filter
 def license_state(license, today=None) -> str:
-    """ "Scheduled (starts 1 Jan 2027)" for a license whose start is to come, else its status."""
+    """The state shown on pages: "Scheduled (starts 1 Jan 2027)" for a license whose start
+    is to come, else its status."""
     if license.is_scheduled(today):
         return f"Scheduled (starts {license.starts_on:%-d %b %Y})"
     return license.get_status_display()
@@ -71,9 +72,12 @@ def per_headcount(seats: int, headcount: int | None) -> str:
 
 @register.filter
 def trial_state(trial, today=None) -> str:
-    """ "Active · 3 days left", or the status (an active trial past its last day: "Expired")."""
+    """Running: "Active · 3 days left" ("last day today" on its last); else the status: an
+    active trial past its last day reads "Expired", never "Active · 0 days left"."""
     if trial.state(today) == trial.Status.ACTIVE:
         left = trial.days_left(today)
+        if not left:
+            return "Active · last day today"
         return f"Active · {left} day{'' if left == 1 else 's'} left"
     return trial.state_display(today)
 
