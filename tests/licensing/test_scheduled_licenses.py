@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from accounts.models import Company, CompanyStatus
 from licensing import services
@@ -147,3 +148,23 @@ def test_the_company_page_counts_no_seat_of_a_scheduled_license(client, account_
     response = client.get(reverse("company_detail", args=[scheduled.company_id]))
     assert response.context["company"].licensed_seats == 0
     assert response.context["company"].annual_value == Decimal("0.00")
+
+
+def test_the_api_exposes_the_state_and_filters_on_it(account_manager, scheduled, running):
+    api = APIClient()
+    api.force_authenticate(account_manager)
+    body = api.get(f"/api/v1/licenses/{scheduled.pk}/").json()
+    assert (body["status"], body["state"]) == ("active", "scheduled")
+    assert api.get(f"/api/v1/licenses/{running.pk}/").json()["state"] == "active"
+
+    def ids(state):
+        return [row["id"] for row in api.get("/api/v1/licenses/", {"state": state}).json()["results"]]  # fmt: skip
+
+    assert ids("scheduled") == [scheduled.pk]
+    assert ids("active") == [running.pk]
+
+    start = (TODAY - timedelta(days=30)).isoformat()
+    figures = api.get("/api/v1/metrics/", {"start": start, "end": TODAY.isoformat()}).json()
+    assert figures["active_seats"] == 20
+    company = api.get(f"/api/v1/companies/{scheduled.company_id}/").json()
+    assert (company["licensed_seats"], company["status"]) == (20, "customer")
