@@ -195,3 +195,14 @@ def test_raising_only_the_target_above_the_known_headcount_is_refused(account_ma
     response = api.patch(f"/api/v1/companies/{company.pk}/", {"target_seats": 201}, format="json")
     assert response.status_code == 400
     assert "(201) cannot be above the headcount (200)" in response.json()["target_seats"][0]
+
+
+def test_the_metrics_api_gives_the_same_figures_as_the_company_page(account_manager, two_products):
+    api = APIClient()
+    api.force_authenticate(account_manager)
+    start = (TODAY - timedelta(days=30)).isoformat()
+    body = api.get("/api/v1/metrics/", {"start": start, "end": TODAY.isoformat()}).json()
+    assert (body["seat_penetration"], body["whitespace_seats"]) == (0.5, 10)
+    [opportunity] = body["opportunities"]
+    assert (opportunity["licensed_seats"], opportunity["top_product_seats"]) == (75, 50)
+    assert opportunity["whitespace_seats"] == 10
