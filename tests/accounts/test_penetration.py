@@ -203,6 +203,6 @@ def test_the_metrics_api_gives_the_same_figures_as_the_company_page(account_mana
     start = (TODAY - timedelta(days=30)).isoformat()
     body = api.get("/api/v1/metrics/", {"start": start, "end": TODAY.isoformat()}).json()
     assert (body["seat_penetration"], body["whitespace_seats"]) == (0.5, 10)
-    [opportunity] = body["opportunities"]
+    [opportunity] = body["expansion_opportunities"]
     assert (opportunity["licensed_seats"], opportunity["top_product_seats"]) == (75, 50)
     assert opportunity["whitespace_seats"] == 10
