@@ -21,9 +21,22 @@ class CompanySerializer(CountryFieldMixin, ModelSerializer):
         required=False,
         help_text="The account manager; by default whoever creates the company.",
     )
-    licensed_seats = serializers.IntegerField(read_only=True)
+    licensed_seats = serializers.IntegerField(
+        read_only=True, help_text="Seats in force today, all products together."
+    )
+    top_product_seats = serializers.IntegerField(
+        read_only=True,
+        help_text="Seats in force today of the company's most-licensed product: a second "
+        "product is not more users, so penetration and whitespace read this, not the sum.",
+    )
     seat_penetration = serializers.SerializerMethodField(
-        help_text="Licensed seats per 100 employees; null while the headcount is unknown."
+        help_text="The most-licensed product's seats per 100 employees; null while the "
+        "headcount is unknown."
+    )
+    whitespace_seats = serializers.IntegerField(
+        source="whitespace",
+        read_only=True,
+        help_text="(target seats, or else headcount) - top_product_seats, never negative.",
     )
     status = serializers.ChoiceField(choices=CompanyStatus.choices, read_only=True)
 
@@ -39,7 +52,9 @@ class CompanySerializer(CountryFieldMixin, ModelSerializer):
             "target_seats",
             "owner",
             "licensed_seats",
+            "top_product_seats",
             "seat_penetration",
+            "whitespace_seats",
             "status",
             "created_at",
             "updated_at",
@@ -49,12 +64,12 @@ class CompanySerializer(CountryFieldMixin, ModelSerializer):
     def get_seat_penetration(self, company) -> str | None:
         if not company.employee_count:
             return None
-        share = Decimal(company.licensed_seats * 100) / company.employee_count
+        share = Decimal(company.top_product_seats * 100) / company.employee_count
         return str(share.quantize(PENETRATION_PLACES))
 
     def to_representation(self, company):
         # A company just saved carries no annotations: read it back with them.
-        if not hasattr(company, "licensed_seats"):
+        if not hasattr(company, "top_product_seats"):
             company = Company.objects.with_seats().with_status().get(pk=company.pk)
         return super().to_representation(company)
 

@@ -1,9 +1,12 @@
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Case, Exists, ExpressionWrapper, F, OuterRef, Q, Sum, Value, When
+from django.db.models import Case, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Lower
+from django.db.models.lookups import GreaterThanOrEqual
 from django_countries.fields import CountryField
 
 from accounts import limits
@@ -37,36 +40,56 @@ class CompanyQuerySet(models.QuerySet):
     def for_owner(self, user):
         return self.filter(owner=user)
 
-    def with_seats(self):
-        """Annotate licensed_seats and annual_value (seats x unit price x periods per year)
-        over active licenses."""
-        active = Q(licenses__status="active")
-        periods_per_year = Case(
-            When(licenses__product__billing_period="month", then=Value(12)), default=Value(1)
-        )
+    def _licenses(self):
+        return self.model._meta.get_field("licenses").related_model.objects
+
+    def _trials(self):
+        return self.model._meta.get_field("trials").related_model.objects
+
+    def with_seats(self, today: date | None = None):
+        """Annotate, over the licenses in force on `today` (LicenseQuerySet.active: a license
+        counts from its start date on):
+        - licensed_seats and annual_value (seats x unit price x periods per year), all products;
+        - top_product_seats: the seats of the company's most-licensed product. Seat penetration
+          is per product (its seats / the headcount): a second product is not more users, so
+          the company's one figure is its highest product's, never a sum over products;
+        - whitespace = max((target seats, or else headcount) - top_product_seats, 0); 0 when
+          the company has neither. The target is the reach the customer agreed to (never above
+          the headcount, see Company.clean); without one, every employee is a possible user."""
+        in_force = self._licenses().active(today).filter(company=OuterRef("pk"))
         money = models.DecimalField(max_digits=18, decimal_places=2)
+        totals = in_force.per_company()
+        top_product = in_force.per_product().order_by("-product_seats").values("product_seats")
+        gap = Coalesce("target_seats", "employee_count") - F("top_product_seats")
         return self.annotate(
-            licensed_seats=Coalesce(Sum("licenses__seats", filter=active), Value(0)),
+            licensed_seats=Coalesce(
+                Subquery(totals.values("total_seats"), output_field=models.IntegerField()),
+                Value(0),
+            ),
             annual_value=Coalesce(
-                Sum(
-                    F("licenses__seats") * F("licenses__unit_price") * periods_per_year,
-                    filter=active,
-                    output_field=money,
-                ),
+                Subquery(totals.values("total_value"), output_field=money),
                 Value(Decimal("0.00")),
                 output_field=money,
+            ),
+            top_product_seats=Coalesce(
+                Subquery(top_product[:1], output_field=models.IntegerField()), Value(0)
+            ),
+            whitespace=Case(
+                When(GreaterThanOrEqual(gap, 0), then=gap),
+                default=Value(0),
+                output_field=models.IntegerField(),
             ),
         )
 
     def with_penetration(self):
-        """Annotate penetration: licensed seats per 100 employees (needs with_seats; None when
-        the headcount is unknown)."""
+        """Annotate penetration: the top product's seats per 100 employees (needs with_seats;
+        None when the headcount is unknown)."""
         return self.annotate(
             penetration=Case(
                 When(
                     employee_count__gt=0,
                     then=ExpressionWrapper(
-                        F("licensed_seats") * Value(100.0) / F("employee_count"),
+                        F("top_product_seats") * Value(100.0) / F("employee_count"),
                         output_field=models.FloatField(),
                     ),
                 ),
@@ -75,19 +98,15 @@ class CompanyQuerySet(models.QuerySet):
             )
         )
 
-    def with_status(self):
-        """Annotate status: customer (an active license), trial (an active trial),
-        churned (licenses, none active), else prospect."""
-        licenses = self.model._meta.get_field("licenses").related_model.objects.filter(
-            company=OuterRef("pk")
-        )
-        trials = self.model._meta.get_field("trials").related_model.objects.filter(
-            company=OuterRef("pk")
-        )
+    def with_status(self, today: date | None = None):
+        """Annotate status: customer (a license in force or scheduled), trial (a running
+        trial), churned (licenses, none held), else prospect."""
+        licenses = self._licenses().filter(company=OuterRef("pk"))
+        trials = self._trials().filter(company=OuterRef("pk"))
         return self.annotate(
             status=Case(
-                When(Exists(licenses.filter(status="active")), then=Value(CompanyStatus.CUSTOMER)),
-                When(Exists(trials.filter(status="active")), then=Value(CompanyStatus.TRIAL)),
+                When(Exists(licenses.held(today)), then=Value(CompanyStatus.CUSTOMER)),
+                When(Exists(trials.active(today)), then=Value(CompanyStatus.TRIAL)),
                 When(Exists(licenses), then=Value(CompanyStatus.CHURNED)),
                 default=Value(CompanyStatus.PROSPECT),
                 output_field=models.CharField(),
@@ -129,6 +148,19 @@ class Company(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        if (
+            self.target_seats is not None
+            and self.employee_count is not None
+            and self.target_seats > self.employee_count
+        ):
+            raise ValidationError(
+                {
+                    "target_seats": f"The seat target ({self.target_seats:,}) cannot be above the "
+                    f"headcount ({self.employee_count:,}): a seat is one employee's."
+                }
+            )
 
 
 class Contact(models.Model):

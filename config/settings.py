@@ -162,6 +162,8 @@ SEATDESK_CURRENCY = env("SEATDESK_CURRENCY", default="EUR")
 QUOTE_APPROVAL_THRESHOLD_PERCENT = Decimal(env("QUOTE_APPROVAL_THRESHOLD_PERCENT", default="15"))
 QUOTE_VALIDITY_DAYS = env.int("QUOTE_VALIDITY_DAYS", default=30)
 TRIAL_DEFAULT_DAYS = env.int("TRIAL_DEFAULT_DAYS", default=30)
+# The longest a trial may run, from its first to its last day, extensions included.
+TRIAL_MAX_DAYS = env.int("TRIAL_MAX_DAYS", default=90)
 SELLER = {
     "name": env("SELLER_NAME", default="Seatdesk Software SAS"),
     "address": env("SELLER_ADDRESS", default="12 rue de la Paix, 75002 Paris, France"),
@@ -217,6 +219,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "OnboardingStatusEnum": "onboarding.models.Onboarding.Status",
         "OnboardingTaskStatusEnum": "onboarding.models.Task.Status",
+        "TrialStatusEnum": "licensing.models.Trial.Status",
+        "LicenseStatusEnum": "licensing.models.License.Status",
+        "LicenseStateEnum": "licensing.models.LICENSE_STATES",
     },
 }
 

@@ -4,7 +4,7 @@ The actions that answer with a drafted quote (trial convert/, license add-seats/
 renew/) belong to sales and are added on the same paths by sales.api.quotes."""
 
 import django_filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from accounts import limits
 from accounts.api_base import DateField, IntegerField, ModelSerializer, RoleViewSetMixin
 from licensing import pricing, services
-from licensing.models import License, PriceTier, Product, Trial
+from licensing.models import LICENSE_STATES, SCHEDULED, License, PriceTier, Product, Trial
 
 
 class PriceTierSerializer(ModelSerializer):
@@ -79,6 +79,10 @@ class ProductViewSet(
 
 class TrialSerializer(ModelSerializer):
     starts_on = DateField(required=False, help_text="First day; today by default.")
+    state = serializers.SerializerMethodField(
+        help_text="The status as every page shows it: an active trial past its last day is "
+        "expired, whether or not a sweep has marked it yet."
+    )
     ends_on = DateField(
         required=False, help_text="Last day; by default the standard trial length after the start."
     )
@@ -93,23 +97,40 @@ class TrialSerializer(ModelSerializer):
             "starts_on",
             "ends_on",
             "status",
+            "state",
             "times_extended",
             "converted_license",
             "created_at",
         ]
         read_only_fields = ["status", "times_extended", "converted_license", "created_at"]
 
+    @extend_schema_field(serializers.ChoiceField(choices=Trial.Status.choices))
+    def get_state(self, trial) -> str:
+        return trial.state()
+
     def create(self, validated_data):
         return services.start_trial(actor=self.context["request"].user, **validated_data)
 
 
 class TrialFilter(django_filters.FilterSet):
+    state = django_filters.ChoiceFilter(
+        choices=Trial.Status.choices, method="filter_state", label="State (see `state`)"
+    )
     ends_after = django_filters.DateFilter(field_name="ends_on", lookup_expr="gte")
     ends_before = django_filters.DateFilter(field_name="ends_on", lookup_expr="lte")
 
     class Meta:
         model = Trial
-        fields = ["company", "product", "status", "ends_after", "ends_before"]
+        fields = ["company", "product", "status", "state", "ends_after", "ends_before"]
+
+    def filter_state(self, trials, name, value):
+        running = Trial.objects.active().values("pk")
+        if value == Trial.Status.ACTIVE:
+            return trials.filter(pk__in=running)
+        if value == Trial.Status.EXPIRED:
+            expired = (Trial.Status.ACTIVE, Trial.Status.EXPIRED)
+            return trials.filter(status__in=expired).exclude(pk__in=running)
+        return trials.filter(status=value)
 
 
 class TrialDaysSerializer(serializers.Serializer):
@@ -164,6 +185,10 @@ class TrialViewSet(
 
 class LicenseSerializer(ModelSerializer):
     currency = serializers.CharField(source="product.currency", read_only=True)
+    state = serializers.SerializerMethodField(
+        help_text="scheduled while an active license's start is still to come (it counts in "
+        "seats and value from its start date on), else the status."
+    )
 
     class Meta:
         model = License
@@ -177,6 +202,7 @@ class LicenseSerializer(ModelSerializer):
             "starts_on",
             "ends_on",
             "status",
+            "state",
             "renews",
             "cancelled_on",
             "live_on",
@@ -184,14 +210,28 @@ class LicenseSerializer(ModelSerializer):
         ]
         read_only_fields = fields
 
+    @extend_schema_field(serializers.ChoiceField(choices=LICENSE_STATES))
+    def get_state(self, license) -> str:
+        return license.state()
+
 
 class LicenseFilter(django_filters.FilterSet):
+    state = django_filters.ChoiceFilter(
+        choices=LICENSE_STATES, method="filter_state", label="State (see `state`)"
+    )
     ends_after = django_filters.DateFilter(field_name="ends_on", lookup_expr="gte")
     ends_before = django_filters.DateFilter(field_name="ends_on", lookup_expr="lte")
 
     class Meta:
         model = License
-        fields = ["company", "product", "status", "ends_after", "ends_before"]
+        fields = ["company", "product", "status", "state", "ends_after", "ends_before"]
+
+    def filter_state(self, licenses, name, value):
+        if value == SCHEDULED:
+            return licenses.scheduled()
+        if value == License.Status.ACTIVE:
+            return licenses.filter(status=value).exclude(pk__in=License.objects.scheduled())
+        return licenses.filter(status=value)
 
 
 class LicenseAccessMixin(RoleViewSetMixin):

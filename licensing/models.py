@@ -4,7 +4,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, F, Q, Sum, Value, When
 from django.utils import timezone
 
 from accounts import limits
@@ -125,11 +125,14 @@ class PriceTier(models.Model):
 
 
 class TrialQuerySet(models.QuerySet):
-    def active(self):
-        return self.filter(status=Trial.Status.ACTIVE)
+    def active(self, today: date | None = None):
+        """Trials running on `today` (default today): active and not past their last day. A
+        trial whose last day has passed is expired, whether a sweep has marked it or not;
+        every read of "active trials" goes through here."""
+        return self.filter(status=Trial.Status.ACTIVE, ends_on__gte=today or timezone.localdate())
 
     def ending_within(self, days: int, today: date):
-        return self.active().filter(ends_on__lte=today + timedelta(days=days))
+        return self.active(today).filter(ends_on__lte=today + timedelta(days=days))
 
 
 class Trial(models.Model):
@@ -203,14 +206,72 @@ class Trial(models.Model):
     def days_left(self, today: date) -> int:
         return max((self.ends_on - today).days, 0)
 
+    def state(self, today: date | None = None) -> str:
+        """The status as every read sees it (see TrialQuerySet.active): an active trial whose
+        last day has passed is expired."""
+        today = today or timezone.localdate()
+        if self.status == self.Status.ACTIVE and self.ends_on < today:
+            return self.Status.EXPIRED
+        return self.status
+
+    def state_display(self, today: date | None = None) -> str:
+        return self.Status(self.state(today)).label
+
+    def has_expired(self, today: date | None = None) -> bool:
+        return self.state(today) == self.Status.EXPIRED
+
 
 class LicenseQuerySet(models.QuerySet):
-    def active(self):
-        return self.filter(status=License.Status.ACTIVE)
+    """Every read of "active" licenses (seats, ARR, customers, renewals due, reminders, company
+    figures) goes through `active`, so a license counts from its start date on everywhere."""
+
+    def active(self, today: date | None = None):
+        """Licenses in force on `today` (default today): started, and either active or renewed
+        while their own term still runs (the renewal counts from its start, the day after).
+        An active license whose start is still to come is scheduled (see `scheduled`)."""
+        today = today or timezone.localdate()
+        return self.filter(
+            Q(status=License.Status.ACTIVE) | Q(status=License.Status.RENEWED, ends_on__gte=today),
+            starts_on__lte=today,
+        )
+
+    def scheduled(self, today: date | None = None):
+        """Active licenses whose term starts after `today`: sold, not yet counted."""
+        return self.filter(
+            status=License.Status.ACTIVE, starts_on__gt=today or timezone.localdate()
+        )
+
+    def held(self, today: date | None = None):
+        """What the company holds: licenses in force or scheduled."""
+        return self.active(today) | self.scheduled(today)
+
+    def awaiting_renewal(self, today: date | None = None):
+        """Licenses in force on `today` with no renewal yet."""
+        return self.active(today).filter(status=License.Status.ACTIVE)
 
     def renewals_due_within(self, days: int, today: date):
-        """Active licenses whose term ends within `days` days and that have no renewal yet."""
-        return self.active().filter(ends_on__gte=today, ends_on__lte=today + timedelta(days=days))
+        """Licenses in force whose term ends within `days` days and that have no renewal yet."""
+        return self.awaiting_renewal(today).filter(
+            ends_on__gte=today, ends_on__lte=today + timedelta(days=days)
+        )
+
+    def per_company(self):
+        """One row per company: total_seats and total_value (annual value) of these licenses."""
+        return (
+            self.order_by()
+            .values("company")
+            .annotate(total_seats=Sum("seats"), total_value=Sum(annual_value_expression()))
+        )
+
+    def per_product(self):
+        """One row per company and product: product_seats, the seats of that product. Seat
+        penetration of a product = its seats / the company's headcount: a second product is
+        not more users, so figures never add seats of different products."""
+        return (
+            self.order_by()
+            .values("company", "product", "product__name")
+            .annotate(product_seats=Sum("seats"))
+        )
 
 
 class License(models.Model):
@@ -297,6 +358,20 @@ class License(models.Model):
     @property
     def term_days(self) -> int:
         return pricing.term_days(self.starts_on, self.ends_on)
+
+    def state(self, today: date | None = None) -> str:
+        """The status as every read sees it (see LicenseQuerySet.active): an active license
+        whose start is still to come is "scheduled"."""
+        if self.status == self.Status.ACTIVE and self.starts_on > (today or timezone.localdate()):
+            return SCHEDULED
+        return self.status
+
+    def is_scheduled(self, today: date | None = None) -> bool:
+        return self.state(today) == SCHEDULED
+
+
+SCHEDULED = "scheduled"
+LICENSE_STATES = [(SCHEDULED, "Scheduled"), *License.Status.choices]
 
 
 class SeatChange(models.Model):

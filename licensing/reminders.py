@@ -107,11 +107,15 @@ def as_reminder_rows(queryset, *, kind: str, due_on: date):
 def due_reminder_rows(*, today: date, since: date):
     """Trial and renewal reminders due today, as one query whatever the number of rows."""
     trials = due_offsets(
-        Trial.objects.active(), offsets=settings.REMINDER_TRIAL_OFFSETS, today=today, since=since
+        Trial.objects.active(today),
+        offsets=settings.REMINDER_TRIAL_OFFSETS,
+        today=today,
+        since=since,
     )
-    # An accepted renewal or a cancellation takes the license out of `active`.
+    # An accepted renewal or a cancellation takes the license out of `awaiting_renewal`; a
+    # scheduled license is not due before its start.
     licenses = due_offsets(
-        License.objects.active(),
+        License.objects.awaiting_renewal(today),
         offsets=settings.REMINDER_RENEWAL_OFFSETS,
         today=today,
         since=since,

@@ -71,6 +71,18 @@ def _check_tiers(tiers: Sequence[pricing.Tier]) -> None:
 # Trials
 
 
+def _trial_days(starts_on: date, ends_on: date) -> int:
+    return (ends_on - starts_on).days + 1
+
+
+def _longest_trial(days: int, field: str) -> None:
+    longest = settings.TRIAL_MAX_DAYS
+    if days > longest:
+        raise ValidationError(
+            {field: f"A trial lasts at most {longest} days in all, extensions included."}
+        )
+
+
 @transaction.atomic
 def start_trial(
     *,
@@ -83,7 +95,7 @@ def start_trial(
     ends_on: date | None = None,
 ) -> Trial:
     """Start a trial of `days` days (default TRIAL_DEFAULT_DAYS) or until `ends_on`, its last
-    day; records it on the timeline."""
+    day; records it on the timeline. Refused while the company runs a trial of the product."""
     _positive_seats(seats)
     starts_on = starts_on or timezone.localdate()
     limits.check(starts_on, limits.DATE, "starts_on")
@@ -92,13 +104,24 @@ def start_trial(
         if days <= 0:
             raise ValidationError({"days": "A trial lasts at least one day."})
         limits.check(days, limits.TRIAL_DAYS, "days")
+        _longest_trial(days, "days")
         ends_on = starts_on + timedelta(days=days - 1)
     elif ends_on < starts_on:
         raise ValidationError({"ends_on": "A trial cannot end before it starts."})
-    elif pricing.term_days(starts_on, ends_on) > limits.MAX_TRIAL_DAYS:
-        raise ValidationError({"ends_on": f"A trial lasts at most {limits.MAX_TRIAL_DAYS} days."})
+    else:
+        _longest_trial(_trial_days(starts_on, ends_on), "ends_on")
     if not product.active:
         raise ValidationError({"product": f"{product} is no longer sold."})
+    # Two requests at once must see each other's trial: serialise on the company.
+    Company.objects.select_for_update().filter(pk=company.pk).first()
+    running = Trial.objects.active().filter(company=company, product=product).first()
+    if running is not None:
+        raise ValidationError(
+            {
+                "product": f"{company} already has a trial of {product} running until "
+                f"{running.ends_on:%-d %b %Y}; extend that trial instead of starting another."
+            }
+        )
     trial = Trial.objects.create(
         company=company,
         product=product,
@@ -116,22 +139,37 @@ def start_trial(
     return trial
 
 
-def _active_trial(trial: Trial, action: str) -> Trial:
+def _active_trial(trial: Trial, action: str, today: date | None = None) -> Trial:
+    """The trial, locked, if it is still running on `today` (None: whatever its end)."""
     trial = _locked(Trial, trial)
-    if trial.status != Trial.Status.ACTIVE:
+    state = trial.status if today is None else trial.state(today)
+    if state != Trial.Status.ACTIVE:
+        ended = f"; it ended on {trial.ends_on:%-d %b %Y}" if state == Trial.Status.EXPIRED else ""
         raise ValidationError(
-            f"Cannot {action} a trial that is {trial.get_status_display().lower()}."
+            f"Cannot {action} a trial that is {Trial.Status(state).label.lower()}{ended}."
         )
     return trial
 
 
 @transaction.atomic
-def extend_trial(*, trial: Trial, days: int, actor) -> Trial:
-    """Push an active trial's end back by `days` days."""
+def extend_trial(*, trial: Trial, days: int, actor, today: date | None = None) -> Trial:
+    """Push a running trial's end back by `days` days, up to TRIAL_MAX_DAYS in all. A trial
+    whose last day has passed has expired: start a new one instead."""
     if days is None or days <= 0:
         raise ValidationError({"days": "Extend by at least one day."})
     limits.check(days, limits.EXTENSION_DAYS, "days")
-    trial = _active_trial(trial, "extend")
+    today = today or timezone.localdate()
+    trial = _active_trial(trial, "extend", today)
+    so_far = _trial_days(trial.starts_on, trial.ends_on)
+    room = settings.TRIAL_MAX_DAYS - so_far
+    if days > room:
+        raise ValidationError(
+            {
+                "days": f"A trial lasts at most {settings.TRIAL_MAX_DAYS} days in all, extensions "
+                f"included; this one already runs {so_far} days, so it can be extended by "
+                f"{max(room, 0)} more at most."
+            }
+        )
     trial.ends_on += timedelta(days=days)
     trial.times_extended += 1
     trial.save(update_fields=["ends_on", "times_extended"])
@@ -144,8 +182,10 @@ def extend_trial(*, trial: Trial, days: int, actor) -> Trial:
     return trial
 
 
-def _end_trial(trial: Trial, status: str, actor, verb: str, now: datetime | None) -> Trial:
-    trial = _active_trial(trial, verb)
+def _end_trial(
+    trial: Trial, status: str, actor, verb: str, now: datetime | None, today: date | None = None
+) -> Trial:
+    trial = _active_trial(trial, verb, today)
     trial.status = status
     trial.ended_at = now or timezone.now()
     trial.save(update_fields=["status", "ended_at"])
@@ -161,8 +201,8 @@ def _end_trial(trial: Trial, status: str, actor, verb: str, now: datetime | None
 
 @transaction.atomic
 def cancel_trial(*, trial: Trial, actor, now: datetime | None = None) -> Trial:
-    """Cancel an active trial."""
-    return _end_trial(trial, Trial.Status.CANCELLED, actor, "cancel", now)
+    """Cancel a running trial (one past its last day has already expired)."""
+    return _end_trial(trial, Trial.Status.CANCELLED, actor, "cancel", now, timezone.localdate(now))
 
 
 @transaction.atomic
@@ -229,8 +269,10 @@ def create_license(
     starts_on: date,
     ends_on: date,
     actor,
+    now: datetime | None = None,
 ) -> License:
-    """Start a new license; sends license_started (kind "new") after commit."""
+    """Start a new license; its product's open trials for the company end as converted;
+    sends license_started (kind "new") after commit."""
     license = _create_license(
         company=company,
         product=product,
@@ -239,8 +281,28 @@ def create_license(
         starts_on=starts_on,
         ends_on=ends_on,
     )
+    _convert_trials_of(license, now or timezone.now())
     _announce_start(license, "new", actor)
     return license
+
+
+def _convert_trials_of(license: License, now: datetime) -> None:
+    """The company bought a product it was trying: its open trials of that product end as
+    converted (the first one linked to the license), not left "active" beside it."""
+    trials = Trial.objects.select_for_update().filter(
+        company=license.company_id, product=license.product_id, status=Trial.Status.ACTIVE
+    )
+    for index, trial in enumerate(trials.order_by("-starts_on", "-pk")):
+        trial.status = Trial.Status.CONVERTED
+        trial.converted_license = license if index == 0 else None
+        trial.ended_at = now
+        trial.save(update_fields=["status", "converted_license", "ended_at"])
+        record_activity(
+            company=license.company,
+            kind=Activity.Kind.TRIAL,
+            message=f"Trial of {license.product} converted: the company bought it",
+            when=now,
+        )
 
 
 @transaction.atomic

@@ -222,10 +222,17 @@ def add_task(
     return task
 
 
-def check_can_go_live(onboarding: Onboarding) -> None:
-    """Refuse going live while a configuration or implementation task is not done."""
+def check_can_go_live(onboarding: Onboarding, today: date | None = None) -> None:
+    """Refuse going live before the license starts (a scheduled license, see
+    License.is_scheduled) or while a configuration or implementation task is not done."""
     if onboarding.is_live:
         raise ValidationError(f"{onboarding.company} is already live since {onboarding.live_on}.")
+    license = onboarding.license
+    if license.is_scheduled(today):
+        raise ValidationError(
+            f"The license of {license.product} starts on {license.starts_on:%-d %b %Y}: "
+            "it can go live from that day."
+        )
     pending = list(
         onboarding.tasks.not_done()
         .filter(category__in=GO_LIVE_CATEGORIES)
@@ -246,8 +253,11 @@ def mark_live(*, onboarding: Onboarding, actor, live_on: date | None = None) -> 
     onboarding = (
         Onboarding.objects.select_for_update().select_related("license").get(pk=onboarding.pk)
     )
-    check_can_go_live(onboarding)
-    live_on = live_on or timezone.localdate()
+    today = timezone.localdate()
+    check_can_go_live(onboarding, today)
+    live_on = live_on or today
+    if live_on > today:
+        raise ValidationError({"live_on": "The go-live date cannot be in the future."})
     if live_on < onboarding.license.starts_on:
         raise ValidationError(
             {

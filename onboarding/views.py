@@ -59,9 +59,12 @@ def _checklist_context(request, onboarding_pk: int, **extra) -> dict:
     today = timezone.localdate()
     onboardings = Onboarding.objects.for_board().with_progress(today)
     onboarding = get_for(request.user, "view_onboarding", onboardings, pk=onboarding_pk)
+    license = onboarding.license
     return {
         "onboarding": onboarding,
         "today": today,
+        # A license that starts later goes live from its start (services.check_can_go_live).
+        "live_from": license.starts_on if license.is_scheduled(today) else None,
         "can_edit": can(request.user, "edit_onboarding"),
         "staff": list(onboarding_staff()),
         **extra,

@@ -29,7 +29,10 @@ def records(account_manager):
         product = ProductFactory(tiers=[(1, Decimal("40.00")), (25, Decimal("35.00"))])
         company = CompanyFactory(owner=account_manager)
         ContactFactory(company=company, is_primary=True)
-        licensing.start_trial(company=company, product=product, seats=10, actor=account_manager)
+        # Another product: a license of the product on trial would convert the trial.
+        licensing.start_trial(
+            company=company, product=ProductFactory(), seats=10, actor=account_manager
+        )
         license = licensing.create_license(
             company=company,
             product=product,

@@ -24,24 +24,61 @@ def money(amount: Decimal | None, currency: str = "") -> str:
 
 
 @register.inclusion_tag("accounts/_penetration.html")
-def penetration(company, seats=None):
-    """A bar of licensed seats against headcount, with the agreed target marked."""
-    seats = company.licensed_seats if seats is None else seats
+def penetration(company):
+    """A bar of the most-licensed product's seats against headcount, with the agreed target
+    marked (company annotated by Company.objects.with_seats)."""
+    seats = company.top_product_seats
     headcount = company.employee_count or 0
     target = company.target_seats or 0
 
     def share(part: int) -> int:
-        return min(round(100 * part / headcount), 100) if headcount else 0
+        return round(100 * part / headcount) if headcount else 0
 
     return {
         "seats": seats,
         "headcount": headcount,
         "target": target,
         "percent": share(seats),
-        "target_percent": share(target),
+        "bar_percent": min(share(seats), 100),
+        "target_percent": min(share(target), 100),
         "of_target": min(round(100 * seats / target), 999) if target else None,
-        "whitespace": max(headcount - seats, 0),
+        "whitespace": company.whitespace,
     }
+
+
+@register.filter
+def license_state(license, today=None) -> str:
+    """The state shown on pages: "Scheduled (starts 1 Jan 2027)" for a license whose start
+    is to come, else its status."""
+    if license.is_scheduled(today):
+        return f"Scheduled (starts {license.starts_on:%-d %b %Y})"
+    return license.get_status_display()
+
+
+@register.filter
+def state_on(trial_or_license, today=None) -> str:
+    """The state every read agrees on: "scheduled", "expired" (derived), or the status."""
+    return trial_or_license.state(today)
+
+
+@register.filter
+def per_headcount(seats: int, headcount: int | None) -> str:
+    """Seats of one product per 100 employees, one decimal: 25 of 50 -> "50.0%"."""
+    if not headcount:
+        return MISSING
+    return f"{Decimal(100 * seats) / headcount:.1f}%"
+
+
+@register.filter
+def trial_state(trial, today=None) -> str:
+    """Running: "Active · 3 days left" ("last day today" on its last); else the status: an
+    active trial past its last day reads "Expired", never "Active · 0 days left"."""
+    if trial.state(today) == trial.Status.ACTIVE:
+        left = trial.days_left(today)
+        if not left:
+            return "Active · last day today"
+        return f"Active · {left} day{'' if left == 1 else 's'} left"
+    return trial.state_display(today)
 
 
 WIDGET_CLASSES = {"select": "form-select", "checkbox": "form-check-input"}

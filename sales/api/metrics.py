@@ -29,7 +29,7 @@ def money_field(**kwargs):
 WHOLE_DIGITS = len(str(limits.MAX_SEATS * limits.MAX_SEAT_BLOCK_SIZE))
 
 
-def fraction_field():
+def fraction_field(**kwargs):
     """A rate or ratio as a JSON number, null when nothing was counted."""
     return serializers.DecimalField(
         max_digits=WHOLE_DIGITS + 4,
@@ -37,6 +37,7 @@ def fraction_field():
         coerce_to_string=False,
         allow_null=True,
         read_only=True,
+        **kwargs,
     )
 
 
@@ -85,7 +86,10 @@ class RenewalMonthSerializer(serializers.Serializer):
 class OpportunitySerializer(serializers.Serializer):
     company_id = serializers.IntegerField(source="pk")
     name = serializers.CharField()
-    licensed_seats = serializers.IntegerField()
+    licensed_seats = serializers.IntegerField(help_text="All products together")
+    top_product_seats = serializers.IntegerField(
+        help_text="Seats of the most-licensed product: penetration and whitespace read these"
+    )
     employee_count = serializers.IntegerField(allow_null=True)
     target_seats = serializers.IntegerField(allow_null=True)
     whitespace_seats = serializers.IntegerField(source="whitespace")
@@ -102,7 +106,9 @@ class MetricsSerializer(serializers.Serializer):
     arr = money_field(help_text="Annual recurring revenue of active licenses")
     mrr = money_field(help_text="ARR / 12")
     customers = serializers.IntegerField()
-    seat_penetration = fraction_field()
+    seat_penetration = fraction_field(
+        help_text="Seats of each customer's most-licensed product / headcount"
+    )
     target_attainment = fraction_field()
     whitespace_seats = serializers.IntegerField()
     whitespace_value = money_field()

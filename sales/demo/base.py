@@ -117,8 +117,9 @@ def demo_data_exists() -> bool:
 
 
 def target_seats(employee_count: int) -> int:
-    """The seat target agreed early on: about two thirds of the headcount, in tens."""
-    return max(10, (employee_count * 2 // 3 + 5) // 10 * 10)
+    """The seat target agreed early on: about two thirds of the headcount, in tens, never
+    above the headcount (Company.clean refuses that)."""
+    return min(employee_count, max(10, (employee_count * 2 // 3 + 5) // 10 * 10))
 
 
 def term_ending_on(ends_on: date, months: int) -> tuple[date, int]:

@@ -233,7 +233,9 @@ def on_trial(
     )
     if extended_by:
         yield trial.ends_on - timedelta(days=3)
-        trial = licensing.extend_trial(trial=trial, days=extended_by, actor=company.owner)
+        trial = licensing.extend_trial(
+            trial=trial, days=extended_by, actor=company.owner, today=demo.day
+        )
     if outcome == "expired":
         yield trial.ends_on + timedelta(days=1)
         licensing.expire_trial(trial=trial, now=demo.now)

@@ -93,13 +93,12 @@ def renewals(scope: Scope) -> list[Renewals]:
 
 
 def renewals_by_month(scope: Scope) -> list[RenewalMonth]:
-    """Active licenses whose term ends in each of the next 12 calendar months (this one
-    from today), with their annual value: the renewals to come."""
+    """Licenses due for renewal (see `renewals_due`) whose term ends in each of the next 12
+    calendar months (this one from today), with their annual value: the renewals to come."""
     months = months_of(scope.today, add_months(scope.today.replace(day=1), 11))
     last_day = add_months(months[-1], 1) - timedelta(days=1)
     rows = (
-        active_licenses(scope)
-        .filter(ends_on__range=(scope.today, last_day))
+        renewals_due(scope, (last_day - scope.today).days)
         .annotate(month=TruncMonth("ends_on"))
         .values("month")
         .annotate(licenses=Count("pk"), value=Sum(annual_value_expression()))
@@ -147,8 +146,9 @@ def net_seat_retention(scope: Scope) -> dict:
 
 
 def penetration(scope: Scope) -> dict:
-    """Over customers (see `customers`): seat penetration = their licensed seats / their
-    headcount, counting only customers with a headcount; target attainment = licensed seats /
+    """Over customers (see `customers`): seat penetration = the seats of each one's
+    most-licensed product (Company.with_seats: a second product is not more users) / their
+    headcount, counting only customers with a headcount; target attainment = those seats /
     target seats, counting only customers with a target; whitespace seats and value = sums of
     each customer's whitespace; the distribution of customers by penetration (None: no
     headcount); the best expansion opportunities (highest whitespace value)."""
@@ -156,16 +156,16 @@ def penetration(scope: Scope) -> dict:
     buckets = {}
     for index, (_, lower, upper) in enumerate(PENETRATION_BUCKETS):
         condition = known & GreaterThanOrEqual(
-            F("licensed_seats") * 100, F("employee_count") * lower
+            F("top_product_seats") * 100, F("employee_count") * lower
         )
         if upper is not None:
-            condition &= LessThan(F("licensed_seats") * 100, F("employee_count") * upper)
+            condition &= LessThan(F("top_product_seats") * 100, F("employee_count") * upper)
         buckets[f"bucket{index}"] = Count("pk", filter=condition)
     totals = customers(scope).aggregate(
         companies=Count("pk"),
-        seats_with_headcount=Coalesce(Sum("licensed_seats", filter=known), 0),
+        seats_with_headcount=Coalesce(Sum("top_product_seats", filter=known), 0),
         headcount=Coalesce(Sum("employee_count", filter=known), 0),
-        seats_with_target=Coalesce(Sum("licensed_seats", filter=Q(target_seats__gt=0)), 0),
+        seats_with_target=Coalesce(Sum("top_product_seats", filter=Q(target_seats__gt=0)), 0),
         target=Coalesce(Sum("target_seats", filter=Q(target_seats__gt=0)), 0),
         total_whitespace=Coalesce(Sum("whitespace"), 0),
         # An aggregate named like the annotation it sums would shadow it: hence total_*.

@@ -77,12 +77,12 @@ class DealSize:
 
 
 def trial_conversion(scope: Scope) -> dict:
-    """Trial conversion rate = trials converted / trials ended in the period (by ended_at);
+    """Trial conversion rate = trials converted / trials ended in the period (by ended_on);
     median days to convert = median of (conversion day - trial start day) of those converted;
     also by calendar month of ending."""
     rows = (
         trials_ended(scope)
-        .annotate(month=TruncMonth("ended_at"))
+        .annotate(month=TruncMonth("ended_on"))
         .values("month")
         .annotate(ended=Count("pk"), converted=Count("pk", filter=Q(status=Trial.Status.CONVERTED)))
     )

@@ -13,6 +13,7 @@ from django.db.models import (
     DateField,
     DecimalField,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
@@ -24,8 +25,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
-from django.db.models.lookups import GreaterThanOrEqual
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from accounts.models import Company
@@ -115,8 +115,9 @@ def _book(queryset: QuerySet, scope: Scope, company: str = "company__") -> Query
 
 
 def active_licenses(scope: Scope) -> QuerySet:
-    """Licenses in force now: status active (a renewal replaces its predecessor's status)."""
-    return _book(License.objects.active(), scope)
+    """Licenses in force on `scope.today` (License.objects.active: started, not yet replaced
+    by a renewal that has started); a scheduled license counts from its start date on."""
+    return _book(License.objects.active(scope.today), scope)
 
 
 def renewals_due(scope: Scope, days: int) -> QuerySet:
@@ -142,12 +143,19 @@ def licenses_renewed(scope: Scope) -> QuerySet:
 
 
 def trials_ended(scope: Scope) -> QuerySet:
-    """Trials that ended (converted, expired or cancelled) in the period, by `ended_at`."""
+    """Trials that ended (converted, expired or cancelled) in the period, by `ended_at`, and
+    the active trials whose last day, in the period, has passed (Trial.objects.active leaves
+    them out: they expired, swept or not); ended_on = the day of ended_at, or that last day."""
     after, before = _aware_day_range(scope.start, scope.end)
+    running = Trial.objects.active(scope.today).values("pk")
+    lapsed = Q(status=Trial.Status.ACTIVE, ends_on__range=(scope.start, scope.end))
     return _book(
-        Trial.objects.filter(status__in=TRIAL_ENDED, ended_at__gte=after, ended_at__lt=before),
+        Trial.objects.filter(
+            Q(status__in=TRIAL_ENDED, ended_at__gte=after, ended_at__lt=before)
+            | (lapsed & ~Q(pk__in=running))
+        ),
         scope,
-    )
+    ).annotate(ended_on=Coalesce(TruncDate("ended_at"), "ends_on", output_field=DateField()))
 
 
 def trials_converted(scope: Scope) -> QuerySet:
@@ -155,22 +163,18 @@ def trials_converted(scope: Scope) -> QuerySet:
 
 
 def customers(scope: Scope) -> QuerySet:
-    """Companies with at least one active license, annotated (Company.with_seats) with
-    licensed_seats and annual_value, plus:
-    whitespace = max((target seats, or else headcount) - licensed seats, 0), 0 when the
-    company has neither; whitespace_value = whitespace x annual value per licensed seat (the
-    company's current price), ranked highest first."""
-    gap = Coalesce("target_seats", "employee_count") - F("licensed_seats")
-    whitespace = Case(When(GreaterThanOrEqual(gap, 0), then=gap), default=0)
-    # Filtering on active licenses first joins only those (Company.with_seats sums the same
-    # join), which halves the rows the aggregate reads.
+    """Companies with at least one license in force, annotated by Company.with_seats (licensed
+    seats, annual value, the top product's seats and the whitespace, defined there once),
+    plus whitespace_value = whitespace x annual value per seat of the top product (what the
+    company pays today per user it covers), ranked highest first."""
+    in_force = License.objects.active(scope.today).filter(company=OuterRef("pk"))
     return (
-        _book(Company.objects.filter(licenses__status=License.Status.ACTIVE), scope, company="")
-        .with_seats()
-        .annotate(whitespace=whitespace)
+        _book(Company.objects.filter(Exists(in_force)), scope, company="")
+        .with_seats(scope.today)
         .annotate(
             whitespace_value=ExpressionWrapper(
-                F("whitespace") * F("annual_value") / F("licensed_seats"), output_field=MONEY_FIELD
+                F("whitespace") * F("annual_value") / F("top_product_seats"),
+                output_field=MONEY_FIELD,
             )
         )
         .order_by("-whitespace_value", "name")

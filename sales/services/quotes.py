@@ -380,7 +380,7 @@ def _apply(quote: Quote, actor, now: datetime) -> None:
             line.license = licensing.renew_license(license=quote.license, **term, **common)
         else:
             line.license = licensing.create_license(
-                company=quote.company, product=line.product, **term, **common
+                company=quote.company, product=line.product, now=now, **term, **common
             )
     QuoteLine.objects.bulk_update(lines, ["license", "seat_change"])
 

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from tests.accounts.factories import UserFactory
 from tests.api.conftest import ROLES
+from tests.licensing.factories import ProductFactory
 
 AM, AM2, SUPPORT, FINANCE, ADMIN = ROLES
 EVERYONE_READS = dict.fromkeys(ROLES, 200)
@@ -50,7 +51,8 @@ def new_product(world):
 
 
 def new_trial(world):
-    return {"company": world["company"].pk, "product": world["product"].pk, "seats": 10}
+    # Another product: the company already runs a trial of world["product"].
+    return {"company": world["company"].pk, "product": ProductFactory().pk, "seats": 10}
 
 
 def new_quote(world):

@@ -1,7 +1,8 @@
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import factory
+from django.utils import timezone
 
 from licensing.models import License, PriceTier, Product, Trial
 from tests.accounts.factories import CompanyFactory
@@ -33,8 +34,15 @@ class TrialFactory(factory.django.DjangoModelFactory):
     company = factory.SubFactory(CompanyFactory)
     product = factory.SubFactory(ProductFactory)
     seats = 10
-    starts_on = date(2026, 11, 1)
-    ends_on = date(2026, 11, 30)
+    # Running today unless told otherwise: a trial past its last day reads as expired.
+    ends_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=28))
+    starts_on = factory.LazyAttribute(
+        lambda trial: (
+            min(timezone.localdate(), trial.ends_on) - timedelta(days=29)
+            if trial.ends_on < timezone.localdate()
+            else timezone.localdate() - timedelta(days=1)
+        )
+    )
 
 
 class LicenseFactory(factory.django.DjangoModelFactory):

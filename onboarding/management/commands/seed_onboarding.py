@@ -121,7 +121,7 @@ class Command(BaseCommand):
         elif state == "on_hold":
             tick(tasks[:1])
             services.put_on_hold(onboarding=onboarding, actor=actor)
-        elif state == "live":
+        elif state == "live" and not onboarding.license.is_scheduled():
             tick(go_live_tasks)
             # Three to five weeks from start, so the dashboard's time to go-live varies.
             weeks = 3 + onboarding.pk % 3
