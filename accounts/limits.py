@@ -10,6 +10,7 @@ import re
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import (
     DomainNameValidator,
@@ -27,9 +28,10 @@ MAX_SEAT_BLOCK_SIZE = 1_000
 MAX_HEADCOUNT = 10_000_000
 # Term of a quote or license: ten years is the longest enterprise commitment we meet.
 MAX_TERM_MONTHS = 120
-# A trial and one extension of it: a quarter at most.
-MAX_TRIAL_DAYS = 90
-MAX_EXTENSION_DAYS = 90
+# A trial, extensions included, and one extension of it: the vendor's setting (a quarter by
+# default), so that the form, the API, the admin and the services refuse the same day.
+MAX_TRIAL_DAYS = settings.TRIAL_MAX_DAYS
+MAX_EXTENSION_DAYS = settings.TRIAL_MAX_DAYS
 # Days after a start that a checklist task falls due or a go-live is targeted.
 MAX_SCHEDULE_DAYS = 365
 # Lines on one quote (the quote builder offers this many rows).
@@ -78,7 +80,7 @@ SEATS_PER_LICENSE = [at_least(1, "seat"), at_most(MAX_SEATS, "seats per license"
 SEAT_BLOCK_SIZE = [at_least(1, "seat per block"), at_most(MAX_SEAT_BLOCK_SIZE, "seats per block")]
 HEADCOUNT = [at_most(MAX_HEADCOUNT, "employees")]
 TERM_MONTHS = [at_least(1, "month"), at_most(MAX_TERM_MONTHS, "months")]
-TRIAL_DAYS = [at_least(1, "day"), at_most(MAX_TRIAL_DAYS, "days of trial")]
+TRIAL_DAYS = [at_least(1, "day"), at_most(MAX_TRIAL_DAYS, "days in all, extensions included")]
 EXTENSION_DAYS = [at_least(1, "day"), at_most(MAX_EXTENSION_DAYS, "days per extension")]
 SCHEDULE_DAYS = [at_most(MAX_SCHEDULE_DAYS, "days")]
 UNIT_PRICE = [

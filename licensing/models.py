@@ -200,7 +200,9 @@ class Trial(models.Model):
             and pricing.term_days(self.starts_on, self.ends_on) > limits.MAX_TRIAL_DAYS
         ):
             raise ValidationError(
-                {"ends_on": f"A trial lasts at most {limits.MAX_TRIAL_DAYS} days."}
+                {
+                    "ends_on": f"A trial lasts at most {limits.MAX_TRIAL_DAYS} days in all, extensions included."
+                }
             )
 
     def days_left(self, today: date) -> int:

@@ -103,7 +103,6 @@ def start_trial(
         days = settings.TRIAL_DEFAULT_DAYS if days is None else days
         if days <= 0:
             raise ValidationError({"days": "A trial lasts at least one day."})
-        limits.check(days, limits.TRIAL_DAYS, "days")
         _longest_trial(days, "days")
         ends_on = starts_on + timedelta(days=days - 1)
     elif ends_on < starts_on:

@@ -261,7 +261,7 @@ def test_the_form_caps_the_length_of_a_trial(
     trial.refresh_from_db()
     assert trial.times_extended == (1 if accepted else 0)
     if not accepted:
-        assert "at most 90 days in all" in response.context["form"].errors["days"][0]
+        assert "at most 90 days in all" in response.context["form"].errors["days"][0].lower()
 
 
 @pytest.mark.parametrize(("days", "extension", "accepted"), LENGTHS)
@@ -292,7 +292,7 @@ def test_a_trial_cannot_start_longer_than_the_cap(
         response = signed_in.post(
             reverse("trial_start", args=[company.pk]), {"product": product.pk, "seats": 5, **start}
         )
-        assert "at most 90 days in all" in response.context["form"].errors["days"][0]
+        assert "at most 90 days in all" in response.context["form"].errors["days"][0].lower()
     body = {"company": company.pk, "product": product.pk, "seats": 5}
     if "ends_on" in start:
         body["ends_on"] = start["ends_on"].isoformat()
@@ -303,7 +303,7 @@ def test_a_trial_cannot_start_longer_than_the_cap(
 
 def test_a_huge_extension_is_refused_with_a_message_not_a_crash(company, product, account_manager):
     trial = TrialFactory(company=company, product=product)
-    with pytest.raises(ValidationError, match="at most"):
+    with pytest.raises(ValidationError, match="(?i)at most"):
         services.extend_trial(trial=trial, days=2_147_483_647, actor=account_manager)
 
 
