@@ -34,8 +34,8 @@ MAX_TRIAL_DAYS = settings.TRIAL_MAX_DAYS
 MAX_EXTENSION_DAYS = settings.TRIAL_MAX_DAYS
 # Days after a start that a checklist task falls due or a go-live is targeted.
 MAX_SCHEDULE_DAYS = 365
-# Lines on one quote (the quote builder offers this many rows).
-MAX_QUOTE_LINES = 20
+# Lines on one quote: a long price list of products still fits, a runaway script does not.
+MAX_QUOTE_LINES = 100
 
 # Money: a unit price per seat per billing period, and any amount stored (MONEY's 14 digits).
 MAX_UNIT_PRICE = Decimal("100000.00")

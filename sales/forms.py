@@ -81,7 +81,11 @@ class BaseQuoteLineFormSet(forms.BaseFormSet):
 
 
 QuoteLineFormSet = forms.formset_factory(
-    QuoteLineForm, formset=BaseQuoteLineFormSet, extra=0, max_num=limits.MAX_QUOTE_LINES
+    QuoteLineForm,
+    formset=BaseQuoteLineFormSet,
+    extra=0,
+    max_num=limits.MAX_QUOTE_LINES,
+    validate_max=True,
 )
 
 

@@ -143,7 +143,10 @@ def test_the_company_form_offers_the_list_of_countries(client, account_manager):
     page = client.get(reverse("company_create")).content.decode()
     assert '<select name="country"' in page and '<option value="FR">France</option>' in page
     client.post(reverse("company_create"), company_form(country="FR"))
-    assert Company.objects.get().country == "FR"
+    company = Company.objects.get()
+    assert company.country == "FR"
+    page = client.get(reverse("company_detail", args=[company.pk])).content.decode()
+    assert "· France" in page
 
 
 def test_countries_cut_to_two_characters_are_migrated_to_codes_or_left_blank(account_manager):

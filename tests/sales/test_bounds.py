@@ -15,6 +15,7 @@ from accounts import limits
 from licensing import services as licensing
 from sales import services
 from sales.models import Quote
+from sales.pricing import LineInput
 from tests.licensing.factories import LicenseFactory, ProductFactory
 from tests.sales.factories import make_quote
 from tests.sales.test_views import builder_data
@@ -81,6 +82,16 @@ def test_a_quote_whose_total_would_not_fit_is_refused_with_a_sentence(company):
     with pytest.raises(ValidationError) as refusal:
         make_quote(company=company, product=priciest, seats=limits.MAX_SEATS, term_months=120)
     assert "beyond what a quote can hold" in messages_of(refusal.value)
+
+
+def test_a_quote_of_more_than_100_lines_is_refused_by_the_service(company, product):
+    with pytest.raises(ValidationError) as refusal:
+        services.create_quote(
+            company=company,
+            actor=company.owner,
+            lines=[LineInput(product, 5)] * (limits.MAX_QUOTE_LINES + 1),
+        )
+    assert "A quote has at most 100 lines." in messages_of(refusal.value)
 
 
 def test_adding_2147483647_seats_is_refused_by_the_drafting_and_licensing_services(
