@@ -32,8 +32,8 @@ def api_as(user):
     [
         ({"seats": LARGEST_INTEGER}, "seats", "At most 1,000,000 seats."),
         ({"seats": 0}, "seats", "At least 1 seat."),
-        ({"days": 91}, "days", "At most 90 days in all, extensions included."),
-        ({"days": 32767}, "days", "At most 90 days in all, extensions included."),
+        ({"days": 91}, "days", "A trial lasts at most 90 days in all"),
+        ({"days": 32767}, "days", "A trial lasts at most 90 days in all"),
         ({"ends_on": TODAY + timedelta(days=90)}, "ends_on", "A trial lasts at most 90 days"),
         ({"starts_on": date(9999, 1, 1)}, "starts_on", "Enter a date between"),
     ],
