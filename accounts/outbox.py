@@ -60,11 +60,16 @@ def add_messages(messages: Iterable[OutboxMessage], *, wake: bool = True) -> lis
     messages = list(messages)
     if not messages:
         return []
+    now = timezone.now()
+    for message in messages:
+        message.created_at = message.next_attempt_at = now
     OutboxMessage.objects.bulk_create(messages, ignore_conflicts=True)
     ids = list(
         OutboxMessage.objects.filter(
             key__in=[message.key for message in messages], status=Status.PENDING
-        ).values_list("pk", flat=True)
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
     if wake:
         wake_workers(ids)

@@ -36,6 +36,7 @@ def resend_quote_email(*, quote: Quote, actor) -> Quote:
         message=f"{quote.reference}: email to {quote.contact} queued again",
         actor=actor,
     )
+    quote.refresh_from_db()  # its email status follows the message
     return quote
 
 
