@@ -4,7 +4,8 @@ obeys the same rules as the pages (and writes the same timeline)."""
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
-from accounts.models import Activity, Company, CompanyStatus, Contact
+from accounts import outbox
+from accounts.models import Activity, Company, CompanyStatus, Contact, OutboxMessage
 from accounts.roles import Role, members_of
 from accounts.services import save_company, save_contact
 
@@ -158,3 +159,28 @@ class ActivityAdmin(ReadOnlyAdmin):
     search_fields = ("message", "company__name")
     list_select_related = ("company", "actor")
     date_hierarchy = "occurred_at"
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyAdmin):
+    """Every email Seatdesk sent or will send; failed and stuck ones can be sent again."""
+
+    list_display = [
+        "created_at", "recipient", "subject", "kind", "status", "attempts", "next_attempt_at",
+        "last_error",
+    ]  # fmt: skip
+    list_filter = ["status", "kind"]
+    search_fields = ["recipient", "subject", "key"]
+    date_hierarchy = "created_at"
+    list_select_related = ["company"]
+    readonly_fields = [field.name for field in OutboxMessage._meta.fields] + ["message_id"]
+    actions = ["resend"]
+
+    def has_change_permission(self, request, obj=None):
+        # Viewing the detail page needs it; the fields themselves are read-only.
+        return request.user.has_perm("accounts.change_outboxmessage")
+
+    @admin.action(description="Send the selected emails again (failed or stuck ones)")
+    def resend(self, request, queryset):
+        count = outbox.resend_messages(messages=queryset)
+        self.message_user(request, f"{count} emails queued again.", messages.SUCCESS)
