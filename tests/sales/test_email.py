@@ -1,3 +1,5 @@
+import smtplib
+from datetime import timedelta
 from email.utils import parseaddr
 from smtplib import SMTPRecipientsRefused
 
@@ -6,14 +8,17 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.mail.backends.base import BaseEmailBackend
 from django.template.loader import render_to_string
-from django.test import RequestFactory
+from django.test import RequestFactory, TestCase
 from django.urls import reverse
+from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from accounts import outbox
 from accounts.models import Activity, OutboxMessage
 from accounts.tasks import send_email
 from sales import services
 from sales.models import Quote
+from tests.email_backends import ScriptedBackend
 from tests.sales.factories import make_quote
 
 pytestmark = pytest.mark.django_db
@@ -154,3 +159,66 @@ def test_only_the_quote_owner_or_an_administrator_resends(client, request, send,
     quote = send()
     client.force_login(request.getfixturevalue(role))
     assert client.post(reverse("resend_quote_email", args=[quote.pk])).status_code == status
+
+
+def test_with_the_broker_down_sending_a_quote_succeeds_and_its_email_goes_later(
+    settings, client, account_manager, company, product, monkeypatch
+):
+    settings.EMAIL_BACKEND = LOCMEM
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(send_email, "delay", broker_down)
+    quote = make_quote(company=company, product=product)
+    client.force_login(account_manager)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(reverse("quote_send", args=[quote.pk]), {"message": "Hello"})
+    assert response.status_code in (200, 302)
+    quote.refresh_from_db()
+    assert quote.status == Quote.Status.SENT and quote.email_status == Quote.EmailStatus.PENDING
+    assert mail.outbox == []
+
+    monkeypatch.undo()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        outbox.dispatch()  # beat, within the minute
+    quote.refresh_from_db()
+    assert quote.email_status == Quote.EmailStatus.SENT and len(mail.outbox) == 1
+
+
+def test_a_quote_email_stuck_by_a_dead_worker_can_be_resent_and_goes_once(
+    settings, company, product, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = LOCMEM
+    quote = services.send_quote(
+        quote=make_quote(company=company, product=product), actor=company.owner
+    )
+    [message] = OutboxMessage.objects.for_source("quote", quote.pk)
+    # The worker claimed it and died before the mail server answered.
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        status="sending", attempts=1, claimed_at=timezone.now() - timedelta(minutes=10)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.resend_quote_email(quote=quote, actor=company.owner)
+    quote.refresh_from_db()
+    assert quote.email_status == Quote.EmailStatus.SENT
+    assert [email.extra_headers["Message-ID"] for email in mail.outbox] == [message.message_id]
+    assert OutboxMessage.objects.for_source("quote", quote.pk).count() == 1
+
+
+def test_a_quote_email_waiting_to_retry_is_sent_at_once_by_resend(
+    settings, company, product, send, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "tests.email_backends.ScriptedBackend"
+    ScriptedBackend.failures = {"@": smtplib.SMTPResponseException(421, b"Too busy")}
+    try:
+        quote = send()
+    finally:
+        ScriptedBackend.failures = {}
+    assert quote.email_status == Quote.EmailStatus.PENDING
+    assert "answered 421 Too busy" in quote.email_error
+    with django_capture_on_commit_callbacks(execute=True):
+        services.resend_quote_email(quote=quote, actor=company.owner)
+    quote.refresh_from_db()
+    assert quote.email_status == Quote.EmailStatus.SENT and quote.email_error == ""
+    assert len(mail.outbox) == 1
