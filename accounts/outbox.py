@@ -281,7 +281,8 @@ def describe_error(error: BaseException) -> tuple[bool, str]:
         )
     if isinstance(error, SoftTimeLimitExceeded):
         return False, "Sending took longer than the time allowed; it will be tried again."
-    if isinstance(error, TimeoutError):
+    # smtplib reports a time-out while reading a reply as a disconnection.
+    if isinstance(error, TimeoutError) or "timed out" in str(error):
         return False, (
             f"The mail server did not answer within {settings.EMAIL_TIMEOUT} seconds; "
             "it will be tried again."
