@@ -15,18 +15,9 @@ from pathlib import Path
 import redis
 from django.conf import settings
 
-from tests.integration.conftest import wait_for
+from tests.integration.conftest import SMALL_OUTBOX_SETTINGS, wait_for
 from tests.integration.smtp_sink import free_port
 
-SMALL_SETTINGS = {
-    "EMAIL_TIMEOUT": "1",
-    "OUTBOX_SEND_TIME_LIMIT": "3",
-    "OUTBOX_LEASE_SECONDS": "9",
-    "OUTBOX_DISPATCH_SECONDS": "1",
-    "OUTBOX_RETRY_DELAY": "1",
-    "OUTBOX_RETRY_MAX_DELAY": "2",
-    "OUTBOX_MAX_ATTEMPTS": "5",
-}
 FIGURES = Path(settings.BASE_DIR) / "artifacts" / "outbox-faults.json"
 
 
@@ -63,7 +54,7 @@ class Worker:
         self.log = workdir / f"{queue}.log"
         self.env = {
             **os.environ,
-            **SMALL_SETTINGS,
+            **SMALL_OUTBOX_SETTINGS,
             "DJANGO_SETTINGS_MODULE": "tests.integration.worker_settings",
             "DATABASE_URL": (
                 f"postgres://{database['USER']}:{database['PASSWORD']}@{database['HOST']}:"
