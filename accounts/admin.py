@@ -176,10 +176,6 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
     readonly_fields = [field.name for field in OutboxMessage._meta.fields] + ["message_id"]
     actions = ["resend"]
 
-    def has_change_permission(self, request, obj=None):
-        # Viewing the detail page needs it; the fields themselves are read-only.
-        return request.user.has_perm("accounts.change_outboxmessage")
-
     @admin.action(description="Send the selected emails again (failed or stuck ones)")
     def resend(self, request, queryset):
         count = outbox.resend_messages(messages=queryset)

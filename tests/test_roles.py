@@ -20,11 +20,14 @@ OWNER_POST = {role: 302 if code == 200 else code for role, code in OWNER.items()
 SELLERS = {**EVERYONE, "support": 403}
 APPROVERS = {"account_manager": 403, "other_account_manager": 403, "support": 403, "finance": 302, "admin": 302}  # fmt: skip
 MISSING = {role: 404 for role in ROLES[1:]}
+ADMINS = {**{role: 403 for role in ROLES[1:]}, "admin": 200}
 
 # (url name, object the url takes, method, query string, expected answer per signed-in role).
 # "account_manager" owns every object; anonymous visitors are always sent to sign in.
 MATRIX = [
     ("home", None, "get", "", EVERYONE),
+    ("email_list", None, "get", "", ADMINS),
+    ("email_resend", None, "post", "", {**ADMINS, "admin": 302}),
     ("search", None, "get", "?q=a", EVERYONE),
     ("company_list", None, "get", "", EVERYONE),
     ("company_detail", "company", "get", "", EVERYONE),
