@@ -43,6 +43,7 @@ class Kind:
 
 
 _kinds: dict[str, Kind] = {}
+BATCH = 500  # messages per INSERT (and per look-up of their ids)
 
 
 def register(kind: str, *, build, settle=None) -> None:
@@ -58,19 +59,17 @@ def add_messages(messages: Iterable[OutboxMessage], *, wake: bool = True) -> lis
     (unless the caller dispatches itself) wake a worker once it commits; a key already
     recorded is skipped. Returns the ids of the rows waiting to be sent."""
     messages = list(messages)
-    if not messages:
-        return []
     now = timezone.now()
-    for message in messages:
-        message.created_at = message.next_attempt_at = now
-    OutboxMessage.objects.bulk_create(messages, ignore_conflicts=True)
-    ids = list(
-        OutboxMessage.objects.filter(
-            key__in=[message.key for message in messages], status=Status.PENDING
-        )
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    ids: list[int] = []
+    for start in range(0, len(messages), BATCH):
+        batch = messages[start : start + BATCH]
+        for message in batch:
+            message.created_at = message.next_attempt_at = now
+        OutboxMessage.objects.bulk_create(batch, ignore_conflicts=True)
+        ids += OutboxMessage.objects.filter(
+            key__in=[message.key for message in batch], status=Status.PENDING
+        ).values_list("pk", flat=True)
+    ids.sort()
     if wake:
         wake_workers(ids)
     return ids

@@ -15,7 +15,7 @@ def dispatch_outbox() -> int:
 
 @shared_task(
     soft_time_limit=settings.OUTBOX_SEND_TIME_LIMIT,
-    time_limit=settings.OUTBOX_SEND_TIME_LIMIT + 15,
+    time_limit=settings.OUTBOX_SEND_TIME_LIMIT + 5,  # within the lease (see settings)
 )
 def send_email(message_id: int) -> str | None:
     """Send one outgoing email. A temporary error is recorded and retried by the dispatcher

@@ -229,8 +229,17 @@ def sweep_reminders(*, today: date | None = None) -> list[int]:
 
 def queue_reminders(reminder_ids: Iterable[int], *, wake: bool = True) -> list[int]:
     """Record one outbox message per recipient of each reminder, in the current transaction
-    (a reminder with no one to send to is skipped); returns the messages' ids."""
-    found = list(Reminder.objects.filter(pk__in=list(reminder_ids)).order_by("pk"))
+    (a reminder with no one to send to is skipped); returns the messages' ids. By batches,
+    so a large sweep stays within a database's limit of query parameters."""
+    reminder_ids = list(reminder_ids)
+    ids: list[int] = []
+    for start in range(0, len(reminder_ids), outbox.BATCH):
+        ids += _queue_batch(reminder_ids[start : start + outbox.BATCH], wake=wake)
+    return ids
+
+
+def _queue_batch(reminder_ids: list[int], *, wake: bool) -> list[int]:
+    found = list(Reminder.objects.filter(pk__in=reminder_ids).order_by("pk"))
     messages: dict[str, OutboxMessage] = {}
     for kind in {reminder.kind for reminder in found}:
         batch = [reminder for reminder in found if reminder.kind == kind]

@@ -291,3 +291,13 @@ def test_readyz_answers_200_when_every_email_went_out(client, trial_reminder, ca
     assert client.get("/readyz").status_code == 200
     call_command("check_emails")
     assert "0 emails overdue, 0 failed" in capsys.readouterr().out
+
+
+def test_a_large_sweep_records_its_messages_in_batches(
+    company, product, scripted, monkeypatch, account_manager
+):
+    monkeypatch.setattr(outbox, "BATCH", 2)
+    for days in (7, 3, 1):
+        TrialFactory(company=company, product=product, ends_on=DAY + timedelta(days=days))
+    assert len(sweep()) == 3
+    assert OutboxMessage.objects.filter(status=Status.SENT).count() == 6 == len(mail.outbox)
