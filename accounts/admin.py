@@ -174,9 +174,14 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
     list_select_related = ["company"]
     readonly_fields = [field.name for field in OutboxMessage._meta.fields] + ["message_id"]
-    actions = ["resend"]
+    actions = ["resend", "dismiss"]
 
     @admin.action(description="Send the selected emails again (failed or stuck ones)")
     def resend(self, request, queryset):
         count = outbox.resend_messages(messages=queryset)
         self.message_user(request, f"{count} emails queued again.", messages.SUCCESS)
+
+    @admin.action(description="Dismiss the selected emails (give up on them)")
+    def dismiss(self, request, queryset):
+        count = outbox.dismiss_messages(messages=queryset, actor=request.user)
+        self.message_user(request, f"{count} emails dismissed.", messages.SUCCESS)

@@ -122,6 +122,23 @@ def resend_messages(*, messages, now: datetime | None = None) -> int:
     return len(rows)
 
 
+@transaction.atomic
+def dismiss_messages(*, messages, actor) -> int:
+    """Give up on failed or stuck messages (an address that will never work): skipped, with
+    who dismissed them in the error, off the administrators' list. Returns how many."""
+    rows = list(
+        messages.select_for_update(of=("self",))
+        .exclude(status__in=[Status.SENT, Status.SKIPPED])
+        .order_by("pk")
+    )
+    for message in rows:
+        message.status = Status.SKIPPED
+        message.last_error = f"Dismissed by {actor}. {message.last_error}".strip()
+        message.save(update_fields=["status", "last_error"])
+        _settle(message)
+    return len(rows)
+
+
 # Dispatching and sending
 
 

@@ -151,17 +151,24 @@ def email_list(request):
 @require_POST
 @require("manage_emails")
 def email_resend(request):
-    """Re-send one failed or stuck email (`message`), or all of them (`all`)."""
+    """Re-send one failed or stuck email (`message`), or all of them (`all`); with `dismiss`,
+    give up on that one instead."""
     attention = outbox.messages_needing_attention()
     if request.POST.get("all"):
         chosen = attention
     else:
         chosen = attention.filter(pk=request.POST.get("message") or 0)
-    count = outbox.resend_messages(messages=OutboxMessage.objects.filter(pk__in=chosen))
-    if count:
-        messages.success(request, f"{count} email{'s' if count != 1 else ''} queued again.")
+    chosen = OutboxMessage.objects.filter(pk__in=chosen)
+    if request.POST.get("dismiss"):
+        count = outbox.dismiss_messages(messages=chosen, actor=request.user)
+        done = "dismissed"
     else:
-        messages.info(request, "Nothing to re-send: the email was sent or queued meanwhile.")
+        count = outbox.resend_messages(messages=chosen)
+        done = "queued again"
+    if count:
+        messages.success(request, f"{count} email{'s' if count != 1 else ''} {done}.")
+    else:
+        messages.info(request, "Nothing to do: the email was sent or queued meanwhile.")
     return redirect("email_list")
 
 

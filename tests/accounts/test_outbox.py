@@ -301,3 +301,12 @@ def test_a_large_sweep_records_its_messages_in_batches(
         TrialFactory(company=company, product=product, ends_on=DAY + timedelta(days=days))
     assert len(sweep()) == 3
     assert OutboxMessage.objects.filter(status=Status.SENT).count() == 6 == len(mail.outbox)
+
+
+def test_an_administrator_dismisses_an_email_that_will_never_go(client, admin, failed_and_stuck):
+    client.force_login(admin)
+    failed = message_to(failed_and_stuck.email)
+    client.post(reverse("email_resend"), {"message": failed.pk, "dismiss": "1"})
+    failed.refresh_from_db()
+    assert failed.status == Status.SKIPPED and failed.last_error.startswith("Dismissed by admin.")
+    assert "0 failed, 1 stuck" in client.get(reverse("email_list")).content.decode()
