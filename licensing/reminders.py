@@ -209,8 +209,15 @@ def preview_due_reminders(*, today: date) -> list[dict]:
 
 def unqueued_reminder_ids() -> list[int]:
     """Pending reminders without a message (recorded before the outbox existed)."""
+    return unqueued_reminder_ids_among(None)
+
+
+def unqueued_reminder_ids_among(reminder_ids: list[int] | None) -> list[int]:
     messages = OutboxMessage.objects.filter(kind=OUTBOX_KIND, source_id=OuterRef("pk"))
-    return list(Reminder.objects.pending().filter(~Exists(messages)).values_list("pk", flat=True))
+    pending = Reminder.objects.pending().filter(~Exists(messages))
+    if reminder_ids is not None:
+        pending = pending.filter(pk__in=reminder_ids)
+    return list(pending.values_list("pk", flat=True))
 
 
 def sweep_reminders(*, today: date | None = None) -> list[int]:

@@ -448,3 +448,12 @@ def test_administrators_find_a_failed_reminder_and_its_error_in_the_admin(client
         reverse("admin:licensing_reminder_change", args=[Reminder.objects.get().pk])
     )
     assert b"SMTPServerDisconnected: down" in detail.content
+
+
+@pytest.mark.django_db
+def test_a_send_task_queued_before_the_outbox_gives_its_reminder_messages_once(company, product):
+    TrialFactory(company=company, product=product, ends_on=date(2026, 12, 10))
+    [reminder_id] = reminders.record_due_reminders(today=date(2026, 12, 3))
+    committed(tasks.send_reminder.delay, reminder_id)
+    committed(tasks.send_reminder.delay, reminder_id)
+    assert Reminder.objects.get().status == Reminder.Status.SENT and len(mail.outbox) == 2

@@ -16,7 +16,7 @@ from kombu.exceptions import OperationalError
 from accounts import outbox
 from accounts.models import Activity, OutboxMessage
 from accounts.tasks import send_email
-from sales import services
+from sales import services, tasks
 from sales.models import Quote
 from tests.email_backends import ScriptedBackend
 from tests.sales.factories import make_quote
@@ -222,3 +222,19 @@ def test_a_quote_email_waiting_to_retry_is_sent_at_once_by_resend(
     quote.refresh_from_db()
     assert quote.email_status == Quote.EmailStatus.SENT and quote.email_error == ""
     assert len(mail.outbox) == 1
+
+
+def test_an_email_task_queued_before_the_outbox_sends_the_quote_once(
+    settings, company, product, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = LOCMEM
+    quote = services.send_quote(
+        quote=make_quote(company=company, product=product), actor=company.owner
+    )
+    OutboxMessage.objects.all().delete()  # as if sent before the outbox existed
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.email_quote(quote.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.email_quote(quote.pk)
+    quote.refresh_from_db()
+    assert quote.email_status == Quote.EmailStatus.SENT and len(mail.outbox) == 1
