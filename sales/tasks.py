@@ -13,7 +13,9 @@ def email_quote(quote_id: int) -> None:
     """Only for tasks queued before the outbox existed (in a broker at deploy): give a quote
     whose email was pending its outbox message. Remove once none can be left."""
     with transaction.atomic():
-        quote = Quote.objects.select_for_update().with_parties().filter(pk=quote_id).first()
+        quote = (
+            Quote.objects.select_for_update(of=("self",)).with_parties().filter(pk=quote_id).first()
+        )
         waiting = (Quote.EmailStatus.PENDING, Quote.EmailStatus.SENDING)
         if quote and quote.email_status in waiting and not emails.quote_messages(quote).exists():
             emails.queue_quote_email(quote)
