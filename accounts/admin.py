@@ -7,9 +7,9 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
-from accounts import limits
+from accounts import limits, outbox
 from accounts.forms import ADMIN_NUMBER_FIELDS
-from accounts.models import Activity, Company, CompanyStatus, Contact
+from accounts.models import Activity, Company, CompanyStatus, Contact, OutboxMessage
 from accounts.roles import company_owners
 from accounts.services import save_company, save_contact
 
@@ -188,3 +188,29 @@ if admin.site.is_registered(User):
 @admin.register(User)
 class UserAdmin(auth_admin.UserAdmin):
     form = UserChangeForm
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyAdmin):
+    """Every email Seatdesk sent or will send; failed and stuck ones can be sent again."""
+
+    list_display = [
+        "created_at", "recipient", "subject", "kind", "status", "attempts", "next_attempt_at",
+        "last_error",
+    ]  # fmt: skip
+    list_filter = ["status", "kind"]
+    search_fields = ["recipient", "subject", "key"]
+    date_hierarchy = "created_at"
+    list_select_related = ["company"]
+    readonly_fields = [field.name for field in OutboxMessage._meta.fields] + ["message_id"]
+    actions = ["resend", "dismiss"]
+
+    @admin.action(description="Send the selected emails again (failed or stuck ones)")
+    def resend(self, request, queryset):
+        count = outbox.resend_messages(messages=queryset)
+        self.message_user(request, f"{count} emails queued again.", messages.SUCCESS)
+
+    @admin.action(description="Dismiss the selected emails (give up on them)")
+    def dismiss(self, request, queryset):
+        count = outbox.dismiss_messages(messages=queryset, actor=request.user)
+        self.message_user(request, f"{count} emails dismissed.", messages.SUCCESS)

@@ -44,6 +44,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "view_onboarding": frozenset({AM, SUPPORT, ADMIN}),
     "edit_onboarding": frozenset({SUPPORT, ADMIN}),
     "view_dashboard": frozenset({AM, FINANCE, ADMIN}),
+    "manage_emails": frozenset({ADMIN}),  # the outbox: failed and stuck emails, re-send
 }
 
 # For these, an account manager needs to own the object (its company's owner or its own owner).

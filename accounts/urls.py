@@ -10,4 +10,7 @@ urlpatterns = [
     path("companies/<int:company_pk>/contacts/new/", views.contact_create, name="contact_create"),
     path("contacts/<int:pk>/edit/", views.contact_edit, name="contact_edit"),
     path("contacts/<int:pk>/remove/", views.contact_remove, name="contact_remove"),
+    path("emails/", views.email_list, name="email_list"),
+    path("emails/resend/", views.email_resend, name="email_resend"),
+    path("readyz", views.readyz, name="readyz"),
 ]

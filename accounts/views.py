@@ -1,14 +1,19 @@
-"""Companies and their contacts in the browser: thin views over the accounts services."""
+"""Companies and their contacts in the browser, and the email outbox for administrators:
+thin views over the accounts services."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
+from accounts import outbox
 from accounts.forms import CompanyFilterForm, CompanyForm, ContactForm, add_service_error
-from accounts.models import Company, Contact
+from accounts.models import Company, Contact, OutboxMessage
 from accounts.roles import ADMIN, can, get_for, require, roles_of
 from accounts.services import remove_contact, save_company, save_contact
 
@@ -119,3 +124,61 @@ def contact_remove(request, pk: int):
             messages.success(request, f"{contact} removed.")
         return redirect("company_detail", pk=contact.company_id)
     return render(request, "accounts/contact_remove.html", {"contact": contact})
+
+
+# The email outbox, for administrators and monitoring
+
+EMAILS_PER_PAGE = 50
+
+
+@require("manage_emails")
+def email_list(request):
+    """Failed and stuck emails with their error in words, each to re-send, or all at once."""
+    now = timezone.now()
+    attention = outbox.messages_needing_attention(now).select_related("company")
+    page = Paginator(attention.order_by("-created_at", "-pk"), EMAILS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "accounts/email_list.html",
+        {
+            "page": page,
+            "counts": outbox.attention_counts(now),
+            "alert_minutes": settings.OUTBOX_ALERT_MINUTES,
+        },
+    )
+
+
+@require_POST
+@require("manage_emails")
+def email_resend(request):
+    """Re-send one failed or stuck email (`message`), or all of them (`all`); with `dismiss`,
+    give up on that one instead."""
+    attention = outbox.messages_needing_attention()
+    if request.POST.get("all"):
+        chosen = attention
+    else:
+        chosen = attention.filter(pk=request.POST.get("message") or 0)
+    chosen = OutboxMessage.objects.filter(pk__in=chosen)
+    if request.POST.get("dismiss"):
+        count = outbox.dismiss_messages(messages=chosen, actor=request.user)
+        done = "dismissed"
+    else:
+        count = outbox.resend_messages(messages=chosen)
+        done = "queued again"
+    if count:
+        messages.success(request, f"{count} email{'s' if count != 1 else ''} {done}.")
+    else:
+        messages.info(request, "Nothing to do: the email was sent or queued meanwhile.")
+    return redirect("email_list")
+
+
+def readyz(request):
+    """For monitoring (no sign-in, figures only): 503 while any email is due and unsent for
+    more than OUTBOX_ALERT_MINUTES, with the counts."""
+    overdue = outbox.stuck_messages().count()
+    failed = outbox.attention_counts()["failed"]
+    return JsonResponse(
+        {"emails_overdue": overdue, "emails_failed": failed}, status=503 if overdue else 200
+    )

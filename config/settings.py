@@ -125,8 +125,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="seatdesk")
-# A task is acknowledged only once it has run, and put back when its worker process dies, so a
-# crash never loses a reminder; the reminder's claim makes the second delivery harmless.
+# A task is acknowledged only once it has run, and put back when its worker process dies; the
+# outbox row's claim makes a second delivery harmless.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -146,16 +146,30 @@ CELERY_BEAT_SCHEDULE = {
 # Reminders: days before a trial's last day / a license's term end (0 = on the last day).
 REMINDER_TRIAL_OFFSETS = env.list("REMINDER_TRIAL_OFFSETS", cast=int, default=[7, 3, 1, 0])
 REMINDER_RENEWAL_OFFSETS = env.list("REMINDER_RENEWAL_OFFSETS", cast=int, default=[90, 60, 30, 7])
-# A failed send is retried after REMINDER_RETRY_DELAY seconds, doubling each time.
-REMINDER_RETRY_DELAY = env.int("REMINDER_RETRY_DELAY", default=60)
-REMINDER_MAX_RETRIES = env.int("REMINDER_MAX_RETRIES", default=5)
-# Redis hands an unacknowledged task (a retry waiting for its countdown included) to another
-# worker after the visibility timeout: it must outlast the longest countdown, or a retry would
-# run twice. The sweep re-queues reminders still pending after that long (a lost worker).
-REMINDER_LONGEST_COUNTDOWN = REMINDER_RETRY_DELAY * 2 ** max(REMINDER_MAX_RETRIES - 1, 0)
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": max(3600, 2 * REMINDER_LONGEST_COUNTDOWN),
+# The email outbox (accounts/outbox.py). Every email is a row; the broker only wakes workers.
+# A send waits at most EMAIL_TIMEOUT seconds for each answer of the mail server and at most
+# OUTBOX_SEND_TIME_LIMIT seconds in all; a row left `sending` longer than OUTBOX_LEASE_SECONDS
+# (a worker died) is sent again. A temporary failure is retried after OUTBOX_RETRY_DELAY
+# seconds, doubling up to OUTBOX_RETRY_MAX_DELAY, OUTBOX_MAX_ATTEMPTS tries in all (about
+# four hours with the defaults), then the email is failed and shown to administrators.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+OUTBOX_SEND_TIME_LIMIT = env.int("OUTBOX_SEND_TIME_LIMIT", default=40)
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=60)
+if OUTBOX_LEASE_SECONDS <= OUTBOX_SEND_TIME_LIMIT + 5:
+    raise ImproperlyConfigured("OUTBOX_LEASE_SECONDS must outlast OUTBOX_SEND_TIME_LIMIT + 5.")
+OUTBOX_RETRY_DELAY = env.int("OUTBOX_RETRY_DELAY", default=60)
+OUTBOX_RETRY_MAX_DELAY = env.int("OUTBOX_RETRY_MAX_DELAY", default=3600)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
+OUTBOX_DISPATCH_SECONDS = env.float("OUTBOX_DISPATCH_SECONDS", default=60)
+# Monitoring (/readyz, `manage.py check_emails`): emails due and unsent for longer than this.
+OUTBOX_ALERT_MINUTES = env.int("OUTBOX_ALERT_MINUTES", default=15)
+CELERY_BEAT_SCHEDULE["dispatch-emails"] = {
+    "task": "accounts.tasks.dispatch_outbox",
+    "schedule": OUTBOX_DISPATCH_SECONDS,
 }
+# Nothing relies on the broker redelivering a lost task (beat's dispatch finds the row), so
+# the visibility timeout only needs to outlast one send.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
 
 # Business settings.
 SEATDESK_CURRENCY = env("SEATDESK_CURRENCY", default="EUR")

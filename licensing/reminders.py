@@ -1,45 +1,64 @@
-"""Reminder emails, each sent at most once per (subject, kind, offset).
+"""Reminder emails, each recorded at most once per (subject, kind, offset).
 
 A sweep finds what falls due with a few set-based queries and records one pending `Reminder`
-per due item in bulk (the unique key drops repeats); one task per new record then claims it,
-sends it and marks it sent. Other apps add kinds of their own: `register_kind(kind, build)`,
-then `insert_reminders(rows)` and `queue_reminders(ids)` (see `record_due_reminders`).
+per due item in bulk (the unique key drops repeats), with one outbox message per recipient in
+the same transaction (accounts/outbox.py sends them). A reminder's status derives from its
+messages. Other apps add kinds of their own: `register_kind(kind, recipients=, build=)`, then
+`insert_reminders(rows)` and `queue_reminders(ids)` (see `record_due_reminders`). The emails
+of trial and renewal reminders are in licensing/reminder_emails.py.
 """
 
-import smtplib
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
-from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMessage
 from django.db import connection, transaction
-from django.db.models import Case, CharField, DateField, F, IntegerField, Max, Q, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    DateField,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast, Concat
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Activity
+from accounts import outbox
+from accounts.models import Activity, OutboxMessage
 from accounts.services import record_activity
 from licensing.models import License, Reminder, ReminderSweep, Trial
-
-# Errors worth retrying: the mail server is down, slow or refusing for now.
-TRANSIENT_ERRORS = (smtplib.SMTPException, OSError)
 
 TRIAL_ENDING = "trial_ending"
 RENEWAL_DUE = "renewal_due"
 SWEEP_NAME = "licensing"
+OUTBOX_KIND = "reminder"
+
+# (reminder, audience, email address): who receives a reminder, one message each.
+Recipient = tuple[Reminder, str, str]
 
 
-# kind -> function building the emails of one reminder; [] when it is no longer wanted.
-Build = Callable[[Reminder], list[EmailMultiAlternatives]]
-_builders: dict[str, Build] = {}
+@dataclass(frozen=True)
+class ReminderKind:
+    # The recipients of a batch of reminders of this kind (a few queries for the batch).
+    recipients: Callable[[list[Reminder]], Iterable[Recipient]]
+    # The email of one message, composed when it goes out; None when no longer wanted.
+    build: Callable[[Reminder, OutboxMessage], EmailMessage | None]
 
 
-def register_kind(kind: str, build: Build) -> None:
-    """Teach the send task how to build the emails of reminders of `kind`."""
-    _builders[kind] = build
+_kinds: dict[str, ReminderKind] = {}
+
+
+def register_kind(kind: str, *, recipients, build) -> None:
+    """Teach reminders of `kind` whom they go to and how their email reads."""
+    _kinds[kind] = ReminderKind(recipients=recipients, build=build)
 
 
 # Due-date rules
@@ -79,7 +98,7 @@ def due_offsets(queryset, *, offsets: Iterable[int], today: date, since: date):
     return queryset.filter(window, ends_on__gte=today).annotate(reminder_offset=most_recent)
 
 
-def _parse_subject(subject: str) -> tuple[int, date]:
+def parse_subject(subject: str) -> tuple[int, date]:
     _, pk, ends_on = subject.split(":")
     return int(pk), date.fromisoformat(ends_on)
 
@@ -158,25 +177,6 @@ def insert_reminders(rows) -> list[int]:
         return [pk for (pk,) in cursor.fetchall()]
 
 
-def queue_reminders(reminder_ids: Iterable[int]) -> None:
-    """Queue one send task per reminder, once the current transaction commits."""
-    from licensing.tasks import send_reminder
-
-    for reminder_id in reminder_ids:
-        send_reminder.delay_on_commit(reminder_id)
-
-
-def stale_reminder_ids(now=None) -> list[int]:
-    """Reminders still pending long after they were recorded: their task was lost (a worker
-    killed with its task, a broker flushed). Re-queueing them is safe: the claim sends once."""
-    cutoff = (now or timezone.now()) - timedelta(
-        seconds=settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
-    )
-    return list(
-        Reminder.objects.pending().filter(created_at__lt=cutoff).values_list("pk", flat=True)
-    )
-
-
 def _first_unswept_day(today: date) -> date:
     last = ReminderSweep.objects.filter(name=SWEEP_NAME, swept_on__lt=today).aggregate(
         last=Max("swept_on")
@@ -211,175 +211,125 @@ def preview_due_reminders(*, today: date) -> list[dict]:
     ]
 
 
+def unqueued_reminder_ids() -> list[int]:
+    """Pending reminders without a message (recorded before the outbox existed)."""
+    return unqueued_reminder_ids_among(None)
+
+
+def unqueued_reminder_ids_among(reminder_ids: list[int] | None) -> list[int]:
+    messages = OutboxMessage.objects.filter(kind=OUTBOX_KIND, source_id=OuterRef("pk"))
+    pending = Reminder.objects.pending().filter(~Exists(messages))
+    if reminder_ids is not None:
+        pending = pending.filter(pk__in=reminder_ids)
+    return list(pending.values_list("pk", flat=True))
+
+
 def sweep_reminders(*, today: date | None = None) -> list[int]:
-    """The daily sweep: record what is due, queue a send per new reminder and re-queue the
-    stale ones; returns the ids of the new reminders."""
-    ids = record_due_reminders(today=today or timezone.localdate())
-    queue_reminders(ids + stale_reminder_ids())
+    """The daily sweep: record what is due with its messages, in one transaction, then hand
+    every due message to the workers (a re-run sweep re-queues what a lost broker dropped).
+    Returns the ids of the new reminders."""
+    with transaction.atomic():
+        ids = record_due_reminders(today=today or timezone.localdate())
+        queue_reminders(ids + unqueued_reminder_ids(), wake=False)
+    outbox.dispatch()
     return ids
 
 
-# Sending
+# Recipients and messages
 
 
-def send_reminder(*, reminder_id: int) -> Reminder | None:
-    """Claim a pending reminder, send its emails, mark it sent and put it on the company
-    timeline (skipped if its subject no longer wants it). Returns None when it is done or
-    another worker holds it. A transient mail error is recorded on the reminder, then raised."""
-    with transaction.atomic():
-        # The row stays locked while the mail goes out: a second task for it skips it, and a
-        # worker that dies mid-send rolls back, leaving it pending for the redelivered task.
-        reminder = (
-            Reminder.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("company")
-            .filter(pk=reminder_id, status=Reminder.Status.PENDING)
-            .first()
-        )
-        if reminder is None:
-            return None
-        messages = _builders[reminder.kind](reminder)
-        if not messages:
-            reminder.status = Reminder.Status.SKIPPED
-            reminder.save(update_fields=["status"])
-            return reminder
-        reminder.attempts += 1
-        try:
-            get_connection().send_messages(messages)
-        except TRANSIENT_ERRORS as error:
-            reminder.last_error = f"{type(error).__name__}: {error}"
-            reminder.save(update_fields=["attempts", "last_error"])
-            failure = error
-        else:
-            reminder.status = Reminder.Status.SENT
-            reminder.sent_at = timezone.now()
-            reminder.save(update_fields=["status", "attempts", "sent_at"])
-            _record_on_timeline(reminder, f"Reminder sent: {_recipients(messages)}", messages)
-            return reminder
-    raise failure
+def queue_reminders(reminder_ids: Iterable[int], *, wake: bool = True) -> list[int]:
+    """Record one outbox message per recipient of each reminder, in the current transaction
+    (a reminder with no one to send to is skipped); returns the messages' ids. By batches,
+    so a large sweep stays within a database's limit of query parameters."""
+    reminder_ids = list(reminder_ids)
+    ids: list[int] = []
+    for start in range(0, len(reminder_ids), outbox.BATCH):
+        ids += _queue_batch(reminder_ids[start : start + outbox.BATCH], wake=wake)
+    return ids
 
 
-@transaction.atomic
-def fail_reminder(*, reminder_id: int, error: Exception) -> Reminder | None:
-    """Give up on a pending reminder after its last retry: failed, the error kept, on the
-    timeline."""
+def _queue_batch(reminder_ids: list[int], *, wake: bool) -> list[int]:
+    found = list(Reminder.objects.filter(pk__in=reminder_ids).order_by("pk"))
+    messages: dict[str, OutboxMessage] = {}
+    for kind in {reminder.kind for reminder in found}:
+        batch = [reminder for reminder in found if reminder.kind == kind]
+        for reminder, audience, email in _kinds[kind].recipients(batch):
+            key = f"{OUTBOX_KIND}:{reminder.pk}:{email.lower()}"
+            messages.setdefault(
+                key,
+                OutboxMessage(
+                    key=key,
+                    kind=OUTBOX_KIND,
+                    source_id=reminder.pk,
+                    recipient=email,
+                    audience=audience,
+                    company_id=reminder.company_id,
+                ),
+            )
+    addressed = {message.source_id for message in messages.values()}
+    Reminder.objects.filter(
+        pk__in=[reminder.pk for reminder in found if reminder.pk not in addressed],
+        status=Reminder.Status.PENDING,
+    ).update(status=Reminder.Status.SKIPPED, last_error="No one to send it to.")
+    return outbox.add_messages(messages.values(), wake=wake)
+
+
+def _build(message: OutboxMessage) -> EmailMessage | None:
+    reminder = Reminder.objects.select_related("company").get(pk=message.source_id)
+    return _kinds[reminder.kind].build(reminder, message)
+
+
+def settle_reminder(message: OutboxMessage) -> None:
+    """A reminder's state from its messages: pending while one is on its way, failed when one
+    failed, sent when one went, else skipped; on the company timeline once it is settled."""
     reminder = (
         Reminder.objects.select_for_update(of=("self",))
         .select_related("company")
-        .filter(pk=reminder_id, status=Reminder.Status.PENDING)
+        .filter(pk=message.source_id)
         .first()
     )
     if reminder is None:
-        return None
-    reminder.status = Reminder.Status.FAILED
-    reminder.last_error = f"{type(error).__name__}: {error}"
-    reminder.save(update_fields=["status", "last_error"])
-    _record_on_timeline(reminder, f"Reminder failed after {reminder.attempts} attempts: {error}")
-    return reminder
+        return
+    messages = list(OutboxMessage.objects.for_source(OUTBOX_KIND, reminder.pk).order_by("pk"))
+    statuses = {each.status for each in messages}
+    Status = OutboxMessage.Status
+    if statuses & {Status.PENDING, Status.SENDING}:
+        status = Reminder.Status.PENDING
+    elif Status.FAILED in statuses:
+        status = Reminder.Status.FAILED
+    elif Status.SENT in statuses:
+        status = Reminder.Status.SENT
+    else:
+        status = Reminder.Status.SKIPPED
+    settled = status != reminder.status and status in (Reminder.Status.SENT, Reminder.Status.FAILED)
+    reminder.status = status
+    reminder.attempts = max((each.attempts for each in messages), default=0)
+    reminder.last_error = "; ".join(
+        f"{each.recipient}: {each.last_error}"
+        for each in messages
+        if each.last_error and each.status != Status.SENT
+    )
+    reminder.sent_at = max((each.sent_at for each in messages if each.sent_at), default=None)
+    reminder.save(update_fields=["status", "attempts", "last_error", "sent_at"])
+    if settled:
+        _record_on_timeline(reminder, messages)
 
 
-def retry_delay(retries: int) -> int:
-    """Seconds before retry number `retries + 1`: doubling from REMINDER_RETRY_DELAY."""
-    return settings.REMINDER_RETRY_DELAY * 2**retries
-
-
-def _recipients(messages: list[EmailMultiAlternatives]) -> str:
-    return ", ".join(address for message in messages for address in message.to)
-
-
-def _record_on_timeline(reminder: Reminder, outcome: str, messages=()) -> None:
+def _record_on_timeline(reminder: Reminder, messages: list[OutboxMessage]) -> None:
     if reminder.company is None:
         return
-    about = messages[0].subject if messages else reminder.subject
-    record_activity(
-        company=reminder.company, kind=Activity.Kind.REMINDER, message=f"{about} — {outcome}"
-    )
-
-
-# The emails of trial and renewal reminders
-
-
-def site_url(url_name: str, **query) -> str:
-    """An absolute link into Seatdesk, for emails."""
-    return f"{settings.SITE_URL.rstrip('/')}{reverse(url_name)}?{urlencode(query)}"
-
-
-def days_phrase(days: int) -> str:
-    return {0: "today", 1: "tomorrow"}.get(days, f"in {days} days")
-
-
-def render_emails(
-    *, template: str, subject: str, context: dict, owner, contacts
-) -> list[EmailMultiAlternatives]:
-    """One email to the account manager (with links into Seatdesk) and one to the contacts
-    who accept reminders (answering goes to the account manager)."""
-    audiences = []
-    if owner.email:
-        audiences.append(("owner", [owner.email], []))
-    contact_emails = [contact.email for contact in contacts if contact.accepts_reminders]
-    if contact_emails:
-        audiences.append(("contacts", contact_emails, [owner.email] if owner.email else []))
-    messages = []
-    for audience, to, reply_to in audiences:
-        full_context = {**context, "audience": audience, "owner": owner, "title": subject}
-        message = EmailMultiAlternatives(
-            subject=subject,
-            body=render_to_string(f"{template}.txt", full_context),
-            to=to,
-            reply_to=reply_to,
+    about = next((each.subject for each in messages if each.subject), reminder.subject)
+    sent = [each.recipient for each in messages if each.status == OutboxMessage.Status.SENT]
+    failed = [each for each in messages if each.status == OutboxMessage.Status.FAILED]
+    outcome = f"Reminder sent: {', '.join(sent)}" if sent else "Reminder not sent"
+    if failed:
+        outcome += "; failed for " + "; ".join(
+            f"{each.recipient} ({each.last_error})" for each in failed
         )
-        message.attach_alternative(render_to_string(f"{template}.html", full_context), "text/html")
-        messages.append(message)
-    return messages
-
-
-def build_trial_ending(reminder: Reminder) -> list[EmailMultiAlternatives]:
-    pk, ends_on = _parse_subject(reminder.subject)
-    trial = (
-        Trial.objects.active()
-        .filter(pk=pk, ends_on=ends_on)
-        .select_related("company__owner", "product")
-        .first()
-    )
-    if trial is None:  # converted, cancelled or extended since it fell due
-        return []
-    contacts = trial.company.contacts.filter(Q(is_primary=True) | Q(is_decision_maker=True))
-    days_left = (trial.ends_on - reminder.due_on).days
-    return render_emails(
-        template="licensing/emails/trial_ending",
-        subject=f"Trial of {trial.product} for {trial.company} ends {days_phrase(days_left)}",
-        context={
-            "trial": trial,
-            "days_left": days_phrase(days_left),
-            "convert_url": site_url("trial_list", trial=trial.pk, action="convert"),
-        },
-        owner=trial.company.owner,
-        contacts=contacts,
+    record_activity(
+        company=reminder.company, kind=Activity.Kind.REMINDER, message=f"{about} — {outcome}"[:300]
     )
 
 
-def build_renewal_due(reminder: Reminder) -> list[EmailMultiAlternatives]:
-    pk, ends_on = _parse_subject(reminder.subject)
-    license = (
-        License.objects.active()
-        .filter(pk=pk, ends_on=ends_on, renewal__isnull=True)
-        .select_related("company__owner", "product")
-        .first()
-    )
-    if license is None:  # renewed, cancelled or expired since it fell due
-        return []
-    days_left = (license.ends_on - reminder.due_on).days
-    return render_emails(
-        template="licensing/emails/renewal_due",
-        subject=f"{license.product} for {license.company} is up for renewal {days_phrase(days_left)}",
-        context={
-            "license": license,
-            "days_left": days_phrase(days_left),
-            "renew_url": site_url("license_list", license=license.pk, action="renew"),
-        },
-        owner=license.company.owner,
-        contacts=license.company.contacts.filter(is_billing_contact=True),
-    )
-
-
-register_kind(TRIAL_ENDING, build_trial_ending)
-register_kind(RENEWAL_DUE, build_renewal_due)
+outbox.register(OUTBOX_KIND, build=_build, settle=settle_reminder)

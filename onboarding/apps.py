@@ -24,7 +24,7 @@ class OnboardingConfig(AppConfig):
     def ready(self):
         from licensing.reminders import register_kind
         from licensing.signals import license_started, seats_added
-        from onboarding.digests import DIGEST, build_digest
+        from onboarding.digests import DIGEST, build_digest, digest_recipients
 
         license_started.connect(
             start_onboarding_on_license_start, dispatch_uid="onboarding_license_started"
@@ -32,4 +32,4 @@ class OnboardingConfig(AppConfig):
         seats_added.connect(
             add_education_task_on_seats_added, dispatch_uid="onboarding_seats_added"
         )
-        register_kind(DIGEST, build_digest)
+        register_kind(DIGEST, recipients=digest_recipients, build=build_digest)

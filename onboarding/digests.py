@@ -1,7 +1,8 @@
 """The daily onboarding digest: one email a day to each person with something late — the tasks
 assigned to them that are overdue and the onboardings they own that are past their target
 go-live date, together. It is a kind of reminder (licensing/reminders.py): one `Reminder` per
-"user:<id>:<day>", so duplicate runs and retries send it once, and failures are kept."""
+"user:<id>:<day>" with its outbox message, recorded together, so duplicate runs and retries
+record it once, and failures are kept and can be re-sent."""
 
 from datetime import date
 
@@ -13,8 +14,10 @@ from django.db.models import CharField, DateField, Exists, IntegerField, OuterRe
 from django.db.models.functions import Cast, Concat
 from django.template.loader import render_to_string
 
+from accounts.models import OutboxMessage
 from licensing.models import Reminder
-from licensing.reminders import insert_reminders, queue_reminders, site_url
+from licensing.reminder_emails import site_url
+from licensing.reminders import insert_reminders, queue_reminders
 from onboarding.models import Onboarding, Task
 
 DIGEST = "onboarding_digest"
@@ -57,29 +60,47 @@ def digest_rows(*, today: date):
 
 @transaction.atomic
 def record_digests(*, today: date) -> list[int]:
-    """Record today's digests and queue their sends once this commits; returns the new ones'
-    ids (none for a person whose digest of the day is already recorded)."""
+    """Record today's digests with their messages (sent once this commits); returns the new
+    ones' ids (none for a person whose digest of the day is already recorded)."""
     ids = insert_reminders(digest_rows(today=today))
     queue_reminders(ids)
     return ids
+
+
+def digest_recipients(reminders: list[Reminder]):
+    """The person each digest is for (decided again when it goes out)."""
+    users = (
+        get_user_model()
+        .objects.filter(pk__in=[_user_id(reminder) for reminder in reminders])
+        .exclude(email="")
+        .in_bulk()
+    )
+    for reminder in reminders:
+        user = users.get(_user_id(reminder))
+        if user is not None:
+            yield reminder, "user", user.email
+
+
+def _user_id(reminder: Reminder) -> int:
+    return int(reminder.subject.split(":")[1])
 
 
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
-def build_digest(reminder: Reminder) -> list[EmailMultiAlternatives]:
+def build_digest(reminder: Reminder, message: OutboxMessage) -> EmailMultiAlternatives | None:
     """The digest email, from what is still late on the day it fell due; none (skipped) when
     the person caught up in the meantime or can no longer receive it."""
-    user_id = int(reminder.subject.split(":")[1])
+    user_id = _user_id(reminder)
     day = reminder.due_on
     user = get_user_model().objects.filter(pk=user_id, is_active=True).exclude(email="").first()
     if user is None:
-        return []
+        return None
     tasks = overdue_tasks(day).filter(assignee=user).by_assignee().get(user, [])
     onboardings = late_onboardings(day).filter(owner=user).by_owner().get(user, [])
     if not tasks and not onboardings:
-        return []
+        return None
     late = [_count(len(tasks), "overdue task")] if tasks else []
     if onboardings:
         late.append(_count(len(onboardings), "onboarding") + " past target go-live")
@@ -95,12 +116,12 @@ def build_digest(reminder: Reminder) -> list[EmailMultiAlternatives]:
         "site": settings.SITE_URL.rstrip("/"),
         "board_url": site_url("onboarding_board", mine="on", overdue="on"),
     }
-    message = EmailMultiAlternatives(
+    email = EmailMultiAlternatives(
         subject=subject,
         body=render_to_string("onboarding/emails/digest.txt", context),
         to=[user.email],
     )
-    message.attach_alternative(
+    email.attach_alternative(
         render_to_string("onboarding/emails/digest.html", context), "text/html"
     )
-    return [message]
+    return email

@@ -4,3 +4,7 @@ from django.apps import AppConfig
 class SalesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "sales"
+
+    def ready(self):
+        # Registers the quote's kind of outgoing email with the outbox.
+        import sales.emails  # noqa: F401

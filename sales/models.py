@@ -2,6 +2,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
@@ -11,6 +12,12 @@ from licensing import pricing
 from licensing.models import MONEY, License, Product, SeatChange, Trial
 
 PERCENT = {"max_digits": 5, "decimal_places": 2}
+
+
+SENT_QUOTES_STAY = (
+    "A sent quote cannot be deleted: it went to the client and its number stays. "
+    "Decline it, let it expire or send a revision instead."
+)
 
 
 class QuoteQuerySet(models.QuerySet):
@@ -29,6 +36,12 @@ class QuoteQuerySet(models.QuerySet):
 
     def with_parties(self):
         return self.select_related("company", "contact", "owner")
+
+    def delete(self):
+        """Only drafts delete: a sent quote is a business record and its number stays."""
+        if self.exclude(status=Quote.Status.DRAFT).exists():
+            raise ValidationError(SENT_QUOTES_STAY)
+        return super().delete()
 
 
 class Quote(models.Model):
@@ -174,6 +187,15 @@ class Quote(models.Model):
 
     def __str__(self):
         return self.reference
+
+    def delete(self, *args, **kwargs):
+        sent = (
+            not self.is_draft
+            or Quote.objects.filter(pk=self.pk).exclude(status=Quote.Status.DRAFT).exists()
+        )
+        if sent:
+            raise ValidationError(SENT_QUOTES_STAY)
+        return super().delete(*args, **kwargs)
 
     @property
     def reference(self) -> str:

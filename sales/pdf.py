@@ -8,7 +8,8 @@ import gc
 import hashlib
 import io
 from contextlib import contextmanager
-from functools import cache
+from contextvars import ContextVar
+from functools import cache, wraps
 from pathlib import Path
 
 from django.conf import settings
@@ -87,11 +88,38 @@ def pdf_filename(quote: Quote) -> str:
     return f"{stem}-{slugify(quote.company.name)[:60]}.pdf"
 
 
+# The files written by the service running now, removed if it fails (see below).
+_written: ContextVar[list | None] = ContextVar("written_pdfs", default=None)
+
+
 def attach_pdf(quote: Quote) -> None:
     """Render the quote once and put the file and its SHA-256 on it (the caller saves it)."""
     data = render_quote_pdf(quote)
     quote.pdf.save(pdf_filename(quote), ContentFile(data), save=False)
     quote.pdf_sha256 = hashlib.sha256(data).hexdigest()
+    written = _written.get()
+    if written is not None:
+        written.append((quote.pdf.storage, quote.pdf.name))
+
+
+def removes_pdf_on_rollback(service):
+    """Wrap a transactional service (outside its `transaction.atomic`) so that a PDF it
+    stored is deleted again when it fails, commit included: no file without its quote."""
+
+    @wraps(service)
+    def wrapped(*args, **kwargs):
+        written: list = []
+        token = _written.set(written)
+        try:
+            return service(*args, **kwargs)
+        except BaseException:
+            for storage, name in written:
+                storage.delete(name)
+            raise
+        finally:
+            _written.reset(token)
+
+    return wrapped
 
 
 def open_pdf(quote: Quote):

@@ -10,6 +10,7 @@ import uuid
 from pathlib import Path
 
 from django.conf import settings
+from django.core.mail.backends import locmem
 from django.core.mail.backends.base import BaseEmailBackend
 
 
@@ -30,3 +31,18 @@ class FileOutboxBackend(BaseEmailBackend):
 def sent_emails(directory: Path) -> list[str]:
     """The messages written so far, as text."""
     return [path.read_text() for path in sorted(Path(directory).glob("*.eml"))]
+
+
+class ScriptedBackend(locmem.EmailBackend):
+    """The in-memory backend (django.core.mail.outbox), except that a message to an address
+    containing a key of `failures` raises that key's error, as a mail server would."""
+
+    failures: dict[str, BaseException] = {}
+
+    def send_messages(self, messages):
+        for message in messages:
+            for address in message.to:
+                for part, error in self.failures.items():
+                    if part in address:
+                        raise error
+        return super().send_messages(messages)

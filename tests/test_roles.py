@@ -23,11 +23,14 @@ MISSING = {role: 404 for role in ROLES[1:]}
 # Support sees no quote: an existing one answers as a missing one does, on every path.
 QUOTE_OWNER = {**OWNER, "support": 404}
 QUOTE_OWNER_POST = {**OWNER_POST, "support": 404}
+ADMINS = {**{role: 403 for role in ROLES[1:]}, "admin": 200}
 
 # (url name, object the url takes, method, query string, expected answer per signed-in role).
 # "account_manager" owns every object; anonymous visitors are always sent to sign in.
 MATRIX = [
     ("home", None, "get", "", EVERYONE),
+    ("email_list", None, "get", "", ADMINS),
+    ("email_resend", None, "post", "", {**ADMINS, "admin": 302}),
     ("search", None, "get", "?q=a", EVERYONE),
     ("company_list", None, "get", "", EVERYONE),
     ("company_detail", "company", "get", "", EVERYONE),

@@ -6,7 +6,7 @@ from sales.services.drafts import (
     draft_renewal_quote,
     draft_trial_conversion_quote,
 )
-from sales.services.quote_emails import email_quote, resend_quote_email
+from sales.services.quote_emails import resend_quote_email
 from sales.services.quotes import (
     EDITABLE_FIELDS,
     accept_quote,
@@ -36,6 +36,5 @@ __all__ = [
     "draft_expansion_quote",
     "draft_renewal_quote",
     "draft_trial_conversion_quote",
-    "email_quote",
     "resend_quote_email",
 ]

@@ -1,60 +1,51 @@
-"""Emailing a sent quote with its stored PDF, and sending it again."""
+"""Sending a quote's email again. The email itself goes through the outbox (sales/emails.py)."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Activity
+from accounts import outbox
+from accounts.models import Activity, OutboxMessage
 from accounts.services import record_activity
-from sales import emails, tasks
+from sales import emails
 from sales.models import Quote
 from sales.services.quotes import _check_sent, _locked
 
 
-def email_quote(*, quote_id: int) -> Quote | None:
-    """Email a sent quote to its recipient with its stored PDF; the result goes on the quote
-    and the company timeline. Does nothing unless an email is pending, so a second run of
-    the same task sends nothing twice.
-
-    Not one transaction on purpose: the claim commits before the email leaves, so a
-    concurrent run sees it taken."""
-    claimed = Quote.objects.filter(pk=quote_id, email_status=Quote.EmailStatus.PENDING).update(
-        email_status=Quote.EmailStatus.SENDING
-    )
-    if not claimed:
-        return None
-    quote = Quote.objects.with_parties().get(pk=quote_id)
-    recipient = f"{quote.contact} <{quote.contact.email}>"
-    try:
-        emails.quote_email(quote).send()
-    except Exception as error:  # SMTP refusals, timeouts, bad addresses: all shown to a human
-        quote.email_status, quote.email_error = Quote.EmailStatus.FAILED, str(error)[:500]
-        message = f"Email of {quote.reference} to {recipient} failed: {quote.email_error}"
-    else:
-        quote.email_status, quote.email_error = Quote.EmailStatus.SENT, ""
-        quote.email_sent_at = timezone.now()
-        message = f"{quote.reference} emailed to {recipient} with its PDF"
-    with transaction.atomic():
-        quote.save(update_fields=["email_status", "email_error", "email_sent_at", "updated_at"])
-        record_activity(company=quote.company, kind=Activity.Kind.EMAIL, message=message)
-    return quote
-
-
 @transaction.atomic
 def resend_quote_email(*, quote: Quote, actor) -> Quote:
-    """Queue the email of a sent quote again (after a failure, or when the client lost it),
-    with the same PDF and note."""
+    """Send the email of a sent quote again, with the same PDF and note: a failed, stuck or
+    retrying email is tried again now (same Message-ID); after a delivered one (the client
+    lost it) a new email is queued."""
     quote = _locked(quote)
     _check_sent(quote, "email")
-    if quote.email_status in (Quote.EmailStatus.PENDING, Quote.EmailStatus.SENDING):
+    now = timezone.now()
+    latest = emails.quote_messages(quote).order_by("-pk").first()
+    Status = OutboxMessage.Status
+    if latest is None or latest.status in (Status.SENT, Status.SKIPPED):
+        emails.queue_quote_email(quote)
+        quote.email_status, quote.email_error = Quote.EmailStatus.PENDING, ""
+        quote.save(update_fields=["email_status", "email_error", "updated_at"])
+    elif _on_its_way(latest, now):
         raise ValidationError(f"The email of {quote.reference} is already on its way.")
-    quote.email_status, quote.email_error = Quote.EmailStatus.PENDING, ""
-    quote.save(update_fields=["email_status", "email_error", "updated_at"])
+    else:
+        outbox.resend_messages(messages=OutboxMessage.objects.filter(pk=latest.pk), now=now)
     record_activity(
         company=quote.company,
         kind=Activity.Kind.EMAIL,
         message=f"{quote.reference}: email to {quote.contact} queued again",
         actor=actor,
     )
-    tasks.email_quote.delay_on_commit(quote.pk)
+    quote.refresh_from_db()  # its email status follows the message
     return quote
+
+
+def _on_its_way(message: OutboxMessage, now) -> bool:
+    """Due now (a worker takes it in a moment) or being sent within its lease; not a failed,
+    stuck or waiting-to-retry one."""
+    Status = OutboxMessage.Status
+    if message.status == Status.SENDING:
+        return message.claimed_at >= outbox.lease_cutoff(now)
+    if message.status == Status.PENDING:
+        return message.attempts == 0 and message.next_attempt_at >= outbox.overdue_cutoff(now)
+    return False

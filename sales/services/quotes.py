@@ -18,9 +18,9 @@ from accounts.services import record_activity
 from licensing import services as licensing
 from licensing.models import License, Trial
 from licensing.pricing import format_money
-from sales import tasks
+from sales import emails
 from sales.models import Quote, QuoteLine, QuoteNumberSequence
-from sales.pdf import attach_pdf
+from sales.pdf import attach_pdf, removes_pdf_on_rollback
 from sales.pricing import LineInput, QuotePrice, needs_approval, price_quote
 
 EDITABLE_FIELDS = (
@@ -255,6 +255,7 @@ def _take_number(year: int) -> str:
     return f"Q-{year}-{sequence.last_number:05d}"
 
 
+@removes_pdf_on_rollback
 @transaction.atomic
 def send_quote(*, quote: Quote, actor, message: str = "", now: datetime | None = None) -> Quote:
     """Freeze a draft, give it its number and store its PDF; a revision supersedes the quote
@@ -304,7 +305,7 @@ def send_quote(*, quote: Quote, actor, message: str = "", now: datetime | None =
         actor,
         now,
     )
-    tasks.email_quote.delay_on_commit(quote.pk)
+    emails.queue_quote_email(quote)
     return quote
 
 

@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
 
+from accounts import outbox
 from accounts.models import Company
 from accounts.roles import ADMIN, AM, FINANCE, SUPPORT, roles_of
 from licensing.models import License, Trial
@@ -71,6 +72,8 @@ def home(request):
         context["manager"] = _manager_lists(request.user, today, everyone=ADMIN in roles)
     if roles & {FINANCE, ADMIN}:
         context["finance"] = _finance_lists(today)
+    if ADMIN in roles:
+        context["emails"] = outbox.attention_counts()
     return render(request, "home.html", context)
 
 

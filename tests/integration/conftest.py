@@ -13,6 +13,16 @@ import pytest
 from django.conf import settings
 
 QUEUE = f"seatdesk-integration-{uuid.uuid4().hex[:8]}"
+# Small, so that a retry, a lease or a dispatch plays out in seconds.
+SMALL_OUTBOX_SETTINGS = {
+    "EMAIL_TIMEOUT": "1",
+    "OUTBOX_SEND_TIME_LIMIT": "3",
+    "OUTBOX_LEASE_SECONDS": "9",
+    "OUTBOX_DISPATCH_SECONDS": "1",
+    "OUTBOX_RETRY_DELAY": "1",
+    "OUTBOX_RETRY_MAX_DELAY": "2",
+    "OUTBOX_MAX_ATTEMPTS": "5",
+}
 
 
 def missing_services() -> list[str]:
@@ -91,8 +101,7 @@ def worker(django_db_setup, django_db_blocker, tmp_path_factory):
         ),
         "SEATDESK_TEST_EMAIL_DIR": str(mail_dir),
         "CELERY_TASK_DEFAULT_QUEUE": QUEUE,
-        "REMINDER_RETRY_DELAY": "1",
-        "REMINDER_MAX_RETRIES": "4",
+        **SMALL_OUTBOX_SETTINGS,
         "DEBUG": "true",
     }
     process = subprocess.Popen(
@@ -101,6 +110,9 @@ def worker(django_db_setup, django_db_blocker, tmp_path_factory):
             "-A",
             "config",
             "worker",
+            "-B",  # its beat dispatches the outbox every second
+            "--schedule",
+            str(mail_dir.parent / f"{QUEUE}-beat"),
             "--queues",
             QUEUE,
             "--pool",

@@ -10,7 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Activity
+from accounts import outbox
+from accounts.models import Activity, OutboxMessage
+from accounts.tasks import send_email
 from config.celery import app as celery_app
 from licensing import reminders, services, tasks
 from licensing.models import License, Reminder, ReminderSweep
@@ -29,6 +31,15 @@ def committed(function, *args, **kwargs):
 
 def sweep(day: date) -> list[Reminder]:
     return list(Reminder.objects.filter(pk__in=committed(reminders.sweep_reminders, today=day)))
+
+
+def today_is(monkeypatch, day: date) -> None:
+    """Make `day` today for timezone.localdate() (a reminder is worded from the day it goes
+    out); a date of a given moment stays what it is."""
+    original = timezone.localdate
+    monkeypatch.setattr(
+        timezone, "localdate", lambda value=None, *args: day if value is None else original(value)
+    )
 
 
 def emails_to(address: str) -> list:
@@ -174,9 +185,11 @@ def test_a_reminder_whose_trial_was_extended_before_it_was_sent_is_skipped(
         due_on=date(2026, 12, 3),
         company=company,
     )
+    reminders.queue_reminders([reminder.pk], wake=False)
     services.extend_trial(trial=trial, days=7, actor=account_manager)
-    tasks.send_reminder.delay(reminder.pk)
+    committed(outbox.dispatch)
     assert Reminder.objects.get().status == Reminder.Status.SKIPPED and mail.outbox == []
+    assert {message.status for message in OutboxMessage.objects.all()} == {"skipped"}
 
 
 # The emails
@@ -191,24 +204,27 @@ def test_a_trial_reminder_goes_to_the_owner_with_a_link_and_to_the_primary_and_d
     ContactFactory(company=company)  # neither primary nor decision maker
     trial = TrialFactory(company=company, product=product, ends_on=date(2026, 12, 10))
     sweep(date(2026, 12, 7))
-    owner_email, contact_email = mail.outbox
+    owner_email, *contact_emails = mail.outbox
     assert owner_email.to == [account_manager.email]
     assert f"http://127.0.0.1:8000/trials/?trial={trial.pk}&action=convert" in owner_email.body
     assert "ends in 3 days" in owner_email.subject
     primary = company.contacts.get(is_primary=True)
-    assert sorted(contact_email.to) == sorted([primary.email, decision_maker.email])
-    assert opted_out.email not in contact_email.to and contact_email.reply_to == [
-        account_manager.email
-    ]
-    assert "/trials/" not in contact_email.body
+    # One email per recipient, each with its own Message-ID.
+    assert [email.to for email in contact_emails] == [[primary.email], [decision_maker.email]]
+    assert len({email.extra_headers["Message-ID"] for email in mail.outbox}) == 3
+    for contact_email in contact_emails:
+        assert contact_email.reply_to == [account_manager.email]
+        assert "/trials/" not in contact_email.body
+    assert opted_out.email not in [address for email in mail.outbox for address in email.to]
     html, mimetype = owner_email.alternatives[0]
     assert mimetype == "text/html" and "Convert the trial to a license" in html
 
 
 @pytest.mark.django_db
 def test_a_renewal_reminder_tells_the_owner_and_billing_contact_the_seats_and_annual_value(
-    company, product, account_manager
+    company, product, account_manager, monkeypatch
 ):
+    today_is(monkeypatch, date(2026, 10, 2))
     billing = ContactFactory(company=company, is_billing_contact=True)
     license = LicenseFactory(company=company, product=product, seats=20, ends_on=date(2026, 12, 31))
     sweep(date(2026, 10, 2))  # 90 days before
@@ -260,10 +276,11 @@ def test_the_same_sweep_run_twice_sends_one_reminder(company, product):
 
 
 @pytest.mark.django_db
-def test_a_send_task_for_a_reminder_already_sent_sends_nothing(company, product):
+def test_a_send_task_for_a_message_already_sent_sends_nothing(company, product):
     TrialFactory(company=company, product=product, ends_on=date(2026, 12, 10))
-    [reminder] = sweep(date(2026, 12, 3))
-    tasks.send_reminder.delay(reminder.pk)
+    sweep(date(2026, 12, 3))
+    for message in OutboxMessage.objects.all():
+        assert send_email.delay(message.pk).result is None
     assert len(mail.outbox) == 2
 
 
@@ -277,36 +294,86 @@ def test_the_company_timeline_shows_each_reminder_sent(company, product, account
 
 
 @pytest.mark.django_db
-def test_a_send_failing_every_retry_ends_failed_with_the_error_kept_and_on_the_timeline(
-    company, product, settings, tmp_path, monkeypatch
+def test_a_send_failing_every_attempt_ends_failed_with_the_error_in_words_and_on_the_timeline(
+    company, product, settings, tmp_path
 ):
-    # Eager retries run one after the other in place, unless the Retry is propagated.
-    monkeypatch.setitem(celery_app.conf, "task_eager_propagates", False)
     settings.EMAIL_BACKEND = "tests.email_backends.FileOutboxBackend"
     settings.EMAIL_FILE_PATH = str(tmp_path)
+    settings.OUTBOX_RETRY_DELAY, settings.OUTBOX_MAX_ATTEMPTS = 0, 3
     (tmp_path / "smtp-down").touch()
     TrialFactory(company=company, product=product, ends_on=date(2026, 12, 10))
     [reminder] = sweep(date(2026, 12, 3))
+    for _ in range(3):
+        committed(outbox.dispatch)
     reminder.refresh_from_db()
-    assert reminder.status == Reminder.Status.FAILED
-    assert reminder.attempts == settings.REMINDER_MAX_RETRIES + 1
-    assert "SMTPServerDisconnected" in reminder.last_error
-    assert "Reminder failed" in company.activities.get(kind=Activity.Kind.REMINDER).message
+    assert reminder.status == Reminder.Status.FAILED and reminder.attempts == 3
+    assert "The mail server closed the connection" in reminder.last_error
+    assert "failed for" in company.activities.get(kind=Activity.Kind.REMINDER).message
     assert list(tmp_path.glob("*.eml")) == []
 
 
-def test_retries_back_off_exponentially(settings):
-    settings.REMINDER_RETRY_DELAY = 60
-    assert [reminders.retry_delay(retries) for retries in range(4)] == [60, 120, 240, 480]
+@pytest.mark.django_db
+def test_a_failed_reminder_resent_after_the_mail_server_is_back_is_sent(
+    company, product, settings, tmp_path
+):
+    settings.EMAIL_BACKEND = "tests.email_backends.FileOutboxBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path)
+    settings.OUTBOX_RETRY_DELAY, settings.OUTBOX_MAX_ATTEMPTS = 0, 1
+    (tmp_path / "smtp-down").touch()
+    TrialFactory(company=company, product=product, ends_on=date(2026, 12, 10))
+    [reminder] = sweep(date(2026, 12, 3))
+    (tmp_path / "smtp-down").unlink()
+    assert sweep(date(2026, 12, 3)) == []  # a re-run does not resend a failed one...
+    committed(outbox.resend_messages, messages=OutboxMessage.objects.failed())  # ...this does
+    reminder.refresh_from_db()
+    assert (reminder.status, reminder.last_error) == (Reminder.Status.SENT, "")
+    assert len(list(tmp_path.glob("*.eml"))) == 2
 
 
 @pytest.mark.django_db
-def test_the_sweep_requeues_a_reminder_left_pending_by_a_lost_task(company, product):
+def test_the_sweep_sends_the_messages_whose_task_was_lost(company, product):
     TrialFactory(company=company, product=product, ends_on=date(2026, 12, 10))
-    [reminder_id] = reminders.record_due_reminders(today=date(2026, 12, 3))
-    Reminder.objects.filter(pk=reminder_id).update(created_at=timezone.now() - timedelta(hours=3))
+    # Recorded with their messages, but the on-commit wake-up never ran (a broker lost it).
+    reminders.queue_reminders(reminders.record_due_reminders(today=date(2026, 12, 3)))
+    assert mail.outbox == []
+    assert sweep(date(2026, 12, 3)) == []
+    assert Reminder.objects.get().status == Reminder.Status.SENT and len(mail.outbox) == 2
+
+
+@pytest.mark.django_db
+def test_a_reminder_recorded_before_the_outbox_gets_its_messages_from_the_next_sweep(
+    company, product
+):
+    TrialFactory(company=company, product=product, ends_on=date(2026, 12, 10))
+    reminders.record_due_reminders(today=date(2026, 12, 3))  # no messages
     assert sweep(date(2026, 12, 4)) == []
     assert Reminder.objects.get().status == Reminder.Status.SENT and len(mail.outbox) == 2
+
+
+@pytest.mark.django_db
+def test_a_reminder_held_up_for_days_is_worded_from_the_day_it_goes_out(
+    company, product, monkeypatch
+):
+    TrialFactory(company=company, product=product, ends_on=date(2026, 12, 10))
+    reminders.queue_reminders(reminders.record_due_reminders(today=date(2026, 12, 3)))
+    today_is(monkeypatch, date(2026, 12, 6))
+    committed(outbox.dispatch)
+    assert {email.subject.rsplit(" ends ", 1)[1] for email in mail.outbox} == {"in 4 days"}
+
+
+@pytest.mark.django_db
+def test_a_late_sweep_of_a_skipped_day_sends_nothing_the_next_day_already_covered(
+    company, product, monkeypatch
+):
+    TrialFactory(company=company, product=product, ends_on=date(2026, 12, 10))
+    today_is(monkeypatch, date(2026, 12, 10))
+    sweep(date(2026, 12, 8))
+    sweep(date(2026, 12, 10))  # 9 December was skipped; today's "ends today" went out
+    assert [email.subject.rsplit(" ends ", 1)[1] for email in mail.outbox][-1] == "today"
+    sent = len(mail.outbox)
+    call_command("send_reminders", "--date", "2026-12-09")  # the late run for the skipped day
+    assert len(mail.outbox) == sent  # no "ends tomorrow" after "ends today"
+    assert Reminder.objects.get(offset=1).status == Reminder.Status.SKIPPED
 
 
 @pytest.mark.django_db
@@ -357,9 +424,7 @@ def test_beat_runs_the_sweep_every_morning_in_the_configured_time_zone(settings)
     assert celery_app.conf.timezone == settings.TIME_ZONE
 
 
-def test_the_broker_holds_a_task_longer_than_the_longest_retry_countdown(settings):
-    longest = max(reminders.retry_delay(n) for n in range(settings.REMINDER_MAX_RETRIES))
-    assert settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] > longest
+def test_a_task_is_acknowledged_once_run_and_put_back_when_its_worker_dies():
     assert celery_app.conf.task_acks_late and celery_app.conf.task_reject_on_worker_lost
 
 
@@ -383,3 +448,12 @@ def test_administrators_find_a_failed_reminder_and_its_error_in_the_admin(client
         reverse("admin:licensing_reminder_change", args=[Reminder.objects.get().pk])
     )
     assert b"SMTPServerDisconnected: down" in detail.content
+
+
+@pytest.mark.django_db
+def test_a_send_task_queued_before_the_outbox_gives_its_reminder_messages_once(company, product):
+    TrialFactory(company=company, product=product, ends_on=date(2026, 12, 10))
+    [reminder_id] = reminders.record_due_reminders(today=date(2026, 12, 3))
+    committed(tasks.send_reminder.delay, reminder_id)
+    committed(tasks.send_reminder.delay, reminder_id)
+    assert Reminder.objects.get().status == Reminder.Status.SENT and len(mail.outbox) == 2

@@ -8,10 +8,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import outbox
+from accounts.models import OutboxMessage
 from accounts.roles import Role
+from accounts.tasks import send_email
 from config.celery import app as celery_app
 from licensing import reminders
-from licensing import tasks as licensing_tasks
 from licensing.models import Reminder
 from onboarding import digests, tasks
 from onboarding.models import Onboarding, Task
@@ -170,8 +172,9 @@ def test_running_the_daily_job_twice_sends_one_digest_per_person(support, other_
 
 def test_sending_a_digest_twice_sends_one_email(support):
     TaskFactory(assignee=support, due_on=date(2026, 5, 1))
-    [reminder] = send_digests()
-    licensing_tasks.send_reminder.delay(reminder.pk)
+    send_digests()
+    [message] = OutboxMessage.objects.all()
+    send_email.delay(message.pk)
     assert len(mail.outbox) == 1
 
 
@@ -187,18 +190,17 @@ def test_the_next_day_brings_the_next_digest(support):
 
 def test_a_digest_whose_tasks_were_done_before_it_went_out_is_skipped(support):
     task = TaskFactory(assignee=support, due_on=date(2026, 5, 1))
-    [reminder_id] = digests.record_digests(today=DAY)  # recorded, its send not run yet
+    digests.record_digests(today=DAY)  # recorded, its send not run yet
     change_task_status(task=task, status=Task.Status.DONE, actor=support)
 
-    licensing_tasks.send_reminder.delay(reminder_id)
+    committed(outbox.dispatch)
 
     assert Reminder.objects.get().status == Reminder.Status.SKIPPED and mail.outbox == []
 
 
 def test_a_digest_left_pending_by_a_lost_task_goes_out_with_the_next_reminders_sweep(support):
     TaskFactory(assignee=support, due_on=date(2026, 5, 1))
-    [reminder_id] = digests.record_digests(today=DAY)  # its send task never ran
-    Reminder.objects.filter(pk=reminder_id).update(created_at=timezone.now() - timedelta(hours=3))
+    digests.record_digests(today=DAY)  # its send task never ran (the broker lost it)
 
     committed(reminders.sweep_reminders, today=DAY + timedelta(days=1))
 
@@ -208,19 +210,20 @@ def test_a_digest_left_pending_by_a_lost_task_goes_out_with_the_next_reminders_s
 def test_a_digest_failing_every_retry_ends_failed_with_the_error_kept_and_shown_in_the_admin(
     support, settings, tmp_path, monkeypatch, client, admin
 ):
-    # Eager retries run one after the other in place, unless the Retry is propagated.
-    monkeypatch.setitem(celery_app.conf, "task_eager_propagates", False)
     settings.EMAIL_BACKEND = "tests.email_backends.FileOutboxBackend"
     settings.EMAIL_FILE_PATH = str(tmp_path)
+    settings.OUTBOX_RETRY_DELAY, settings.OUTBOX_MAX_ATTEMPTS = 0, 3
     (tmp_path / "smtp-down").touch()
     TaskFactory(assignee=support, due_on=date(2026, 5, 1))
 
     [reminder] = send_digests()
+    committed(outbox.dispatch)
+    committed(outbox.dispatch)
 
     reminder.refresh_from_db()
     assert reminder.status == Reminder.Status.FAILED
-    assert reminder.attempts == settings.REMINDER_MAX_RETRIES + 1
-    assert "SMTPServerDisconnected" in reminder.last_error
+    assert reminder.attempts == 3
+    assert "The mail server closed the connection" in reminder.last_error
     assert list(tmp_path.glob("*.eml")) == []
     client.force_login(admin)
     response = client.get(

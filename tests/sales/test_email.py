@@ -1,3 +1,5 @@
+import smtplib
+from datetime import timedelta
 from email.utils import parseaddr
 from smtplib import SMTPRecipientsRefused
 
@@ -6,12 +8,17 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.mail.backends.base import BaseEmailBackend
 from django.template.loader import render_to_string
-from django.test import RequestFactory
+from django.test import RequestFactory, TestCase
 from django.urls import reverse
+from django.utils import timezone
+from kombu.exceptions import OperationalError
 
-from accounts.models import Activity
+from accounts import outbox
+from accounts.models import Activity, OutboxMessage
+from accounts.tasks import send_email
 from sales import services, tasks
 from sales.models import Quote
+from tests.email_backends import ScriptedBackend
 from tests.sales.factories import make_quote
 
 pytestmark = pytest.mark.django_db
@@ -76,12 +83,15 @@ def test_sending_a_quote_emails_its_pdf_and_the_note_to_the_recipient(settings, 
 def test_running_the_email_task_twice_sends_one_email(settings, company, send):
     settings.EMAIL_BACKEND = LOCMEM
     quote = send()
+    [message] = OutboxMessage.objects.for_source("quote", quote.pk)
 
-    tasks.email_quote(quote.pk)
-    tasks.email_quote.delay(quote.pk)
+    send_email(message.pk)
+    send_email.delay(message.pk)
+    outbox.dispatch()
 
     assert len(mail.outbox) == 1
     assert len(email_activities(company)) == 1
+    assert mail.outbox[0].extra_headers["Message-ID"] == message.message_id
 
 
 def test_a_failed_email_leaves_the_quote_sent_shows_the_failure_and_a_resend_delivers_it(
@@ -135,9 +145,10 @@ def test_a_draft_or_an_email_already_on_its_way_cannot_be_resent(company, produc
     with pytest.raises(ValidationError, match="draft"):
         services.resend_quote_email(quote=draft, actor=company.owner)
 
-    quote = send()
-    Quote.objects.filter(pk=quote.pk).update(email_status=Quote.EmailStatus.PENDING)
-    with pytest.raises(ValidationError, match="already on its way"):
+    quote = services.send_quote(
+        quote=make_quote(company=company, product=product), actor=draft.owner
+    )
+    with pytest.raises(ValidationError, match="already on its way"):  # its worker has not run yet
         services.resend_quote_email(quote=quote, actor=company.owner)
 
 
@@ -148,3 +159,82 @@ def test_only_the_quote_owner_or_an_administrator_resends(client, request, send,
     quote = send()
     client.force_login(request.getfixturevalue(role))
     assert client.post(reverse("resend_quote_email", args=[quote.pk])).status_code == status
+
+
+def test_with_the_broker_down_sending_a_quote_succeeds_and_its_email_goes_later(
+    settings, client, account_manager, company, product, monkeypatch
+):
+    settings.EMAIL_BACKEND = LOCMEM
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(send_email, "delay", broker_down)
+    quote = make_quote(company=company, product=product)
+    client.force_login(account_manager)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(reverse("quote_send", args=[quote.pk]), {"message": "Hello"})
+    assert response.status_code in (200, 302)
+    quote.refresh_from_db()
+    assert quote.status == Quote.Status.SENT and quote.email_status == Quote.EmailStatus.PENDING
+    assert mail.outbox == []
+
+    monkeypatch.undo()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        outbox.dispatch()  # beat, within the minute
+    quote.refresh_from_db()
+    assert quote.email_status == Quote.EmailStatus.SENT and len(mail.outbox) == 1
+
+
+def test_a_quote_email_stuck_by_a_dead_worker_can_be_resent_and_goes_once(
+    settings, company, product, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = LOCMEM
+    quote = services.send_quote(
+        quote=make_quote(company=company, product=product), actor=company.owner
+    )
+    [message] = OutboxMessage.objects.for_source("quote", quote.pk)
+    # The worker claimed it and died before the mail server answered.
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        status="sending", attempts=1, claimed_at=timezone.now() - timedelta(minutes=10)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.resend_quote_email(quote=quote, actor=company.owner)
+    quote.refresh_from_db()
+    assert quote.email_status == Quote.EmailStatus.SENT
+    assert [email.extra_headers["Message-ID"] for email in mail.outbox] == [message.message_id]
+    assert OutboxMessage.objects.for_source("quote", quote.pk).count() == 1
+
+
+def test_a_quote_email_waiting_to_retry_is_sent_at_once_by_resend(
+    settings, company, product, send, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "tests.email_backends.ScriptedBackend"
+    ScriptedBackend.failures = {"@": smtplib.SMTPResponseException(421, b"Too busy")}
+    try:
+        quote = send()
+    finally:
+        ScriptedBackend.failures = {}
+    assert quote.email_status == Quote.EmailStatus.PENDING
+    assert "answered 421 Too busy" in quote.email_error
+    with django_capture_on_commit_callbacks(execute=True):
+        services.resend_quote_email(quote=quote, actor=company.owner)
+    quote.refresh_from_db()
+    assert quote.email_status == Quote.EmailStatus.SENT and quote.email_error == ""
+    assert len(mail.outbox) == 1
+
+
+def test_an_email_task_queued_before_the_outbox_sends_the_quote_once(
+    settings, company, product, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = LOCMEM
+    quote = services.send_quote(
+        quote=make_quote(company=company, product=product), actor=company.owner
+    )
+    OutboxMessage.objects.all().delete()  # as if sent before the outbox existed
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.email_quote(quote.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.email_quote(quote.pk)
+    quote.refresh_from_db()
+    assert quote.email_status == Quote.EmailStatus.SENT and len(mail.outbox) == 1

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from accounts import limits
+from accounts import limits, outbox
 from licensing import reminders
 from licensing.models import Reminder
 
@@ -25,7 +25,12 @@ class Command(BaseCommand):
     help = "Run the daily reminder sweep now: record what is due and send it (or just list it)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--date", dest="day", type=day, help="Sweep as of YYYY-MM-DD")
+        parser.add_argument(
+            "--date",
+            dest="day",
+            type=day,
+            help="Sweep as of YYYY-MM-DD (emails are still worded from the day they go out)",
+        )
         parser.add_argument("--dry-run", action="store_true", help="List, record nothing")
 
     def handle(self, *args, day=None, dry_run=False, **options):
@@ -36,9 +41,11 @@ class Command(BaseCommand):
                     f"would send {row['reminder_kind']} {row['reminder_subject']} "
                     f"({row['reminder_offset']} days)"
                 )
+            waiting = outbox.due_message_ids()
+            self.stdout.write(f"{len(waiting)} emails due in the outbox would be handed to workers")
             return
         ids = reminders.sweep_reminders(today=today)
-        # Without a broker the sends ran already; with one they are queued to the workers.
+        # Without a broker the sends ran already; with one the workers have them.
         for reminder in Reminder.objects.filter(pk__in=ids).order_by("kind", "subject"):
             self.stdout.write(
                 f"{reminder.get_status_display().lower()} {reminder.kind} {reminder.subject} "
