@@ -29,10 +29,17 @@ class PricedLine:
 
 @dataclass(frozen=True)
 class QuotePrice:
+    """Everything the customer pays for: two prices that compare equal charge the same
+    amounts for the same seats over the same period."""
+
     currency: str
     lines: list[PricedLine]
     totals: pricing.Totals
     needs_approval: bool
+    starts_on: date
+    ends_on: date
+    discount_percent: Decimal
+    tax_percent: Decimal
     proration: Decimal | None = None
 
 
@@ -50,6 +57,14 @@ def _check_lines(lines: Sequence[LineInput], *, license: License | None, trial: 
     concerned = license.product if license else trial.product if trial else None
     if concerned and (len(lines) != 1 or lines[0].product != concerned):
         errors.append(f"This quote has exactly one line, for {concerned}.")
+    first_line = {}
+    for number, line in enumerate(lines, start=1):
+        if line.product in first_line:
+            errors.append(
+                f"Line {number}: {line.product} is already on line {first_line[line.product]}; "
+                "put all its seats on one line (the seat count sets the price tier)."
+            )
+        first_line.setdefault(line.product, number)
     if len({line.product.currency for line in lines}) > 1:
         errors.append("All lines of a quote must be in one currency.")
     if errors:
@@ -72,11 +87,13 @@ def price_quote(
     _check_lines(lines, license=license, trial=trial)
     currency = lines[0].product.currency if lines else settings.SEATDESK_CURRENCY
     proration = None
+    ends_on = pricing.term_end(starts_on, term_months)
     if expansion:
         proration = pricing.proration_factor(
             starts_on=license.starts_on, ends_on=license.ends_on, effective_on=starts_on
         )
         term_months = pricing.months_between(license.starts_on, license.ends_on)
+        ends_on = license.ends_on
     priced = []
     for line in lines:
         product = line.product
@@ -109,5 +126,9 @@ def price_quote(
         lines=priced,
         totals=totals,
         needs_approval=needs_approval(discount_percent),
+        starts_on=starts_on,
+        ends_on=ends_on,
+        discount_percent=discount_percent,
+        tax_percent=tax_percent,
         proration=proration,
     )

@@ -173,26 +173,44 @@ def _check_draft(quote: Quote) -> None:
         )
 
 
+def _stored_lines(quote: Quote) -> list[LineInput]:
+    return [LineInput(line.product, line.requested_seats) for line in quote.lines.all()]
+
+
+def _price_as_stored(quote: Quote) -> tuple[QuotePrice | None, tuple]:
+    """The quote's price now, from its saved fields and lines, and the totals it stores."""
+    stored = (quote.currency, quote.subtotal, quote.discount_amount, quote.tax_amount, quote.total)
+    try:
+        return price_of(quote, _stored_lines(quote)), stored
+    except ValidationError:
+        return None, stored
+
+
 @transaction.atomic
 def update_quote(
     *, quote: Quote, actor, lines: Sequence[LineInput] | None = None, **fields
 ) -> Quote:
-    """Edit a draft's fields and/or lines and re-price it; a change to the lines or the
-    discount withdraws an approval."""
+    """Edit a draft's fields and/or lines and re-price it; a change to what the customer
+    pays withdraws an approval."""
     quote = _locked(quote)
     _check_draft(quote)
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(f"These fields cannot be edited: {', '.join(sorted(unknown))}.")
-    discount_before = quote.discount_percent
+    price_before, stored_totals = _price_as_stored(quote)
     for name, value in fields.items():
         setattr(quote, name, value)
     _check_contact(quote.company, quote.contact)
-    if lines is None:
-        lines = [LineInput(line.product, line.requested_seats) for line in quote.lines.all()]
-    price = price_of(quote, lines)
-    changed = fields.get("discount_percent", discount_before) != discount_before or bool(
-        lines != [LineInput(line.product, line.requested_seats) for line in quote.lines.all()]
+    price = price_of(quote, _stored_lines(quote) if lines is None else lines)
+    # The whole priced result is compared (seats, prices, period, percentages, totals), so a
+    # new input to pricing withdraws an approval without being listed here.
+    totals = price.totals
+    changed = price != price_before or stored_totals != (
+        price.currency,
+        totals.subtotal,
+        totals.discount_amount,
+        totals.tax_amount,
+        totals.total,
     )
     quote.approval = _approval_after_change(quote, changed=changed)
     if changed:
