@@ -110,6 +110,16 @@ class QuoteSerializer(CreateOnlyFieldsMixin, ModelSerializer):
             "expired_at",
         ]
         create_only_fields = ["company"]
+        # A percentage is a JSON number or a string with a decimal point: "17,5" is refused
+        # rather than guessed at (the browser form accepts the decimal comma).
+        extra_kwargs = {
+            name: {
+                "error_messages": {
+                    "invalid": "Enter a number with a point as the decimal separator, such as 17.5."
+                }
+            }
+            for name in ("discount_percent", "tax_percent")
+        }
 
     @staticmethod
     def line_inputs(lines):

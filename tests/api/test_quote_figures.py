@@ -75,3 +75,31 @@ def test_the_same_product_on_two_lines_answers_400_on_lines(
         response.json()["lines"]
     )
     assert Quote.objects.count() == (0 if method == "post" else 1)
+
+
+@pytest.mark.parametrize("typed", ["17,5", "1,5", "1.000,5"])
+def test_a_percentage_with_a_comma_is_refused_with_400(as_account_manager, company, product, typed):
+    payload = {
+        "company": company.pk,
+        "contact": company.contacts.get().pk,
+        "discount_percent": typed,
+        "lines": [{"product": product.pk, "requested_seats": 10}],
+    }
+    response = as_account_manager.post("/api/v1/quotes/", payload, format="json")
+    assert response.status_code == 400
+    assert "point as the decimal separator" in str(response.json()["discount_percent"])
+    assert not Quote.objects.exists()
+
+
+@pytest.mark.parametrize("typed", ["17.5", 17.5])
+def test_a_percentage_with_a_point_or_as_a_number_is_read(
+    as_account_manager, company, product, typed
+):
+    payload = {
+        "company": company.pk,
+        "contact": company.contacts.get().pk,
+        "discount_percent": typed,
+        "lines": [{"product": product.pk, "requested_seats": 10}],
+    }
+    response = as_account_manager.post("/api/v1/quotes/", payload, format="json")
+    assert response.status_code == 201 and response.json()["discount_percent"] == "17.50"

@@ -181,3 +181,62 @@ def test_the_builder_and_its_price_preview_refuse_the_same_product_twice(
         reverse("quote_price_new") + f"?company={company.pk}", data, HTTP_HX_REQUEST="true"
     ).content.decode()
     assert "is already on line 1" in preview
+
+
+# 6. The decimal comma in a percentage
+
+
+@pytest.mark.parametrize(
+    "typed, read",
+    [
+        ("17,5", Decimal("17.5")),
+        ("1,5", Decimal("1.5")),
+        ("17.5", Decimal("17.5")),
+        (" 12 % ", Decimal("12")),
+        ("0,25", Decimal("0.25")),
+    ],
+)
+def test_the_builder_reads_a_decimal_comma_as_the_decimal_separator(
+    signed_in, company, product, typed, read
+):
+    quote = Quote(company=company, contact=company.contacts.get(), starts_on=timezone.localdate())
+    data = builder_data(quote, [(product, 10)], discount_percent=typed, tax_percent=typed)
+    response = signed_in.post(reverse("quote_create") + f"?company={company.pk}", data)
+    assert response.status_code == 302, response.content.decode()
+    saved = Quote.objects.get()
+    assert (saved.discount_percent, saved.tax_percent) == (read, read)
+
+
+@pytest.mark.parametrize(
+    "typed, message",
+    [
+        ("1.000,5", "one decimal separator"),
+        ("1,000", "no more than 2 decimal places"),
+        ("17,5,0", "one decimal separator"),
+        ("175", "less than or equal to 100"),
+        ("١٢", "digits 0-9"),
+        ("abc", "Enter a number"),
+    ],
+)
+def test_the_builder_refuses_a_percentage_it_cannot_read_for_sure(
+    signed_in, company, product, typed, message
+):
+    quote = Quote(company=company, contact=company.contacts.get(), starts_on=timezone.localdate())
+    data = builder_data(quote, [(product, 10)], discount_percent=typed)
+    page = signed_in.post(reverse("quote_create") + f"?company={company.pk}", data)
+    assert message in page.content.decode() and not Quote.objects.exists()
+
+
+def test_the_percentages_are_text_inputs_so_the_browser_keeps_the_comma(signed_in, company):
+    page = signed_in.get(reverse("quote_create") + f"?company={company.pk}").content.decode()
+    assert 'type="text" name="discount_percent"' in page
+    assert 'inputmode="decimal"' in page
+
+
+def test_the_price_preview_reads_a_decimal_comma(signed_in, company, product):
+    quote = Quote(company=company, contact=company.contacts.get(), starts_on=timezone.localdate())
+    data = builder_data(quote, [(product, 10)], discount_percent="17,5")
+    page = signed_in.post(
+        reverse("quote_price_new") + f"?company={company.pk}", data, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "Discount (17.5%)" in page and "70.00" in page  # 17.5% of 400.00
