@@ -167,6 +167,12 @@ class LicenseQuerySet(models.QuerySet):
     def active(self):
         return self.filter(status=License.Status.ACTIVE)
 
+    def held(self):
+        """Licenses a company holds: running or yet to start (a renewal's next term), i.e.
+        every status but the ended ones, so that a new status counts as held by default."""
+        ended = (License.Status.RENEWED, License.Status.EXPIRED, License.Status.CANCELLED)
+        return self.exclude(status__in=ended)
+
     def renewals_due_within(self, days: int, today: date):
         """Active licenses whose term ends within `days` days and that have no renewal yet."""
         return self.active().filter(ends_on__gte=today, ends_on__lte=today + timedelta(days=days))

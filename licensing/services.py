@@ -65,6 +65,22 @@ def _check_tiers(tiers: Sequence[pricing.Tier]) -> None:
         raise ValidationError({"price_tiers": "A unit price cannot be negative."})
 
 
+def check_product_not_held(*, company: Company, product: Product, field: str = "product"):
+    """Refuse a second license, or a trial, of a product the company already holds: more
+    seats go on that license (an expansion, co-termed) and the next term is its renewal."""
+    held = (
+        License.objects.held().filter(company=company, product=product).order_by("starts_on")
+    ).first()
+    if held is not None:
+        raise ValidationError(
+            {
+                field: f"{company} already licenses {product} ({held.seats} seats, "
+                f"{held.starts_on} to {held.ends_on}): add seats to that license or renew it "
+                "instead of starting a second one."
+            }
+        )
+
+
 # Trials
 
 
@@ -92,6 +108,8 @@ def start_trial(
         raise ValidationError({"ends_on": "A trial cannot end before it starts."})
     if not product.active:
         raise ValidationError({"product": f"{product} is no longer sold."})
+    Company.objects.select_for_update().filter(pk=company.pk).first()
+    check_product_not_held(company=company, product=product)
     trial = Trial.objects.create(
         company=company,
         product=product,
@@ -220,7 +238,11 @@ def create_license(
     ends_on: date,
     actor,
 ) -> License:
-    """Start a new license; sends license_started (kind "new") after commit."""
+    """Start a new license of a product the company does not hold yet; sends
+    license_started (kind "new") after commit."""
+    # The company's row is the lock that keeps two acceptances from both starting one.
+    Company.objects.select_for_update().filter(pk=company.pk).first()
+    check_product_not_held(company=company, product=product)
     license = _create_license(
         company=company,
         product=product,
@@ -247,6 +269,8 @@ def convert_trial(
     """Turn an active trial into a paid license; sends license_started (kind "trial_conversion")."""
     trial = _locked(Trial, trial)
     check_trial_convertible(trial)
+    Company.objects.select_for_update().filter(pk=trial.company_id).first()
+    check_product_not_held(company=trial.company, product=trial.product)
     license = _create_license(
         company=trial.company,
         product=trial.product,

@@ -57,9 +57,17 @@ def _check_term(term_months: int) -> None:
         raise ValidationError({"term_months": "The term must be at least one month."})
 
 
+def _check_new_business(quote: Quote, products) -> None:
+    """A new-business quote is for products the company does not license yet."""
+    if quote.kind == Quote.Kind.NEW:
+        for product in dict.fromkeys(products):
+            licensing.check_product_not_held(company=quote.company, product=product, field="lines")
+
+
 def price_of(quote: Quote, lines: Sequence[LineInput]) -> QuotePrice:
     """Price a quote's current fields with the given lines."""
     _check_term(quote.term_months)
+    _check_new_business(quote, [line.product for line in lines])
     return price_quote(
         lines=lines,
         term_months=quote.term_months,
@@ -85,6 +93,8 @@ def _check_subject_still_open(quote: Quote) -> None:
             licensing.check_license_active(quote.license, "add seats to")
         else:
             licensing.check_renewable(quote.license)
+    elif quote.pk is not None:
+        _check_new_business(quote, [line.product for line in quote.lines.all()])
 
 
 def _write_lines(quote: Quote, price: QuotePrice) -> None:

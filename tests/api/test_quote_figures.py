@@ -4,10 +4,12 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
+from licensing.models import Trial
 from sales import services
 from sales.models import Quote
-from tests.licensing.factories import ProductFactory
+from tests.licensing.factories import LicenseFactory, ProductFactory
 from tests.sales.factories import make_quote
 
 pytestmark = pytest.mark.django_db
@@ -103,3 +105,28 @@ def test_a_percentage_with_a_point_or_as_a_number_is_read(
     }
     response = as_account_manager.post("/api/v1/quotes/", payload, format="json")
     assert response.status_code == 201 and response.json()["discount_percent"] == "17.50"
+
+
+def test_a_quote_or_a_trial_of_a_held_product_answers_400_with_the_way_forward(
+    as_account_manager, company, product
+):
+    today = timezone.localdate()
+    LicenseFactory(
+        company=company,
+        product=product,
+        starts_on=today,
+        ends_on=today + timedelta(days=364),
+    )
+    payload = {
+        "company": company.pk,
+        "contact": company.contacts.get().pk,
+        "lines": [{"product": product.pk, "requested_seats": 10}],
+    }
+    response = as_account_manager.post("/api/v1/quotes/", payload, format="json")
+    assert response.status_code == 400
+    assert "add seats to that license or renew it" in str(response.json()["lines"])
+    trial = {"company": company.pk, "product": product.pk, "seats": 10}
+    response = as_account_manager.post("/api/v1/trials/", trial, format="json")
+    assert response.status_code == 400
+    assert "already licenses" in str(response.json()["product"])
+    assert not Quote.objects.exists() and not Trial.objects.exists()

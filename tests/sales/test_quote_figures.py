@@ -10,11 +10,13 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from licensing.models import License, Trial
+from licensing.services import convert_trial, create_license, start_trial
 from sales import services
 from sales.models import Quote
 from sales.pricing import LineInput
 from tests.accounts.factories import ContactFactory
-from tests.licensing.factories import ProductFactory
+from tests.licensing.factories import LicenseFactory, ProductFactory, TrialFactory
 from tests.sales.factories import make_quote
 
 pytestmark = pytest.mark.django_db
@@ -240,3 +242,133 @@ def test_the_price_preview_reads_a_decimal_comma(signed_in, company, product):
         reverse("quote_price_new") + f"?company={company.pk}", data, HTTP_HX_REQUEST="true"
     ).content.decode()
     assert "Discount (17.5%)" in page and "70.00" in page  # 17.5% of 400.00
+
+
+# 3. No parallel license of a product the company holds
+
+TODAY = timezone.localdate()
+HELD = {
+    "running": {"starts_on": TODAY - timedelta(days=30), "ends_on": TODAY + timedelta(days=334)},
+    "starting next month": {
+        "starts_on": TODAY + timedelta(days=31),
+        "ends_on": TODAY + timedelta(days=395),
+    },
+    "its end passed, not yet expired": {
+        "starts_on": TODAY - timedelta(days=400),
+        "ends_on": TODAY - timedelta(days=35),
+    },
+}
+ENDED = ["expired", "cancelled", "renewed"]
+
+
+@pytest.fixture(params=HELD.values(), ids=HELD.keys())
+def held_license(request, company, product):
+    return LicenseFactory(company=company, product=product, seats=20, **request.param)
+
+
+def test_a_new_business_quote_for_a_held_product_is_refused_with_the_way_forward(
+    company, product, held_license
+):
+    with pytest.raises(ValidationError) as refused:
+        make_quote(company=company, product=product)
+    message = " ".join(refused.value.messages)
+    assert f"already licenses {product}" in message
+    assert "add seats to that license or renew it" in message
+    assert not Quote.objects.exists()
+
+
+def test_a_trial_of_a_held_product_is_refused(company, product, held_license, account_manager):
+    with pytest.raises(ValidationError, match="already licenses"):
+        start_trial(company=company, product=product, seats=10, actor=account_manager)
+    assert not Trial.objects.exists()
+
+
+@pytest.mark.parametrize("status", ENDED)
+def test_a_product_whose_license_ended_can_be_quoted_and_tried_again(
+    company, product, account_manager, status
+):
+    LicenseFactory(company=company, product=product, status=status)
+    assert make_quote(company=company, product=product).kind == Quote.Kind.NEW
+    assert start_trial(company=company, product=product, seats=5, actor=account_manager)
+
+
+def test_another_companys_license_does_not_stand_in_the_way(company, product):
+    LicenseFactory(product=product)
+    assert make_quote(company=company, product=product).lines.count() == 1
+
+
+def test_adding_a_held_product_to_a_draft_is_refused(company, product, account_manager):
+    quote = make_quote(company=company, product=ProductFactory())
+    LicenseFactory(company=company, product=product)
+    with pytest.raises(ValidationError, match="already licenses"):
+        services.update_quote(
+            quote=quote,
+            actor=account_manager,
+            lines=[LineInput(quote.lines.get().product, 5), LineInput(product, 5)],
+        )
+    assert quote.lines.count() == 1
+
+
+def test_a_quote_drafted_before_the_license_cannot_be_sent_or_accepted_after_it(
+    company, product, account_manager
+):
+    draft = make_quote(company=company, product=product)
+    sent = services.send_quote(quote=make_quote(company=company, product=product), actor=None)
+    LicenseFactory(company=company, product=product)
+    with pytest.raises(ValidationError, match="already licenses"):
+        services.send_quote(quote=draft, actor=account_manager)
+    with pytest.raises(ValidationError, match="already licenses"):
+        services.accept_quote(quote=sent, actor=account_manager)
+    sent.refresh_from_db()
+    assert sent.status == Quote.Status.SENT and License.objects.count() == 1
+
+
+def test_accepting_two_quotes_for_one_product_makes_one_license(company, product, account_manager):
+    first, second = (
+        services.send_quote(quote=make_quote(company=company, product=product), actor=None)
+        for _ in range(2)
+    )
+    services.accept_quote(quote=first, actor=account_manager)
+    with pytest.raises(ValidationError, match="already licenses"):
+        services.accept_quote(quote=second, actor=account_manager)
+    assert License.objects.filter(company=company, product=product).count() == 1
+
+
+def test_a_license_is_not_created_beside_a_held_one_by_any_path(
+    company, product, held_license, account_manager
+):
+    trial = TrialFactory(company=company, product=product, starts_on=TODAY, ends_on=TODAY)
+    term = {"seats": 5, "unit_price": Decimal("40"), "starts_on": TODAY, "actor": None}
+    with pytest.raises(ValidationError, match="already licenses"):
+        create_license(company=company, product=product, ends_on=TODAY + timedelta(days=9), **term)
+    with pytest.raises(ValidationError, match="already licenses"):
+        convert_trial(trial=trial, ends_on=TODAY + timedelta(days=9), **term)
+    assert License.objects.count() == 1
+
+
+def test_expansion_and_renewal_quotes_of_the_held_license_are_still_drafted(
+    company, product, account_manager
+):
+    license = LicenseFactory(company=company, product=product, **HELD["running"])
+    expansion = services.draft_expansion_quote(
+        license=license, seats=5, effective_on=TODAY, actor=account_manager
+    )
+    renewal = services.draft_renewal_quote(license=license, actor=account_manager)
+    assert (expansion.kind, renewal.kind) == (Quote.Kind.EXPANSION, Quote.Kind.RENEWAL)
+
+
+def test_the_builder_and_the_trial_form_refuse_a_held_product(
+    signed_in, company, product, held_license
+):
+    quote = Quote(company=company, contact=company.contacts.get(), starts_on=TODAY)
+    data = builder_data(quote, [(product, 10)])
+    page = signed_in.post(reverse("quote_create") + f"?company={company.pk}", data)
+    assert "already licenses" in page.content.decode() and not Quote.objects.exists()
+    preview = signed_in.post(
+        reverse("quote_price_new") + f"?company={company.pk}", data, HTTP_HX_REQUEST="true"
+    )
+    assert "add seats to that license or renew it" in preview.content.decode()
+    trial_page = signed_in.post(
+        reverse("trial_start", args=[company.pk]), {"product": product.pk, "seats": 5, "days": 14}
+    )
+    assert "already licenses" in trial_page.content.decode() and not Trial.objects.exists()
