@@ -51,7 +51,7 @@ class QuoteExportFilter(django_filters.FilterSet):
         field_name="sent_at", lookup_expr="date__lte", label="Sent until", widget=DATE
     )
     status = django_filters.ChoiceFilter(
-        choices=[c for c in Quote.Status.choices if c[0] != Quote.Status.DRAFT],
+        choices=[c for c in Quote.Status.choices if c[0] not in Quote.UNSENT],
         empty_label="Any status",
         widget=SELECT,
     )

@@ -17,11 +17,19 @@ class QuoteQuerySet(models.QuerySet):
         return self.filter(owner=user)
 
     def issued(self):
-        """Quotes that went to a client: every status but draft."""
-        return self.exclude(status=Quote.Status.DRAFT)
+        """Quotes that went to a client: every status but draft and closed (never sent)."""
+        return self.exclude(status__in=Quote.UNSENT)
 
     def awaiting_answer(self):
         return self.filter(status=Quote.Status.SENT)
+
+    def open_renewals_of(self, license):
+        """The renewal quotes of `license` still in play (a draft or sent), latest first."""
+        return self.filter(
+            kind=Quote.Kind.RENEWAL,
+            license=license,
+            status__in=(Quote.Status.DRAFT, Quote.Status.SENT),
+        ).order_by("-revision", "-pk")
 
     def awaiting_approval(self):
         return self.filter(status=Quote.Status.DRAFT, approval=Quote.Approval.PENDING)
@@ -44,6 +52,9 @@ class Quote(models.Model):
         DECLINED = "declined", "Declined"
         EXPIRED = "expired", "Expired"
         SUPERSEDED = "superseded", "Superseded by a revision"
+        CLOSED = "closed", "Closed unsent (an earlier revision was accepted)"
+
+    UNSENT = (Status.DRAFT, Status.CLOSED)
 
     class EmailStatus(models.TextChoices):
         NOT_SENT = "not_sent", "Not emailed"

@@ -176,6 +176,10 @@ def create_quote(
 
 
 def _check_draft(quote: Quote) -> None:
+    if quote.status == Quote.Status.CLOSED:
+        raise ValidationError(
+            f"{quote.reference} was closed unsent: an earlier revision was accepted."
+        )
     if quote.status != Quote.Status.DRAFT:
         raise ValidationError(
             f"{quote.reference} is {quote.get_status_display().lower()}: a sent quote is frozen; "
@@ -416,6 +420,13 @@ def accept_quote(*, quote: Quote, actor, now: datetime | None = None) -> Quote:
     quote.accepted_at = now
     quote.save(update_fields=["status", "accepted_at", "updated_at"])
     _log(quote, "accepted", actor, now)
+    # A draft revision opened before the client said yes can never be sent: close it.
+    for draft in Quote.objects.select_for_update().filter(
+        previous_revision=quote, status=Quote.Status.DRAFT
+    ):
+        draft.status = Quote.Status.CLOSED
+        draft.save(update_fields=["status", "updated_at"])
+        _log(draft, f"closed unsent: {quote.reference} was accepted", actor, now)
     return quote
 
 

@@ -130,3 +130,20 @@ def test_a_quote_or_a_trial_of_a_held_product_answers_400_with_the_way_forward(
     assert response.status_code == 400
     assert "already licenses" in str(response.json()["product"])
     assert not Quote.objects.exists() and not Trial.objects.exists()
+
+
+def test_renewing_twice_answers_with_the_first_draft(as_account_manager, license):
+    first = as_account_manager.post(f"/api/v1/licenses/{license.pk}/renew/")
+    second = as_account_manager.post(f"/api/v1/licenses/{license.pk}/renew/")
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert first.json()["id"] == second.json()["id"]
+    assert Quote.objects.filter(kind=Quote.Kind.RENEWAL).count() == 1
+
+
+def test_a_draft_revision_left_behind_by_an_acceptance_is_closed(as_account_manager, sent_quote):
+    draft = as_account_manager.post(f"/api/v1/quotes/{sent_quote.pk}/revise/").json()
+    assert as_account_manager.post(f"/api/v1/quotes/{sent_quote.pk}/accept/").status_code == 200
+    closed = as_account_manager.get(f"/api/v1/quotes/{draft['id']}/").json()
+    assert closed["status"] == "closed"
+    response = as_account_manager.post(f"/api/v1/quotes/{draft['id']}/send/")
+    assert response.status_code == 400 and "closed unsent" in response.content.decode()

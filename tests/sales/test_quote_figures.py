@@ -2,11 +2,13 @@
 product, no parallel license, proration shown, totals once per quote number, decimal comma,
 one renewal draft. Each rule through the service and the browser form."""
 
+import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -372,3 +374,120 @@ def test_the_builder_and_the_trial_form_refuse_a_held_product(
         reverse("trial_start", args=[company.pk]), {"product": product.pk, "seats": 5, "days": 14}
     )
     assert "already licenses" in trial_page.content.decode() and not Trial.objects.exists()
+
+
+# 7. One renewal draft; a draft revision left behind by an acceptance is closed
+
+
+@pytest.fixture
+def running_license(company, product):
+    return LicenseFactory(company=company, product=product, seats=20, **HELD["running"])
+
+
+def test_drafting_the_renewal_twice_answers_with_the_first_draft(running_license, account_manager):
+    first = services.draft_renewal_quote(license=running_license, actor=account_manager)
+    second = services.draft_renewal_quote(license=running_license, actor=account_manager)
+    assert second == first
+    assert Quote.objects.filter(kind=Quote.Kind.RENEWAL).count() == 1
+
+
+def test_a_sent_renewal_quote_is_the_one_answered_until_it_is_decided(
+    running_license, account_manager
+):
+    first = services.draft_renewal_quote(license=running_license, actor=account_manager)
+    services.send_quote(quote=first, actor=account_manager)
+    assert services.draft_renewal_quote(license=running_license, actor=account_manager) == first
+    services.decline_quote(quote=first, actor=account_manager)
+    again = services.draft_renewal_quote(license=running_license, actor=account_manager)
+    assert again != first and again.status == Quote.Status.DRAFT
+
+
+def test_a_second_click_on_draft_renewal_opens_the_first_draft(
+    signed_in, running_license, account_manager
+):
+    url = reverse("license_renew", args=[running_license.pk])
+    first = signed_in.post(url)
+    draft = Quote.objects.get(kind=Quote.Kind.RENEWAL)
+    assert first.url == reverse("quote_edit", args=[draft.pk])
+    second = signed_in.post(url, follow=True)
+    assert second.redirect_chain[-1][0] == reverse("quote_edit", args=[draft.pk])
+    assert f"{draft.reference} is this license&#x27;s renewal quote" in second.content.decode()
+    services.send_quote(quote=draft, actor=account_manager)
+    third = signed_in.post(url)
+    assert third.url == reverse("quote_detail", args=[draft.pk])
+    assert Quote.objects.filter(kind=Quote.Kind.RENEWAL).count() == 1
+
+
+@pytest.mark.parametrize("kind", ["new", "renewal"])
+def test_accepting_a_revision_closes_the_draft_revision_opened_after_it(
+    signed_in, company, product, running_license, account_manager, kind
+):
+    if kind == "new":
+        sent = make_quote(company=company, product=ProductFactory())
+    else:
+        sent = services.draft_renewal_quote(license=running_license, actor=account_manager)
+    services.send_quote(quote=sent, actor=account_manager)
+    draft = services.revise_quote(quote=sent, actor=account_manager)
+    services.accept_quote(quote=sent, actor=account_manager)
+    draft.refresh_from_db()
+    assert draft.status == Quote.Status.CLOSED and draft.is_frozen
+    page = signed_in.get(reverse("quote_detail", args=[draft.pk])).content.decode()
+    assert "Send quote" not in page and "Edit quote" not in page
+    assert "Closed unsent" in page
+    with pytest.raises(ValidationError, match="closed unsent"):
+        services.send_quote(quote=draft, actor=account_manager)
+    assert draft not in Quote.objects.issued()
+
+
+def _at_once(action, times: int) -> list:
+    """Run `action` in `times` threads released together; answer their errors."""
+    start, errors = threading.Barrier(times), []
+
+    def run():
+        try:
+            start.wait()
+            action()
+        except Exception as error:  # noqa: BLE001 - reported by the caller's assertion
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_double_click_on_draft_renewal_makes_one_draft(
+    postgresql, running_license, account_manager
+):
+    errors = _at_once(
+        lambda: services.draft_renewal_quote(license=running_license, actor=account_manager), 4
+    )
+    assert errors == []
+    assert Quote.objects.filter(kind=Quote.Kind.RENEWAL).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_quotes_for_one_product_accepted_at_once_make_one_license(
+    postgresql, company, product, account_manager
+):
+    sent = iter(
+        [
+            services.send_quote(quote=make_quote(company=company, product=product), actor=None)
+            for _ in range(2)
+        ]
+    )
+    lock = threading.Lock()
+
+    def accept():
+        with lock:
+            quote = next(sent)
+        services.accept_quote(quote=quote, actor=account_manager)
+
+    errors = _at_once(accept, 2)
+    assert len(errors) == 1 and "already licenses" in str(errors[0])
+    assert License.objects.filter(company=company, product=product).count() == 1
