@@ -87,14 +87,50 @@ def exported_licenses() -> QuerySet[License]:
     return License.objects.select_related("company", "product").order_by("company__name", "id")
 
 
+# The order in which the totals break down by status; "won or open" adds the first two.
+TOTAL_STATUSES = (
+    Quote.Status.ACCEPTED,
+    Quote.Status.SENT,
+    Quote.Status.DECLINED,
+    Quote.Status.EXPIRED,
+)
+
+
 def quote_totals(quotes: QuerySet[Quote]) -> list[dict]:
-    """Count and total of the quotes per currency."""
-    return list(
-        quotes.order_by()
-        .values("currency")
+    """Per currency, the quotes counted once per number at their latest sent revision
+    (Quote.objects.latest_sent): count and total, split by status, and the won-or-open
+    total (accepted or awaiting an answer). Earlier revisions are listed, never counted."""
+    rows = (
+        quotes.latest_sent()
+        .order_by()
+        .values("currency", "status")
         .annotate(count=Count("id"), total=Sum("total"))
-        .order_by("currency")
     )
+    totals: dict[str, dict] = {}
+    for row in rows:
+        currency = totals.setdefault(
+            row["currency"],
+            {"currency": row["currency"], "count": 0, "total": Decimal("0.00"), "statuses": {}},
+        )
+        currency["count"] += row["count"]
+        currency["total"] += row["total"]
+        currency["statuses"][row["status"]] = row
+    for currency in totals.values():
+        statuses = currency.pop("statuses")
+        currency["by_status"] = [
+            {**statuses[status], "label": Quote.Status(status).label}
+            for status in TOTAL_STATUSES
+            if status in statuses
+        ]
+        currency["won_or_open"] = sum(
+            (statuses[s]["total"] for s in TOTAL_STATUSES[:2] if s in statuses), Decimal("0.00")
+        )
+    return [totals[currency] for currency in sorted(totals)]
+
+
+def earlier_revisions(quotes: QuerySet[Quote]) -> int:
+    """How many of `quotes` are revisions that a later sent revision replaces in totals."""
+    return quotes.count() - quotes.latest_sent().count()
 
 
 def _cell(value):

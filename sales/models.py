@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 
 from accounts.models import Company, Contact
 from licensing import pricing
@@ -19,6 +19,16 @@ class QuoteQuerySet(models.QuerySet):
     def issued(self):
         """Quotes that went to a client: every status but draft and closed (never sent)."""
         return self.exclude(status__in=Quote.UNSENT)
+
+    def latest_sent(self):
+        """Issued quotes at their latest sent revision, so that each quote number counts
+        once: a revision sent later (superseding it, or after a decline or expiry) takes its
+        place; a draft or closed revision never does. What every total of quotes counts.
+        (Only a sent revision can be revised, so looking one revision ahead is enough.)"""
+        sent_later = Quote.objects.filter(previous_revision=OuterRef("pk")).exclude(
+            status__in=Quote.UNSENT
+        )
+        return self.issued().filter(~Exists(sent_later))
 
     def awaiting_answer(self):
         return self.filter(status=Quote.Status.SENT)

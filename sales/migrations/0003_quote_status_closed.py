@@ -4,15 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sales', '0002_quote_pdf_and_email'),
+        ("sales", "0002_quote_pdf_and_email"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='quote',
-            name='status',
-            field=models.CharField(choices=[('draft', 'Draft'), ('sent', 'Sent'), ('accepted', 'Accepted'), ('declined', 'Declined'), ('expired', 'Expired'), ('superseded', 'Superseded by a revision'), ('closed', 'Closed unsent (an earlier revision was accepted)')], default='draft', max_length=12),
+            model_name="quote",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("draft", "Draft"),
+                    ("sent", "Sent"),
+                    ("accepted", "Accepted"),
+                    ("declined", "Declined"),
+                    ("expired", "Expired"),
+                    ("superseded", "Superseded by a revision"),
+                    ("closed", "Closed unsent (an earlier revision was accepted)"),
+                ],
+                default="draft",
+                max_length=12,
+            ),
         ),
     ]

@@ -49,8 +49,8 @@ def draft_renewal_quote(*, license: License, actor) -> Quote:
     a renewal quote of the license is in play (a draft or sent), answer with that one, so
     that two clicks, even at once, make one quote."""
     # The license's row is the lock that serialises two clicks.
-    license = License.objects.select_for_update().select_related("company", "product").get(
-        pk=license.pk
+    license = (
+        License.objects.select_for_update().select_related("company", "product").get(pk=license.pk)
     )
     open_renewal = Quote.objects.open_renewals_of(license).first()
     if open_renewal is not None:

@@ -491,3 +491,77 @@ def test_two_quotes_for_one_product_accepted_at_once_make_one_license(
     errors = _at_once(accept, 2)
     assert len(errors) == 1 and "already licenses" in str(errors[0])
     assert License.objects.filter(company=company, product=product).count() == 1
+
+
+# 5. Totals count each quote number once, at its latest sent revision
+
+
+@pytest.fixture
+def revised_book(company, account_manager):
+    """Five quote numbers, seven sent revisions, one draft revision (40.00 a seat):
+    Q1 400 sent, revised to 600 and sent (rev. 1 superseded); Q2 200 declined; Q3 800
+    declined, revised to 400 and sent (rev. 1 stays declined); Q4 200 accepted; Q5 400 sent,
+    with a draft revision not sent."""
+
+    def sent(seats):
+        quote = make_quote(company=company, product=ProductFactory(), seats=seats)
+        return services.send_quote(quote=quote, actor=account_manager)
+
+    def revised(quote, seats, send=True):
+        revision = services.revise_quote(quote=quote, actor=account_manager)
+        product = revision.lines.get().product
+        revision = services.update_quote(
+            quote=revision, actor=account_manager, lines=[LineInput(product, seats)]
+        )
+        return services.send_quote(quote=revision, actor=account_manager) if send else revision
+
+    revised(sent(10), 15)
+    services.decline_quote(quote=sent(5), actor=account_manager)
+    q3 = services.decline_quote(quote=sent(20), actor=account_manager)
+    revised(q3, 10)
+    services.accept_quote(quote=sent(5), actor=account_manager)
+    revised(sent(10), 20, send=False)
+
+
+def test_latest_sent_counts_each_quote_number_once(revised_book):
+    assert Quote.objects.issued().count() == 7
+    latest = Quote.objects.latest_sent()
+    assert latest.count() == 5 and len({quote.number for quote in latest}) == 5
+    assert sorted((q.status, q.total) for q in latest) == sorted(
+        [
+            ("sent", Decimal("600.00")),
+            ("declined", Decimal("200.00")),
+            ("sent", Decimal("400.00")),
+            ("accepted", Decimal("200.00")),
+            ("sent", Decimal("400.00")),
+        ]
+    )
+
+
+def test_the_exports_totals_count_the_latest_revisions_and_say_what_they_include(
+    client, finance, revised_book
+):
+    client.force_login(finance)
+    page = client.get(reverse("finance_exports")).content.decode()
+    # The money format (€ or EUR) is the data-hygiene branch's; the figures are these.
+    totals = page.split('data-testid="totals-EUR">')[1].split("</p>")[0]
+    assert "<strong>5</strong> quotes in EUR, totalling <strong>" in totals
+    for figure in ("1,800.00", "1 accepted", "3 sent", "1,400.00", "1 declined", "1,600.00"):
+        assert figure in totals
+    assert "Accepted or awaiting an answer" in totals
+    assert "once, at its latest sent revision; 2 earlier revisions listed below are not" in page
+
+
+def test_finances_home_counts_each_quote_sent_this_month_once(client, finance, revised_book):
+    client.force_login(finance)
+    page = client.get(reverse("home")).content.decode()
+    assert "Quotes sent: 5 for 1,800.00 EUR" in page
+    assert "Quotes accepted: 1 for 200.00 EUR" in page
+
+
+def test_the_win_rate_counts_a_declined_revision_replaced_by_a_later_one_once(revised_book):
+    from sales.metrics import Scope, quote_win_rate
+
+    today = timezone.localdate()
+    figures = quote_win_rate(Scope(start=today, end=today, owner_id=None, today=today))
+    assert (figures["quotes_decided"], figures["quotes_won"]) == (2, 1)
