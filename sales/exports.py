@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from accounts.forms import DateInput
 from licensing.models import License
+from licensing.pricing import term_days
 from sales.models import Quote, QuoteLine
 from sales.pdf import open_pdf, pdf_filename
 
@@ -193,14 +194,24 @@ def _quote_rows(quotes: QuerySet[Quote]) -> Iterator[list]:
 LINE_HEADER = [
     "quote_number", "revision", "status", "company", "sent_on", "position", "product_code",
     "product", "requested_seats", "billed_seats", "seat_block_size", "unit_price",
-    "billing_period", "months", "line_total", "currency",
+    "billing_period", "months", "line_total", "currency", "period_starts_on", "period_ends_on",
+    "period_days", "term_days", "prorated",
 ]  # fmt: skip
+
+
+def _period(quote: Quote) -> list:
+    """The period a line pays for; an expansion's share of its license term ("134/365")."""
+    coterm = quote.coterm
+    if coterm is None:
+        days = term_days(quote.starts_on, quote.ends_on)
+        return [quote.starts_on, quote.ends_on, days, days, ""]
+    return [coterm.starts_on, coterm.ends_on, coterm.days, coterm.term_days, coterm.fraction]
 
 
 def _line_rows(quotes: QuerySet[Quote]) -> Iterator[list]:
     lines = (
         QuoteLine.objects.filter(quote__in=quotes.values("pk"))
-        .select_related("quote__company", "product")
+        .select_related("quote__company", "quote__license", "product")
         .order_by("quote__sent_at", "quote_id", "position", "id")
     )
     for line in lines.iterator(chunk_size=CHUNK_SIZE):
@@ -210,6 +221,7 @@ def _line_rows(quotes: QuerySet[Quote]) -> Iterator[list]:
             line.position + 1, line.product.code, line.product.name, line.requested_seats,
             line.billed_seats, line.seat_block_size, line.unit_price,
             line.product.billing_period, line.months, line.line_total, quote.currency,
+            *_period(quote),
         ]  # fmt: skip
 
 

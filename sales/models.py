@@ -8,6 +8,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from accounts.models import Company, Contact
 from licensing import pricing
 from licensing.models import MONEY, License, Product, SeatChange, Trial
+from sales.pricing import Coterm, coterm, line_formula
 
 PERCENT = {"max_digits": 5, "decimal_places": 2}
 
@@ -196,6 +197,13 @@ class Quote(models.Model):
             return self.license.ends_on
         return pricing.term_end(self.starts_on, self.term_months)
 
+    @property
+    def coterm(self) -> Coterm | None:
+        """An expansion's co-termed period and its share of the license term."""
+        if self.kind == self.Kind.EXPANSION and self.license_id:
+            return coterm(license=self.license, effective_on=self.starts_on)
+        return None
+
 
 class QuoteLine(models.Model):
     quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="lines")
@@ -236,6 +244,22 @@ class QuoteLine(models.Model):
 
     def __str__(self):
         return f"{self.product} × {self.billed_seats}"
+
+    @property
+    def periods(self) -> Decimal:
+        """Billing periods the unit price is charged for (12 months of a yearly price: 1)."""
+        return Decimal(self.months) / Decimal(self.product.months_per_period)
+
+    def formula(self, coterm: Coterm | None, currency: str) -> str:
+        """How the line total comes about (sales.pricing.line_formula)."""
+        return line_formula(
+            billed_seats=self.billed_seats,
+            unit_price=self.unit_price,
+            periods=self.periods,
+            coterm=coterm,
+            line_total=self.line_total,
+            currency=currency,
+        )
 
 
 class QuoteNumberSequence(models.Model):

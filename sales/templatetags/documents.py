@@ -17,3 +17,10 @@ def money(amount: Decimal, currency: str) -> str:
     number = f"{quantize(amount, currency):,}"
     symbol = SYMBOLS.get(currency.upper())
     return f"{symbol}{number}" if symbol else f"{number} {currency.upper()}"
+
+
+@register.filter
+def formula(line, quote) -> str:
+    """How a line's total comes about, co-termed for an expansion: "15 × 36.00 × 134/365 =
+    198.25 EUR" (QuoteLine.formula)."""
+    return line.formula(quote.coterm, quote.currency)

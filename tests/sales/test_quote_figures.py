@@ -565,3 +565,79 @@ def test_the_win_rate_counts_a_declined_revision_replaced_by_a_later_one_once(re
     today = timezone.localdate()
     figures = quote_win_rate(Scope(start=today, end=today, owner_id=None, today=today))
     assert (figures["quotes_decided"], figures["quotes_won"]) == (2, 1)
+
+
+# 4. An expansion shows the co-termed period and the prorated fraction
+
+
+@pytest.fixture
+def expansion(company, product, account_manager):
+    """15 seats added on 20 August to a 2026 license at 36.00: 134 of 365 days."""
+    from datetime import date
+
+    license = LicenseFactory(
+        company=company,
+        product=product,
+        seats=20,
+        unit_price=Decimal("36.00"),
+        starts_on=date(2026, 1, 1),
+        ends_on=date(2026, 12, 31),
+    )
+    quote = services.draft_expansion_quote(
+        license=license, seats=15, effective_on=date(2026, 8, 20), actor=account_manager
+    )
+    return services.send_quote(quote=quote, actor=account_manager)
+
+
+def test_an_expansion_prices_15_seats_at_134_of_365_days(expansion):
+    line = expansion.lines.get()
+    assert line.line_total == Decimal("198.25")  # 15 × 36.00 × 134 / 365 = 198.246...
+    coterm = expansion.coterm
+    assert (coterm.days, coterm.term_days, coterm.fraction) == (134, 365, "134/365")
+    assert line.formula(coterm, "EUR") == "15 × 36.00 × 134/365 = 198.25 EUR"
+
+
+def test_the_quote_page_shows_the_co_termed_period_and_the_formula(signed_in, expansion):
+    page = signed_in.get(reverse("quote_detail", args=[expansion.pk])).content.decode()
+    assert "Co-termed to the license" in page
+    assert "134 of the term's 365 days" in page
+    assert "15 × 36.00 × 134/365 = 198.25 EUR" in page
+
+
+def test_the_pdf_shows_the_co_termed_period_and_the_formula(expansion):
+    from pypdf import PdfReader
+
+    text = " ".join(page.extract_text() for page in PdfReader(expansion.pdf.open("rb")).pages)
+    text = " ".join(text.split())
+    assert "from 20 August 2026 to its end on 31 December 2026: 134 of the term's 365 days" in text
+    assert "× 134/365" in text and "198.25" in text
+
+
+def test_the_quote_lines_csv_gives_the_period_and_the_prorated_fraction(client, finance, expansion):
+    import csv
+    import io
+
+    client.force_login(finance)
+    response = client.get(reverse("finance_export", args=["quote-lines.csv"]))
+    content = b"".join(response.streaming_content).decode("utf-8-sig")
+    (row,) = list(csv.DictReader(io.StringIO(content)))
+    assert (row["period_starts_on"], row["period_ends_on"]) == ("2026-08-20", "2026-12-31")
+    assert (row["period_days"], row["term_days"], row["prorated"]) == ("134", "365", "134/365")
+    assert (row["billed_seats"], row["unit_price"], row["line_total"]) == ("15", "36.00", "198.25")
+
+
+def test_the_live_price_of_add_seats_shows_the_period_and_fraction(signed_in, company, product):
+    from datetime import date
+
+    license = LicenseFactory(
+        company=company, product=product, unit_price=Decimal("36.00"), **HELD["running"]
+    )
+    page = signed_in.post(
+        reverse("license_add_seats", args=[license.pk]),
+        {"seats": 15, "effective_on": TODAY.isoformat()},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    days = (license.ends_on - TODAY).days + 1
+    term = (license.ends_on - license.starts_on).days + 1
+    assert f"{days} of the term's {term} days" in page
+    assert f"15 × 36.00 × {days}/{term} =" in page
