@@ -2,8 +2,10 @@
 product, no parallel license, proration shown, totals once per quote number, decimal comma,
 one renewal draft. Each rule through the service and the browser form."""
 
+import csv
+import io
 import threading
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,10 +13,12 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
+from pypdf import PdfReader
 
 from licensing.models import License, Trial
 from licensing.services import convert_trial, create_license, start_trial
 from sales import services
+from sales.metrics import Scope, quote_win_rate
 from sales.models import Quote
 from sales.pricing import LineInput
 from tests.accounts.factories import ContactFactory
@@ -560,8 +564,6 @@ def test_finances_home_counts_each_quote_sent_this_month_once(client, finance, r
 
 
 def test_the_win_rate_counts_a_declined_revision_replaced_by_a_later_one_once(revised_book):
-    from sales.metrics import Scope, quote_win_rate
-
     today = timezone.localdate()
     figures = quote_win_rate(Scope(start=today, end=today, owner_id=None, today=today))
     assert (figures["quotes_decided"], figures["quotes_won"]) == (2, 1)
@@ -573,8 +575,6 @@ def test_the_win_rate_counts_a_declined_revision_replaced_by_a_later_one_once(re
 @pytest.fixture
 def expansion(company, product, account_manager):
     """15 seats added on 20 August to a 2026 license at 36.00: 134 of 365 days."""
-    from datetime import date
-
     license = LicenseFactory(
         company=company,
         product=product,
@@ -605,8 +605,6 @@ def test_the_quote_page_shows_the_co_termed_period_and_the_formula(signed_in, ex
 
 
 def test_the_pdf_shows_the_co_termed_period_and_the_formula(expansion):
-    from pypdf import PdfReader
-
     text = " ".join(page.extract_text() for page in PdfReader(expansion.pdf.open("rb")).pages)
     text = " ".join(text.split())
     assert "from 20 August 2026 to its end on 31 December 2026: 134 of the term's 365 days" in text
@@ -614,9 +612,6 @@ def test_the_pdf_shows_the_co_termed_period_and_the_formula(expansion):
 
 
 def test_the_quote_lines_csv_gives_the_period_and_the_prorated_fraction(client, finance, expansion):
-    import csv
-    import io
-
     client.force_login(finance)
     response = client.get(reverse("finance_export", args=["quote-lines.csv"]))
     content = b"".join(response.streaming_content).decode("utf-8-sig")
@@ -627,8 +622,6 @@ def test_the_quote_lines_csv_gives_the_period_and_the_prorated_fraction(client, 
 
 
 def test_the_live_price_of_add_seats_shows_the_period_and_fraction(signed_in, company, product):
-    from datetime import date
-
     license = LicenseFactory(
         company=company, product=product, unit_price=Decimal("36.00"), **HELD["running"]
     )
