@@ -634,3 +634,26 @@ def test_the_live_price_of_add_seats_shows_the_period_and_fraction(signed_in, co
     term = (license.ends_on - license.starts_on).days + 1
     assert f"{days} of the term's {term} days" in page
     assert f"15 × 36.00 × {days}/{term} =" in page
+
+
+def test_the_admin_reads_a_decimal_comma_in_a_percentage(client, admin, company, product):
+    client.force_login(admin)
+    data = {
+        "company": company.pk,
+        "kind": Quote.Kind.NEW,
+        "contact": company.contacts.get().pk,
+        "term_months": 12,
+        "starts_on": TODAY.isoformat(),
+        "discount_percent": "1,5",
+        "tax_percent": "17,5",
+        "lines-TOTAL_FORMS": "1",
+        "lines-INITIAL_FORMS": "0",
+        "lines-MIN_NUM_FORMS": "0",
+        "lines-MAX_NUM_FORMS": "1000",
+        "lines-0-product": product.pk,
+        "lines-0-requested_seats": 10,
+    }
+    response = client.post(reverse("admin:sales_quote_add"), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    quote = Quote.objects.get()
+    assert (quote.discount_percent, quote.tax_percent) == (Decimal("1.5"), Decimal("17.5"))
