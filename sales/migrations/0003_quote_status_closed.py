@@ -3,6 +3,14 @@
 from django.db import migrations, models
 
 
+def close_drafts_left_behind(apps, schema_editor):
+    """Draft revisions whose earlier revision was accepted can never be sent: close them."""
+    Quote = apps.get_model("sales", "Quote")
+    Quote.objects.filter(status="draft", previous_revision__status="accepted").update(
+        status="closed"
+    )
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("sales", "0002_quote_pdf_and_email"),
@@ -26,4 +34,5 @@ class Migration(migrations.Migration):
                 max_length=12,
             ),
         ),
+        migrations.RunPython(close_drafts_left_behind, migrations.RunPython.noop),
     ]
