@@ -68,6 +68,22 @@ def _check_tiers(tiers: Sequence[pricing.Tier]) -> None:
         limits.check(tier.unit_price, limits.UNIT_PRICE, "price_tiers")
 
 
+def check_product_not_held(*, company: Company, product: Product, field: str = "product"):
+    """Refuse a second license, or a trial, of a product the company already holds: more
+    seats go on that license (an expansion, co-termed) and the next term is its renewal."""
+    held = (
+        License.objects.held().filter(company=company, product=product).order_by("starts_on")
+    ).first()
+    if held is not None:
+        raise ValidationError(
+            {
+                field: f"{company} already licenses {product} ({held.seats} seats, "
+                f"{held.starts_on} to {held.ends_on}): add seats to that license or renew it "
+                "instead of starting a second one."
+            }
+        )
+
+
 # Trials
 
 
@@ -121,6 +137,7 @@ def start_trial(
                 f"{running.ends_on:%-d %b %Y}; extend that trial instead of starting another."
             }
         )
+    check_product_not_held(company=company, product=product)
     trial = Trial.objects.create(
         company=company,
         product=product,
@@ -270,8 +287,11 @@ def create_license(
     actor,
     now: datetime | None = None,
 ) -> License:
-    """Start a new license; its product's open trials for the company end as converted;
-    sends license_started (kind "new") after commit."""
+    """Start a new license of a product the company does not hold yet; its product's open
+    trials for the company end as converted; sends license_started (kind "new") after commit."""
+    # The company's row is the lock that keeps two acceptances from both starting one.
+    Company.objects.select_for_update().filter(pk=company.pk).first()
+    check_product_not_held(company=company, product=product)
     license = _create_license(
         company=company,
         product=product,
@@ -318,6 +338,8 @@ def convert_trial(
     """Turn an active trial into a paid license; sends license_started (kind "trial_conversion")."""
     trial = _locked(Trial, trial)
     check_trial_convertible(trial)
+    Company.objects.select_for_update().filter(pk=trial.company_id).first()
+    check_product_not_held(company=trial.company, product=trial.product)
     license = _create_license(
         company=trial.company,
         product=trial.product,

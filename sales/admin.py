@@ -9,6 +9,7 @@ from django.http import HttpResponseRedirect
 from accounts.admin import ReadOnlyAdmin, service_action
 from accounts.forms import ADMIN_NUMBER_FIELDS
 from sales import services
+from sales.forms import PercentField
 from sales.models import Quote, QuoteLine, QuoteNumberSequence
 from sales.pricing import LineInput
 
@@ -62,6 +63,13 @@ class QuoteAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     autocomplete_fields = ("company", "contact", "trial", "license")
     inlines = [QuoteLineInline]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # Percentages read as in the quote builder: "17,5" is 17.5, never 175.
+        if db_field.name in ("discount_percent", "tax_percent"):
+            return PercentField(label=db_field.verbose_name.capitalize() + " (%)")
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     add_fields = ("company", "kind", "trial", "license") + services.EDITABLE_FIELDS
     # A draft's page: what the quote is (read-only), its terms (editable), what it came to.
     sections = (

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from accounts.forms import DateInput
 from licensing.models import License
+from licensing.pricing import term_days
 from sales.models import Quote, QuoteLine
 from sales.pdf import open_pdf, pdf_filename
 
@@ -51,7 +52,7 @@ class QuoteExportFilter(django_filters.FilterSet):
         field_name="sent_at", lookup_expr="date__lte", label="Sent until", widget=DATE
     )
     status = django_filters.ChoiceFilter(
-        choices=[c for c in Quote.Status.choices if c[0] != Quote.Status.DRAFT],
+        choices=[c for c in Quote.Status.choices if c[0] not in Quote.UNSENT],
         empty_label="Any status",
         widget=SELECT,
     )
@@ -87,14 +88,50 @@ def exported_licenses() -> QuerySet[License]:
     return License.objects.select_related("company", "product").order_by("company__name", "id")
 
 
+# The order in which the totals break down by status; "won or open" adds the first two.
+TOTAL_STATUSES = (
+    Quote.Status.ACCEPTED,
+    Quote.Status.SENT,
+    Quote.Status.DECLINED,
+    Quote.Status.EXPIRED,
+)
+
+
 def quote_totals(quotes: QuerySet[Quote]) -> list[dict]:
-    """Count and total of the quotes per currency."""
-    return list(
-        quotes.order_by()
-        .values("currency")
+    """Per currency, the quotes counted once per number at their latest sent revision
+    (Quote.objects.latest_sent): count and total, split by status, and the won-or-open
+    total (accepted or awaiting an answer). Earlier revisions are listed, never counted."""
+    rows = (
+        quotes.latest_sent()
+        .order_by()
+        .values("currency", "status")
         .annotate(count=Count("id"), total=Sum("total"))
-        .order_by("currency")
     )
+    totals: dict[str, dict] = {}
+    for row in rows:
+        currency = totals.setdefault(
+            row["currency"],
+            {"currency": row["currency"], "count": 0, "total": Decimal("0.00"), "statuses": {}},
+        )
+        currency["count"] += row["count"]
+        currency["total"] += row["total"]
+        currency["statuses"][row["status"]] = row
+    for currency in totals.values():
+        statuses = currency.pop("statuses")
+        currency["by_status"] = [
+            {**statuses[status], "label": Quote.Status(status).label}
+            for status in TOTAL_STATUSES
+            if status in statuses
+        ]
+        currency["won_or_open"] = sum(
+            (statuses[s]["total"] for s in TOTAL_STATUSES[:2] if s in statuses), Decimal("0.00")
+        )
+    return [totals[currency] for currency in sorted(totals)]
+
+
+def earlier_revisions(quotes: QuerySet[Quote]) -> int:
+    """How many of `quotes` are revisions that a later sent revision replaces in totals."""
+    return quotes.count() - quotes.latest_sent().count()
 
 
 def _cell(value):
@@ -163,14 +200,24 @@ def _quote_rows(quotes: QuerySet[Quote]) -> Iterator[list]:
 LINE_HEADER = [
     "quote_number", "revision", "status", "company", "sent_on", "position", "product_code",
     "product", "requested_seats", "billed_seats", "seat_block_size", "unit_price",
-    "billing_period", "months", "line_total", "currency",
+    "billing_period", "months", "line_total", "currency", "period_starts_on", "period_ends_on",
+    "period_days", "term_days", "prorated",
 ]  # fmt: skip
+
+
+def _period(quote: Quote) -> list:
+    """The period a line pays for; an expansion's share of its license term ("134/365")."""
+    coterm = quote.coterm
+    if coterm is None:
+        days = term_days(quote.starts_on, quote.ends_on)
+        return [quote.starts_on, quote.ends_on, days, days, ""]
+    return [coterm.starts_on, coterm.ends_on, coterm.days, coterm.term_days, coterm.fraction]
 
 
 def _line_rows(quotes: QuerySet[Quote]) -> Iterator[list]:
     lines = (
         QuoteLine.objects.filter(quote__in=quotes.values("pk"))
-        .select_related("quote__company", "product")
+        .select_related("quote__company", "quote__license", "product")
         .order_by("quote__sent_at", "quote_id", "position", "id")
     )
     for line in lines.iterator(chunk_size=CHUNK_SIZE):
@@ -180,6 +227,7 @@ def _line_rows(quotes: QuerySet[Quote]) -> Iterator[list]:
             line.position + 1, line.product.code, line.product.name, line.requested_seats,
             line.billed_seats, line.seat_block_size, line.unit_price,
             line.product.billing_period, line.months, line.line_total, quote.currency,
+            *_period(quote),
         ]  # fmt: skip
 
 

@@ -1,6 +1,7 @@
 from urllib.parse import urlencode
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts import limits
@@ -21,16 +22,34 @@ from sales.pricing import LineInput
 from sales.services import EDITABLE_FIELDS
 
 
+class PercentField(DecimalField):
+    """A percentage from 0 to 100 typed as "17.5" or "17,5": a comma is the decimal
+    separator, never a thousands separator. A text input (not type=number), so that the
+    browser does not read "17,5" as 175 before the server sees it."""
+
+    def __init__(self, **kwargs):
+        attrs = {"inputmode": "decimal", "autocomplete": "off"}
+        kwargs = {"bounds": limits.PERCENT, "max_digits": 5, "decimal_places": 2, **kwargs}
+        super().__init__(widget=forms.TextInput(attrs=attrs), **kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().replace(" ", "").removesuffix("%")
+            if value.count(",") + value.count(".") > 1:
+                raise ValidationError(
+                    "Enter a percentage with one decimal separator, such as 17.5 or 17,5.",
+                    code="invalid",
+                )
+            value = value.replace(",", ".")
+        return super().to_python(value)
+
+
 class QuoteForm(forms.ModelForm):
     """The quote's own fields; its lines come in QuoteLineFormSet."""
 
     term_months = IntegerField(label="Term (months)", bounds=limits.TERM_MONTHS, initial=12)
-    discount_percent = DecimalField(
-        label="Discount (%)", bounds=limits.PERCENT, max_digits=5, decimal_places=2, initial=0
-    )
-    tax_percent = DecimalField(
-        label="Tax (%)", bounds=limits.PERCENT, max_digits=5, decimal_places=2, initial=0
-    )
+    discount_percent = PercentField(label="Discount (%)", initial=0)
+    tax_percent = PercentField(label="Tax (%)", initial=0)
 
     class Meta:
         model = Quote

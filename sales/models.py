@@ -4,12 +4,13 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 
 from accounts import limits
 from accounts.models import Company, Contact
 from licensing import pricing
 from licensing.models import MONEY, License, Product, SeatChange, Trial
+from sales.pricing import Coterm, coterm, line_formula
 
 PERCENT = {"max_digits": 5, "decimal_places": 2}
 
@@ -25,11 +26,29 @@ class QuoteQuerySet(models.QuerySet):
         return self.filter(owner=user)
 
     def issued(self):
-        """Quotes that went to a client: every status but draft."""
-        return self.exclude(status=Quote.Status.DRAFT)
+        """Quotes that went to a client: every status but draft and closed (never sent)."""
+        return self.exclude(status__in=Quote.UNSENT)
+
+    def latest_sent(self):
+        """Issued quotes at their latest sent revision, so that each quote number counts
+        once: a revision sent later (superseding it, or after a decline or expiry) takes its
+        place; a draft or closed revision never does. What every total of quotes counts.
+        (Only a sent revision can be revised, so looking one revision ahead is enough.)"""
+        sent_later = Quote.objects.filter(previous_revision=OuterRef("pk")).exclude(
+            status__in=Quote.UNSENT
+        )
+        return self.issued().filter(~Exists(sent_later))
 
     def awaiting_answer(self):
         return self.filter(status=Quote.Status.SENT)
+
+    def open_renewals_of(self, license):
+        """The renewal quotes of `license` still in play (a draft or sent), latest first."""
+        return self.filter(
+            kind=Quote.Kind.RENEWAL,
+            license=license,
+            status__in=(Quote.Status.DRAFT, Quote.Status.SENT),
+        ).order_by("-revision", "-pk")
 
     def awaiting_approval(self):
         return self.filter(status=Quote.Status.DRAFT, approval=Quote.Approval.PENDING)
@@ -58,6 +77,9 @@ class Quote(models.Model):
         DECLINED = "declined", "Declined"
         EXPIRED = "expired", "Expired"
         SUPERSEDED = "superseded", "Superseded by a revision"
+        CLOSED = "closed", "Closed unsent (an earlier revision was accepted)"
+
+    UNSENT = (Status.DRAFT, Status.CLOSED)
 
     class EmailStatus(models.TextChoices):
         NOT_SENT = "not_sent", "Not emailed"
@@ -222,6 +244,13 @@ class Quote(models.Model):
             return self.license.ends_on
         return pricing.term_end(self.starts_on, self.term_months)
 
+    @property
+    def coterm(self) -> Coterm | None:
+        """An expansion's co-termed period and its share of the license term."""
+        if self.kind == self.Kind.EXPANSION and self.license_id:
+            return coterm(license=self.license, effective_on=self.starts_on)
+        return None
+
 
 class QuoteLine(models.Model):
     quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="lines")
@@ -267,6 +296,22 @@ class QuoteLine(models.Model):
 
     def __str__(self):
         return f"{self.product} × {self.billed_seats}"
+
+    @property
+    def periods(self) -> Decimal:
+        """Billing periods the unit price is charged for (12 months of a yearly price: 1)."""
+        return Decimal(self.months) / Decimal(self.product.months_per_period)
+
+    def formula(self, coterm: Coterm | None, currency: str) -> str:
+        """How the line total comes about (sales.pricing.line_formula)."""
+        return line_formula(
+            billed_seats=self.billed_seats,
+            unit_price=self.unit_price,
+            periods=self.periods,
+            coterm=coterm,
+            line_total=self.line_total,
+            currency=currency,
+        )
 
 
 class QuoteNumberSequence(models.Model):

@@ -49,9 +49,11 @@ def records(account_manager):
             prorated_amount=Decimal("10.00"),
             actor=account_manager,
         )
-        make_quote(company=company, product=product, seats=5 + number)
+        # New business is for a product the company does not hold yet.
+        quoted = ProductFactory(tiers=[(1, Decimal("40.00"))])
+        make_quote(company=company, product=quoted, seats=5 + number)
         services.send_quote(
-            quote=make_quote(company=company, product=product), actor=account_manager
+            quote=make_quote(company=company, product=quoted), actor=account_manager
         )
     # Each 30-day trial's 7-days-before reminder falls due in 22 days.
     record_due_reminders(today=today + timedelta(days=22))

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.roles import can, permissions_of
 from tests.accounts.factories import CompanyFactory, UserFactory
-from tests.licensing.factories import LicenseFactory, TrialFactory
+from tests.licensing.factories import LicenseFactory, ProductFactory, TrialFactory
 from tests.sales.factories import make_quote
 
 pytestmark = pytest.mark.django_db
@@ -87,7 +87,7 @@ def objects(company, product):
     )
     license = LicenseFactory(
         company=company,
-        product=product,
+        product=ProductFactory(),  # the quotes below are new business for `product`
         starts_on=timezone.localdate() - timedelta(days=30),
         ends_on=timezone.localdate() + timedelta(days=334),
     )

@@ -52,7 +52,7 @@ QUOTE_FILTERS = [
     OpenApiParameter(
         "status",
         OpenApiTypes.STR,
-        enum=[value for value in Quote.Status.values if value != Quote.Status.DRAFT],
+        enum=[value for value in Quote.Status.values if value not in Quote.UNSENT],
     ),
     OpenApiParameter("kind", OpenApiTypes.STR, enum=Quote.Kind.values),
 ]

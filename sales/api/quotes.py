@@ -111,6 +111,16 @@ class QuoteSerializer(CreateOnlyFieldsMixin, ModelSerializer):
             "expired_at",
         ]
         create_only_fields = ["company"]
+        # A percentage is a JSON number or a string with a decimal point: "17,5" is refused
+        # rather than guessed at (the browser form accepts the decimal comma).
+        extra_kwargs = {
+            name: {
+                "error_messages": {
+                    "invalid": "Enter a number with a point as the decimal separator, such as 17.5."
+                }
+            }
+            for name in ("discount_percent", "tax_percent")
+        }
 
     @staticmethod
     def line_inputs(lines):
@@ -264,12 +274,17 @@ class LicenseQuoteViewSet(LicenseAccessMixin, viewsets.GenericViewSet):
         )
         return quote_response(self, quote, status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={201: QuoteSerializer})
+    @extend_schema(request=None, responses={200: QuoteSerializer, 201: QuoteSerializer})
     @action(detail=True, methods=["post"])
     def renew(self, request, pk=None):
         """Draft the renewal quote: the next term, same seats and length, at today's price
-        book. Accepting it renews the license."""
-        quote = services.draft_renewal_quote(license=self.get_object(), actor=request.user)
+        book (201). While a renewal quote of the license is a draft or sent, answers with
+        that one (200). Accepting it renews the license."""
+        license = self.get_object()
+        open_renewal = Quote.objects.open_renewals_of(license).first()
+        if open_renewal is not None:
+            return quote_response(self, open_renewal)
+        quote = services.draft_renewal_quote(license=license, actor=request.user)
         return quote_response(self, quote, status.HTTP_201_CREATED)
 
 

@@ -255,6 +255,7 @@ PROSPECT_DRAFTED = {
     "approved": -4,
     "sent": -5,
     "revised": -20,
+    "won during a revision": -25,
     "declined": -40,
     "expired": -50,
 }
@@ -264,7 +265,8 @@ def prospect(
     demo: Demo, company: Company, *, product: str, seats: int, outcome: str, discount: int = 0
 ) -> Story:
     """A new-business quote; outcome: draft, pending (approval), rejected, approved (not yet
-    sent), sent, revised (sent again with more seats), declined or expired."""
+    sent), sent, revised (sent again with more seats), won during a revision (accepted while
+    a revision was being drafted, which closes that draft), declined or expired."""
     product = demo.products[product]
     drafted = PROSPECT_DRAFTED[outcome]
     yield demo.days(drafted)
@@ -288,6 +290,11 @@ def prospect(
             quote=revision, actor=company.owner, lines=[LineInput(product, seats + 10)]
         )
         send(demo, revision)
+    elif outcome == "won during a revision":
+        yield demo.days(-15)
+        services.revise_quote(quote=quote, actor=company.owner)
+        yield demo.days(-12)
+        answer(demo, quote, "accepted")
     elif outcome == "declined":
         yield demo.days(-30)
         answer(demo, quote, outcome)
@@ -348,6 +355,7 @@ COMPANIES: tuple[tuple[str, str, str, int, str, Callable | None], ...] = (
     ("Prairie Agritech", I.OTHER, "CA", 160, "am2", partial(prospect, product="workspace-team", seats=40, outcome="sent")),
     ("Seine Conseil", I.PROFESSIONAL_SERVICES, "FR", 90, "am", partial(prospect, product="workspace-team", seats=30, outcome="rejected", discount=25)),
     ("Zürich Reinsurance", I.FINANCE, "CH", 700, "am2", partial(prospect, product="workspace-enterprise", seats=100, outcome="approved", discount=18)),
+    ("Tallinn Cloudworks", I.SOFTWARE, "EE", 140, "am2", partial(prospect, product="workspace-team", seats=45, outcome="won during a revision")),
     ("Gdańsk Maritime Tech", I.MANUFACTURING, "PL", 450, "am", None),
     ("Lisbon Startup Hub", I.SOFTWARE, "PT", 25, "am2", None),
 )

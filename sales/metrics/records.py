@@ -246,11 +246,12 @@ def licenses_a_year_ago(scope: Scope) -> QuerySet:
 
 def quotes_decided(scope: Scope) -> QuerySet:
     """Quotes accepted, declined or expired in the period (by the date of that answer); each
-    quote number counts once, by its last revision."""
+    quote number counts once, at its latest sent revision."""
     decided_at = Coalesce("accepted_at", "declined_at", "expired_at")
     after, before = _aware_day_range(scope.start, scope.end)
     return _book(
-        Quote.objects.filter(status__in=QUOTE_DECIDED, next_revision__isnull=True)
+        Quote.objects.latest_sent()
+        .filter(status__in=QUOTE_DECIDED)
         .alias(decided_at=decided_at)
         .filter(decided_at__gte=after, decided_at__lt=before),
         scope,

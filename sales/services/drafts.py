@@ -2,6 +2,8 @@
 
 from datetime import date
 
+from django.db import transaction
+
 from accounts.models import Company, Contact
 from licensing import services as licensing
 from licensing.models import License, Trial
@@ -41,8 +43,18 @@ def draft_expansion_quote(*, license: License, seats: int, effective_on: date, a
     )
 
 
+@transaction.atomic
 def draft_renewal_quote(*, license: License, actor) -> Quote:
-    """Draft the next term of a license at today's price book, same seats and length."""
+    """Draft the next term of a license at today's price book, same seats and length; while
+    a renewal quote of the license is in play (a draft or sent), answer with that one, so
+    that two clicks, even at once, make one quote."""
+    # The license's row is the lock that serialises two clicks.
+    license = (
+        License.objects.select_for_update().select_related("company", "product").get(pk=license.pk)
+    )
+    open_renewal = Quote.objects.open_renewals_of(license).first()
+    if open_renewal is not None:
+        return open_renewal
     starts_on, ends_on = licensing.renewal_term(license)
     return create_quote(
         company=license.company,

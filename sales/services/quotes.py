@@ -59,10 +59,18 @@ def _check_term(term_months: int) -> None:
         raise ValidationError({"term_months": "The term must be at least one month."})
 
 
+def _check_new_business(quote: Quote, products) -> None:
+    """A new-business quote is for products the company does not license yet."""
+    if quote.kind == Quote.Kind.NEW:
+        for product in dict.fromkeys(products):
+            licensing.check_product_not_held(company=quote.company, product=product, field="lines")
+
+
 def price_of(quote: Quote, lines: Sequence[LineInput]) -> QuotePrice:
     """Price a quote's current fields with the given lines, once they are within bounds."""
     _check_term(quote.term_months)
     limits.check_fields(quote, *(name for name in EDITABLE_FIELDS if name != "contact"))
+    _check_new_business(quote, [line.product for line in lines])
     return price_quote(
         lines=lines,
         term_months=quote.term_months,
@@ -88,6 +96,8 @@ def _check_subject_still_open(quote: Quote) -> None:
             licensing.check_license_active(quote.license, "add seats to")
         else:
             licensing.check_renewable(quote.license)
+    elif quote.pk is not None:
+        _check_new_business(quote, [line.product for line in quote.lines.all()])
 
 
 def _write_lines(quote: Quote, price: QuotePrice) -> None:
@@ -169,6 +179,10 @@ def create_quote(
 
 
 def _check_draft(quote: Quote) -> None:
+    if quote.status == Quote.Status.CLOSED:
+        raise ValidationError(
+            f"{quote.reference} was closed unsent: an earlier revision was accepted."
+        )
     if quote.status != Quote.Status.DRAFT:
         raise ValidationError(
             f"{quote.reference} is {quote.get_status_display().lower()}: a sent quote is frozen; "
@@ -176,26 +190,44 @@ def _check_draft(quote: Quote) -> None:
         )
 
 
+def _stored_lines(quote: Quote) -> list[LineInput]:
+    return [LineInput(line.product, line.requested_seats) for line in quote.lines.all()]
+
+
+def _price_as_stored(quote: Quote) -> tuple[QuotePrice | None, tuple]:
+    """The quote's price now, from its saved fields and lines, and the totals it stores."""
+    stored = (quote.currency, quote.subtotal, quote.discount_amount, quote.tax_amount, quote.total)
+    try:
+        return price_of(quote, _stored_lines(quote)), stored
+    except ValidationError:
+        return None, stored
+
+
 @transaction.atomic
 def update_quote(
     *, quote: Quote, actor, lines: Sequence[LineInput] | None = None, **fields
 ) -> Quote:
-    """Edit a draft's fields and/or lines and re-price it; a change to the lines or the
-    discount withdraws an approval."""
+    """Edit a draft's fields and/or lines and re-price it; a change to what the customer
+    pays withdraws an approval."""
     quote = _locked(quote)
     _check_draft(quote)
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(f"These fields cannot be edited: {', '.join(sorted(unknown))}.")
-    discount_before = quote.discount_percent
+    price_before, stored_totals = _price_as_stored(quote)
     for name, value in fields.items():
         setattr(quote, name, value)
     _check_contact(quote.company, quote.contact)
-    if lines is None:
-        lines = [LineInput(line.product, line.requested_seats) for line in quote.lines.all()]
-    price = price_of(quote, lines)
-    changed = fields.get("discount_percent", discount_before) != discount_before or bool(
-        lines != [LineInput(line.product, line.requested_seats) for line in quote.lines.all()]
+    price = price_of(quote, _stored_lines(quote) if lines is None else lines)
+    # The whole priced result is compared (seats, prices, period, percentages, totals), so a
+    # new input to pricing withdraws an approval without being listed here.
+    totals = price.totals
+    changed = price != price_before or stored_totals != (
+        price.currency,
+        totals.subtotal,
+        totals.discount_amount,
+        totals.tax_amount,
+        totals.total,
     )
     quote.approval = _approval_after_change(quote, changed=changed)
     if changed:
@@ -400,6 +432,13 @@ def accept_quote(*, quote: Quote, actor, now: datetime | None = None) -> Quote:
     quote.accepted_at = now
     quote.save(update_fields=["status", "accepted_at", "updated_at"])
     _log(quote, "accepted", actor, now)
+    # A draft revision opened before the client said yes can never be sent: close it.
+    for draft in Quote.objects.select_for_update().filter(
+        previous_revision=quote, status=Quote.Status.DRAFT
+    ):
+        draft.status = Quote.Status.CLOSED
+        draft.save(update_fields=["status", "updated_at"])
+        _log(draft, f"closed unsent: {quote.reference} was accepted", actor, now)
     return quote
 
 

@@ -8,3 +8,10 @@ from licensing.templatetags.seatdesk import money
 
 register = template.Library()
 register.filter("money", money)
+
+
+@register.filter
+def formula(line, quote) -> str:
+    """How a line's total comes about, co-termed for an expansion: "15 × 36.00 × 134/365 =
+    198.25 EUR" (QuoteLine.formula)."""
+    return line.formula(quote.coterm, quote.currency)

@@ -11,7 +11,14 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import get_for, require
 from sales import services
-from sales.exports import EXPORTS, QuoteExportFilter, exported_quotes, pdf_response, quote_totals
+from sales.exports import (
+    EXPORTS,
+    QuoteExportFilter,
+    earlier_revisions,
+    exported_quotes,
+    pdf_response,
+    quote_totals,
+)
 from sales.models import Quote
 
 PREVIEW_ROWS = 50
@@ -24,6 +31,7 @@ def finance_exports(request):
     context = {
         "filter": filterset,
         "totals": quote_totals(quotes),
+        "earlier_revisions": earlier_revisions(quotes),
         "preview": quotes[:PREVIEW_ROWS],
         "preview_rows": PREVIEW_ROWS,
         "exports": EXPORTS,

@@ -48,7 +48,12 @@ def _finance_lists(today) -> dict:
     month_start = today.replace(day=1)
 
     def this_month(field: str):
-        quotes = Quote.objects.filter(**{f"{field}__date__gte": month_start}).with_parties()
+        # Each quote number once, at its latest sent revision.
+        quotes = (
+            Quote.objects.latest_sent()
+            .filter(**{f"{field}__date__gte": month_start})
+            .with_parties()
+        )
         sums = quotes.values("currency").annotate(count=Count("pk"), total=Sum("total"))
         return quotes.order_by(f"-{field}", "-pk")[:ROWS], sums.order_by("currency")
 

@@ -380,6 +380,11 @@ def license_add_seats(request, pk: int):
 @login_required
 def license_renew(request, pk: int):
     license = _editable_license(request, pk)
+    open_renewal = Quote.objects.open_renewals_of(license).first()
+    if open_renewal is not None:
+        messages.info(request, f"{open_renewal.reference} is this license's renewal quote.")
+        view = "quote_edit" if open_renewal.is_draft else "quote_detail"
+        return redirect(view, pk=open_renewal.pk)
     return _open_draft(
         request,
         lambda: services.draft_renewal_quote(license=license, actor=request.user),

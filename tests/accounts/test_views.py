@@ -8,7 +8,7 @@ from django.utils import timezone
 from accounts.models import Activity, Company, Contact
 from sales.services import send_quote
 from tests.accounts.factories import CompanyFactory, ContactFactory
-from tests.licensing.factories import LicenseFactory, TrialFactory
+from tests.licensing.factories import LicenseFactory, ProductFactory, TrialFactory
 from tests.sales.factories import make_quote
 
 pytestmark = pytest.mark.django_db
@@ -86,7 +86,7 @@ def test_the_company_page_shows_seats_value_penetration_and_timeline(
         ContactFactory(company=company)
         TrialFactory(company=company, product=product)
         LicenseFactory(company=company, product=product, status="expired")
-        make_quote(company=company, product=product)
+        make_quote(company=company, product=ProductFactory())  # not held yet
     with django_assert_max_num_queries(12):
         response = signed_in.get(reverse("company_detail", args=[company.pk]))
     page = response.content.decode()

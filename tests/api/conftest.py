@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 
 from licensing.pricing import term_end
 from sales.services import send_quote
-from tests.licensing.factories import LicenseFactory, TrialFactory
+from tests.licensing.factories import LicenseFactory, ProductFactory, TrialFactory
 from tests.sales.factories import make_quote
 
 ROLES = ["account_manager", "other_account_manager", "support", "finance", "admin"]
@@ -48,11 +48,14 @@ def trial(company, product):
 
 @pytest.fixture
 def license(company, product):
-    """20 seats at 40.00 a year, a term that began a month ago."""
+    """20 seats at 40.00 a year, a term that began a month ago, of a product priced as
+    `product` but its own: the company's trial and quotes are for `product`, which a company
+    cannot be quoted as new business once it holds it."""
     starts_on = timezone.localdate() - timedelta(days=30)
+    tiers = [(tier.min_seats, tier.unit_price) for tier in product.price_tiers.all()]
     return LicenseFactory(
         company=company,
-        product=product,
+        product=ProductFactory(seat_block_size=product.seat_block_size, tiers=tiers),
         seats=20,
         starts_on=starts_on,
         ends_on=term_end(starts_on, 12),

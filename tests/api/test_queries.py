@@ -18,9 +18,10 @@ def many_rows(company, product):
         other = CompanyFactory(owner=company.owner)
         ContactFactory(company=other, is_primary=True)
         tiered = ProductFactory(tiers=[(1, "10.00"), (50, "8.00")])
+        # Quoted before it is licensed: a new-business quote is for a product not yet held.
+        make_quote(company=other, product=tiered, seats=12)
         TrialFactory(company=other, product=tiered)
         LicenseFactory(company=other, product=tiered)
-        make_quote(company=other, product=tiered, seats=12)
 
 
 @pytest.mark.parametrize("resource", LISTS)

@@ -109,8 +109,11 @@ def book(company, product, account_manager, other_account_manager):
     trial(acme, date(2026, 7, 1), "active", None)
     trial(beta, date(2026, 6, 1), "expired", at(2026, 7, 1, 0, 30))  # after the period
 
+    # Quoted at the same price as `product`, which most of these companies already hold.
+    quoted = ProductFactory(tiers=[(1, Decimal("40.00"))])
+
     def quote(company, status, decided_at, **fields):
-        made = make_quote(company=company, product=product, seats=10)
+        made = make_quote(company=company, product=quoted, seats=10)
         stamp = {"accepted": "accepted_at", "declined": "declined_at", "expired": "expired_at"}
         Quote.objects.filter(pk=made.pk).update(
             status=status, **({stamp[status]: decided_at} if status in stamp else {}), **fields

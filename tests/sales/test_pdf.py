@@ -88,8 +88,9 @@ def test_the_seller_logo_is_a_local_file_and_a_remote_image_is_never_fetched(
 def test_a_quote_of_40_lines_runs_onto_several_pages_with_the_table_header_on_each(
     company, account_manager
 ):
-    products = [ProductFactory(name=f"Suite {n}") for n in range(4)]
-    lines = [LineInput(products[n % 4], 5 + n) for n in range(40)]
+    # One line per product: a quote holds a product once.
+    products = [ProductFactory(name=f"Suite {n}") for n in range(40)]
+    lines = [LineInput(products[n], 5 + n) for n in range(40)]
     quote = services.create_quote(
         company=company, actor=account_manager, contact=company.contacts.get(), lines=lines
     )
