@@ -2,13 +2,14 @@
 draft, a draft revision left behind by an acceptance closed; through the services and pages."""
 
 import threading
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from licensing.models import License, Trial
 from licensing.services import convert_trial, create_license, start_trial
@@ -59,7 +60,15 @@ def test_a_trial_of_a_held_product_is_refused(company, product, held_license, ac
 def test_a_product_whose_license_ended_can_be_quoted_and_tried_again(
     company, product, account_manager, status
 ):
-    LicenseFactory(company=company, product=product, status=status)
+    # A renewed license is held while its own term runs; this one's term is over.
+    last_year = timezone.localdate().year - 1
+    LicenseFactory(
+        company=company,
+        product=product,
+        status=status,
+        starts_on=date(last_year, 1, 1),
+        ends_on=date(last_year, 12, 31),
+    )
     assert make_quote(company=company, product=product).kind == Quote.Kind.NEW
     assert start_trial(company=company, product=product, seats=5, actor=account_manager)
 

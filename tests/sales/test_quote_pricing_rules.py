@@ -193,7 +193,7 @@ def test_the_builder_reads_a_decimal_comma_as_the_decimal_separator(
         ("1.000,5", "one decimal separator"),
         ("1,000", "no more than 2 decimal places"),
         ("17,5,0", "one decimal separator"),
-        ("175", "less than or equal to 100"),
+        ("175", "Enter a percentage between 0 and 100."),
         ("١٢", "digits 0-9"),
         ("abc", "Enter a number"),
     ],
