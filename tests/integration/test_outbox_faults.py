@@ -81,7 +81,13 @@ def pieces(rig):
         rig.broker.start()
     if rig.worker.process.poll() is not None:
         rig.worker.start()
-    return rig
+    yield rig
+    # Let the worker finish writing before the test database is flushed: a TRUNCATE racing
+    # its last updates deadlocks.
+    deadline = time.monotonic() + 30
+    while not settled() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(0.5)
 
 
 def trials_due(account_manager, product, count: int) -> list:
