@@ -7,7 +7,9 @@ import json
 from pathlib import Path
 
 FIGURES = Path(__file__).resolve().parents[2] / "artifacts" / "outbox-faults.json"
-COLUMNS = ["expected", "received", "duplicates", "unexpected", "lost", "recovery_s"]
+COLUMNS = [
+    "expected", "received", "duplicates", "unexpected", "lost", "recovery_s", "worker_restarted"
+]  # fmt: skip
 
 
 def main() -> None:

@@ -81,7 +81,13 @@ def pieces(rig):
         rig.broker.start()
     if rig.worker.process.poll() is not None:
         rig.worker.start()
-    return rig
+    yield rig
+    # Let the worker finish writing before the test database is flushed: a TRUNCATE racing
+    # its last updates deadlocks.
+    deadline = time.monotonic() + 30
+    while not settled() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(0.5)
 
 
 def trials_due(account_manager, product, count: int) -> list:
@@ -105,6 +111,16 @@ def settled() -> bool:
 
 def received_all(sink, expected: set[str]):
     return lambda: expected <= set(sink.message_ids())
+
+
+def supervised(worker, condition, restarts: list):
+    """`condition`, while doing what systemd's Restart=always does for the worker."""
+
+    def check():
+        restarts.append(worker.restart_if_dead())
+        return condition()
+
+    return check
 
 
 def test_a_worker_killed_between_the_servers_acceptance_and_its_record(
@@ -237,10 +253,11 @@ def test_the_broker_down_during_the_sweep_loses_nothing(pieces, account_manager,
     pieces.broker.kill()
     assert len(reminders.sweep_reminders(today=DAY)) == 3  # no exception
     pieces.broker.start()
-    restarted = pieces.worker.restart_if_dead()
-    expected = expected_ids()
-    recovery = seconds_until(received_all(pieces.sink, expected))
-    figures = {**pieces.sink.figures(expected), "worker_restarted": restarted}
+    expected, restarts = expected_ids(), []
+    recovery = seconds_until(
+        supervised(pieces.worker, received_all(pieces.sink, expected), restarts)
+    )
+    figures = {**pieces.sink.figures(expected), "worker_restarted": any(restarts)}
     record_figures("broker down during the sweep", figures, recovery)
     assert figures["duplicates"] == figures["lost"] == 0 and recovery <= 120
 
@@ -255,13 +272,14 @@ def test_a_quote_sent_with_the_broker_down_is_sent_and_its_email_goes_later(
     )
     assert Quote.objects.get(pk=quote.pk).status == Quote.Status.SENT
     pieces.broker.start()
-    restarted = pieces.worker.restart_if_dead()
-    expected = expected_ids()
-    recovery = seconds_until(received_all(pieces.sink, expected))
+    expected, restarts = expected_ids(), []
+    recovery = seconds_until(
+        supervised(pieces.worker, received_all(pieces.sink, expected), restarts)
+    )
     wait_for(
         lambda: Quote.objects.get(pk=quote.pk).email_status == Quote.EmailStatus.SENT,
         what="the quote's email status",
     )
-    figures = {**pieces.sink.figures(expected), "worker_restarted": restarted}
+    figures = {**pieces.sink.figures(expected), "worker_restarted": any(restarts)}
     record_figures("quote sent with the broker down", figures, recovery)
     assert figures["duplicates"] == figures["lost"] == 0
