@@ -219,9 +219,6 @@ class Trial(models.Model):
     def state_display(self, today: date | None = None) -> str:
         return self.Status(self.state(today)).label
 
-    def has_expired(self, today: date | None = None) -> bool:
-        return self.state(today) == self.Status.EXPIRED
-
 
 class LicenseQuerySet(models.QuerySet):
     """Every read of "active" licenses (seats, ARR, customers, renewals due, reminders, company

@@ -179,11 +179,11 @@ def extend_trial(*, trial: Trial, days: int, actor, today: date | None = None) -
     so_far = _trial_days(trial.starts_on, trial.ends_on)
     room = settings.TRIAL_MAX_DAYS - so_far
     if days > room:
+        can = f"it can be extended by {room} more at most" if room > 0 else "it cannot be extended"
         raise ValidationError(
             {
                 "days": f"A trial lasts at most {settings.TRIAL_MAX_DAYS} days in all, extensions "
-                f"included; this one already runs {so_far} days, so it can be extended by "
-                f"{max(room, 0)} more at most."
+                f"included; this one already runs {so_far} days, so {can}."
             }
         )
     trial.ends_on += timedelta(days=days)
