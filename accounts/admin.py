@@ -4,7 +4,7 @@ obeys the same rules as the pages (and writes the same timeline)."""
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
-from accounts.models import Activity, Company, CompanyStatus, Contact
+from accounts.models import Activity, ApiToken, Company, CompanyStatus, Contact
 from accounts.roles import Role, members_of
 from accounts.services import save_company, save_contact
 
@@ -158,3 +158,22 @@ class ActivityAdmin(ReadOnlyAdmin):
     search_fields = ("message", "company__name")
     list_select_related = ("company", "actor")
     date_hierarchy = "occurred_at"
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Administrators see every API token and revoke (delete) them; tokens are made by their
+    users (API tokens page) or `manage.py create_api_token`, since a key is shown only once."""
+
+    list_display = ["name", "user", "scope", "created", "expiry"]
+    list_filter = ["scope"]
+    search_fields = ["name", "user__username", "token_key"]
+    fields = ["name", "user", "scope", "token_key", "created", "expiry"]
+    readonly_fields = fields
+    actions = ["delete_selected"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Case, Exists, ExpressionWrapper, F, OuterRef, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, Lower
+from knox.models import AbstractAuthToken, AuthTokenManager
 
 
 class Industry(models.TextChoices):
@@ -189,3 +190,36 @@ class Activity(models.Model):
 
     def __str__(self):
         return self.message
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def usable(self, now):
+        return self.filter(Q(expiry__isnull=True) | Q(expiry__gt=now))
+
+
+class ApiToken(AbstractAuthToken):
+    """An API client's token (django-rest-knox): only its hash is stored, the key is shown once.
+    A read-only token may only read; a read-write one acts with its user's role."""
+
+    class Scope(models.TextChoices):
+        READ_ONLY = "read", "Read-only"
+        READ_WRITE = "write", "Read-write"
+
+    name = models.CharField(max_length=100)
+    scope = models.CharField(max_length=5, choices=Scope.choices, default=Scope.READ_ONLY)
+
+    objects = AuthTokenManager.from_queryset(ApiTokenQuerySet)()
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = "API token"
+
+    def __str__(self):
+        return f"{self.name} ({self.user})"
+
+    @property
+    def read_only(self) -> bool:
+        return self.scope == self.Scope.READ_ONLY
+
+    def is_expired(self, now) -> bool:
+        return self.expiry is not None and self.expiry <= now

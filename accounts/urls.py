@@ -10,4 +10,8 @@ urlpatterns = [
     path("companies/<int:company_pk>/contacts/new/", views.contact_create, name="contact_create"),
     path("contacts/<int:pk>/edit/", views.contact_edit, name="contact_edit"),
     path("contacts/<int:pk>/remove/", views.contact_remove, name="contact_remove"),
+    path("account/api-tokens/", views.api_tokens, name="api_tokens"),
+    path(
+        "account/api-tokens/<str:digest>/revoke/", views.api_token_revoke, name="api_token_revoke"
+    ),
 ]

@@ -12,7 +12,7 @@ A role without `view_permission` finds no object (404: the queryset is empty for
 that may see an object but not act on it gets 403, asked with the object so "owned"
 permissions hold. List-level actions are asked without an object; a new row that hangs from an
 owned object names it in `parent_field = "company"`, and creating it is checked on that object.
-A plain APIView uses `permission_classes = [RolePermission]` and `view_permission = "export"`.
+A plain APIView uses `permission_classes = [TokenScopePermission, RolePermission]` and `view_permission = "export"`.
 """
 
 from datetime import date
@@ -23,6 +23,7 @@ from rest_framework import exceptions, filters, pagination, permissions, seriali
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from accounts.roles import can
+from accounts.tokens import TokenScopePermission
 
 # Dates far outside any contract would overflow date arithmetic (terms, trial ends): refuse
 # them as malformed input instead.
@@ -66,7 +67,7 @@ def permission_for(request, view) -> str | None:
 class RoleViewSetMixin:
     """Role-checked viewset: objects of a resource the role may not view do not exist for it."""
 
-    permission_classes = [RolePermission]
+    permission_classes = [TokenScopePermission, RolePermission]
     view_permission: str
     edit_permission: str | None = None
     action_permissions: dict[str, str] = {}
@@ -180,20 +181,25 @@ ERROR_RESPONSES = {
     "401": ("Error", "Not signed in: send `Authorization: Token <key>` or a session cookie"),
     "403": ("Error", "The role may not take this action (on this object)"),
     "404": ("Error", "No such object, or one the role may not see; or no such page"),
+    "413": ("Error", "The request body is larger than the server accepts"),
+    "429": ("Error", "Too many requests for the user or token: wait `Retry-After` seconds"),
 }
 
 
 def document_errors(result, generator, request, public):
     """drf-spectacular postprocessing hook: every operation documents the errors it can
-    answer: 401 and 403 everywhere, 404 on objects and pages, 400 where input is read."""
+    answer: 401, 403 and 429 everywhere, 404 on objects and pages, 400 where input is read,
+413 where a body is sent."""
     result.setdefault("components", {}).setdefault("schemas", {}).update(ERROR_SCHEMAS)
     for path, operations in result["paths"].items():
         for method, operation in operations.items():
-            codes = ["401", "403"]
+            codes = ["401", "403", "429"]
             if "{" in path or "page" in _parameter_names(operation):
                 codes.append("404")
             if method != "get" or _parameter_names(operation) - {"id"}:
                 codes.append("400")
+            if method in ("post", "put", "patch"):
+                codes.append("413")
             for code in codes:
                 name, description = ERROR_RESPONSES[code]
                 operation["responses"].setdefault(

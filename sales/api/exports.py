@@ -15,6 +15,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
+from accounts.tokens import TokenScopePermission
 from config.api import RolePermission
 from sales.exports import EXPORTS, Export, pdf_response
 from sales.models import Quote
@@ -66,7 +67,7 @@ class ExportView(GenericAPIView):
 
     export: Export
     view_permission = "export"
-    permission_classes = [RolePermission]
+    permission_classes = [TokenScopePermission, RolePermission]
     pagination_class = None
 
     @property
@@ -142,7 +143,7 @@ class QuotePDFsZip(ExportView):
 )
 class QuotePDF(GenericAPIView):
     view_permission = "download_quote"
-    permission_classes = [RolePermission]
+    permission_classes = [TokenScopePermission, RolePermission]
     renderer_classes = [JSONRenderer, PDFRenderer]
     queryset = Quote.objects.with_parties()
 

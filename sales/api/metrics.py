@@ -12,6 +12,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.tokens import TokenScopePermission
 from config.api import RolePermission
 from sales import metrics
 from sales.forms import DashboardFilterForm
@@ -133,7 +134,7 @@ class MetricsSerializer(serializers.Serializer):
 
 
 class MetricsView(APIView):
-    permission_classes = [RolePermission]
+    permission_classes = [TokenScopePermission, RolePermission]
     view_permission = "view_dashboard"
 
     @extend_schema(

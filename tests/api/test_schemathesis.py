@@ -12,10 +12,10 @@ from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from tests.accounts.factories import make_api_token
 from tests.licensing.factories import ProductFactory
 
 # Examples per operation: enough to reach the validation and status paths of each, within
@@ -36,7 +36,7 @@ schema = load_schema()
 
 @pytest.fixture
 def auth_headers(admin):
-    return {"Authorization": f"Token {Token.objects.create(user=admin).key}"}
+    return {"Authorization": f"Token {make_api_token(admin)}"}
 
 
 @pytest.fixture(autouse=True)
