@@ -188,8 +188,8 @@ ERROR_RESPONSES = {
 
 def document_errors(result, generator, request, public):
     """drf-spectacular postprocessing hook: every operation documents the errors it can
-    answer: 401, 403 and 429 everywhere, 404 on objects and pages, 400 where input is read,
-413 where a body is sent."""
+        answer: 401, 403 and 429 everywhere, 404 on objects and pages, 400 where input is read,
+    413 where a body is sent."""
     result.setdefault("components", {}).setdefault("schemas", {}).update(ERROR_SCHEMAS)
     for path, operations in result["paths"].items():
         for method, operation in operations.items():
