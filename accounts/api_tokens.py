@@ -77,7 +77,7 @@ class ObtainTokenView(APIView):
         if getattr(request._request, "axes_locked_out", False):
             return Response(status=status.HTTP_429_TOO_MANY_REQUESTS)
         if user is None:
-            raise exceptions.AuthenticationFailed("Wrong username or password.")
+            raise exceptions.ValidationError({"non_field_errors": ["Wrong username or password."]})
         try:
             token, key = create_api_token(
                 user=user, name=data["name"], scope=data["scope"], days=data.get("days")
