@@ -228,6 +228,9 @@ REST_FRAMEWORK = {
         "user": env("API_THROTTLE_USER_RATE", default="3000/hour"),
         "token": env("API_THROTTLE_TOKEN_RATE", default="2000/hour"),
     },
+    # The address counted is REMOTE_ADDR, or what our own proxies saw: never a client's own
+    # X-Forwarded-For (DRF would believe it without this).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
         "accounts.tokens.TokenScopePermission",
