@@ -107,3 +107,10 @@ def fresh_throttle_counts():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """Browser tests inject axe-core as an inline script, which the Content-Security-Policy
+    refuses: they bypass it. tests/browser/test_content_security_policy.py turns it back on."""
+    return {**browser_context_args, "bypass_csp": True}
