@@ -11,7 +11,9 @@ def refuse_large_bodies(get_response):
 
     def middleware(request):
         if _declared_length(request) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
-            return _too_large(request)
+            response = _too_large(request)
+            add_never_cache_headers(response)
+            return response
         return get_response(request)
 
     return middleware
