@@ -164,3 +164,13 @@ def test_gunicorn_settings_follow_the_environment(monkeypatch):
 
 def test_the_readme_production_command_uses_the_gunicorn_config():
     assert "gunicorn -c gunicorn.conf.py config.wsgi" in (ROOT / "README.md").read_text()
+
+
+def test_only_redoc_may_add_styles_and_the_api_docs_keep_the_strict_policy(client, finance):
+    client.force_login(finance)
+
+    redoc = client.get(reverse("redoc"))["Content-Security-Policy"]
+    swagger = client.get(reverse("swagger-ui"))["Content-Security-Policy"]
+
+    assert "style-src 'self' 'unsafe-inline'" in redoc and "script-src 'self';" in redoc
+    assert "unsafe" not in swagger
