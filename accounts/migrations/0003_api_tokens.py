@@ -21,8 +21,8 @@ def carry_over_drf_tokens(apps, schema_editor):
         cursor.execute("SELECT key, user_id FROM authtoken_token")
         rows = cursor.fetchall()
         expiry = timezone.now() + timedelta(days=90)
-        for key, user_id in rows:
-            ApiToken.objects.create(
+        ApiToken.objects.bulk_create(
+            ApiToken(
                 digest=hash_token(key),
                 token_key=key[:15],
                 user_id=user_id,
@@ -30,6 +30,8 @@ def carry_over_drf_tokens(apps, schema_editor):
                 name="Carried over from drf_create_token",
                 scope="write",
             )
+            for key, user_id in rows
+        )
         cursor.execute("DELETE FROM authtoken_token")
 
 

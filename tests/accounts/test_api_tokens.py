@@ -253,3 +253,29 @@ def test_the_token_endpoint_refuses_bad_input(client, account_manager, body, fie
 
     assert response.status_code == 400 and field in response.json()
     assert not ApiToken.objects.exists()
+
+
+def test_the_migration_carries_drf_tokens_over_hashed_and_expiring(account_manager):
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.db import connection
+
+    migration = import_module("accounts.migrations.0003_api_tokens")
+    old_key = "0123456789abcdef0123456789abcdef01234567"
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE authtoken_token (key varchar(40), created date, user_id int)")
+        cursor.execute(
+            "INSERT INTO authtoken_token VALUES (%s, '2026-01-01', %s)",
+            [old_key, account_manager.pk],
+        )
+    schema_editor = type("SchemaEditor", (), {"connection": connection})()  # all it reads
+    migration.carry_over_drf_tokens(apps, schema_editor)
+
+    token = ApiToken.objects.get()
+    assert (token.scope, token.user, token.token_key) == ("write", account_manager, old_key[:15])
+    assert old_key != token.digest and token.expiry > timezone.now() + timedelta(days=89)
+    assert api(old_key).get("/api/v1/companies/").status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM authtoken_token")
+        assert cursor.fetchone() == (0,)
