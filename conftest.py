@@ -99,3 +99,18 @@ def postgresql(db):
 def media_in_a_temporary_folder(settings, tmp_path):
     """Stored files (quote PDFs) go to a folder of the test's own, never the project's media/."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttle_counts():
+    """API throttles count in the cache; each test starts with none spent (ids repeat)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """Browser tests inject axe-core as an inline script, which the Content-Security-Policy
+    refuses: they bypass it. tests/browser/test_content_security_policy.py turns it back on."""
+    return {**browser_context_args, "bypass_csp": True}

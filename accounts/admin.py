@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 
 from accounts import limits, outbox
 from accounts.forms import ADMIN_NUMBER_FIELDS
-from accounts.models import Activity, Company, CompanyStatus, Contact, OutboxMessage
+from accounts.models import Activity, ApiToken, Company, CompanyStatus, Contact, OutboxMessage
 from accounts.roles import company_owners
 from accounts.services import save_company, save_contact
 
@@ -214,3 +214,22 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
     def dismiss(self, request, queryset):
         count = outbox.dismiss_messages(messages=queryset, actor=request.user)
         self.message_user(request, f"{count} emails dismissed.", messages.SUCCESS)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Administrators see every API token and revoke (delete) them; tokens are made by their
+    users (API tokens page) or `manage.py create_api_token`, since a key is shown only once."""
+
+    list_display = ["name", "user", "scope", "created", "expiry"]
+    list_filter = ["scope"]
+    search_fields = ["name", "user__username", "token_key"]
+    fields = ["name", "user", "scope", "token_key", "created", "expiry"]
+    readonly_fields = fields
+    actions = ["delete_selected"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -11,7 +11,8 @@ A role without `view_permission` finds no object (404: the queryset is empty for
 that may see an object but not act on it gets 403, asked with the object so "owned"
 permissions hold. List-level actions are asked without an object; a new row that hangs from an
 owned object names it in `parent_field = "company"`, and creating it is checked on that object.
-A plain APIView uses `permission_classes = [RolePermission]` and `view_permission = "export"`.
+A plain APIView uses `permission_classes = [TokenScopePermission, RolePermission]` and
+`view_permission = "export"`.
 """
 
 from datetime import date
@@ -22,6 +23,7 @@ from rest_framework import permissions, serializers
 
 from accounts import limits
 from accounts.roles import can, visible
+from accounts.tokens import TokenScopePermission
 
 # Dates far outside any contract would overflow date arithmetic (terms, trial ends): refuse
 # them as malformed input instead (the bounds are accounts.limits').
@@ -74,7 +76,7 @@ def permission_for(request, view) -> str | None:
 class RoleViewSetMixin:
     """Role-checked viewset: objects of a resource the role may not view do not exist for it."""
 
-    permission_classes = [RolePermission]
+    permission_classes = [TokenScopePermission, RolePermission]
     view_permission: str
     edit_permission: str | None = None
     action_permissions: dict[str, str] = {}

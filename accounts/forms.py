@@ -4,8 +4,9 @@ from django.core.validators import MaxLengthValidator, MaxValueValidator, MinVal
 from django.db import models
 from django.db.models import F, Q
 
-from accounts.models import Company, CompanyStatus, Contact, Industry
+from accounts.models import ApiToken, Company, CompanyStatus, Contact, Industry
 from accounts.roles import company_owners
+from accounts.services import API_TOKEN_MAX_DAYS
 
 
 class DateInput(forms.DateInput):
@@ -185,3 +186,15 @@ class ContactForm(forms.ModelForm):
             "is_billing_contact": "Billing contact",
             "is_champion": "Champion",
         }
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        max_length=100, help_text="The script or tool that will use it, e.g. “BI export”."
+    )
+    scope = forms.ChoiceField(
+        choices=ApiToken.Scope.choices,
+        initial=ApiToken.Scope.READ_ONLY,
+        help_text="Read-only tokens may only read; read-write tokens act with your role.",
+    )
+    days = forms.IntegerField(label="Valid for (days)", min_value=1, max_value=API_TOKEN_MAX_DAYS)

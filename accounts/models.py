@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce, Lower
 from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 from django_countries.fields import CountryField
+from knox.models import AbstractAuthToken, AuthTokenManager
 
 from accounts import limits
 
@@ -326,3 +327,36 @@ class OutboxMessage(models.Model):
         """The same on every attempt of this row, different for every row."""
         domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip("> ") or "seatdesk"
         return f"<outbox.{self.pk}.{self.created_at:%Y%m%d%H%M%S}@{domain}>"
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def usable(self, now):
+        return self.filter(Q(expiry__isnull=True) | Q(expiry__gt=now))
+
+
+class ApiToken(AbstractAuthToken):
+    """An API client's token (django-rest-knox): only its hash is stored, the key is shown once.
+    A read-only token may only read; a read-write one acts with its user's role."""
+
+    class Scope(models.TextChoices):
+        READ_ONLY = "read", "Read-only"
+        READ_WRITE = "write", "Read-write"
+
+    name = models.CharField(max_length=100)
+    scope = models.CharField(max_length=5, choices=Scope.choices, default=Scope.READ_ONLY)
+
+    objects = AuthTokenManager.from_queryset(ApiTokenQuerySet)()
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = "API token"
+
+    def __str__(self):
+        return f"{self.name} ({self.user})"
+
+    @property
+    def read_only(self) -> bool:
+        return self.scope == self.Scope.READ_ONLY
+
+    def is_expired(self, now) -> bool:
+        return self.expiry is not None and self.expiry <= now

@@ -1,9 +1,12 @@
+from datetime import timedelta
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
+from knox.settings import knox_settings
 
-from accounts.models import Activity, Company, Contact
+from accounts.models import Activity, ApiToken, Company, Contact
 from accounts.roles import can, company_owners
 
 
@@ -88,3 +91,36 @@ def remove_contact(*, contact: Contact, actor) -> None:
         message=f"Contact {contact} removed",
         actor=actor,
     )
+
+
+API_TOKEN_MAX_DAYS = 366
+
+
+@transaction.atomic
+def create_api_token(
+    *, user, name: str, scope: str = ApiToken.Scope.READ_ONLY, days: int | None = None
+) -> tuple[ApiToken, str]:
+    """Make a named, scoped, expiring API token for `user`; returns it with its key, which is
+    shown this once (only its hash is stored)."""
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Name the token after the script or tool that will use it."})
+    if len(name) > 100:
+        raise ValidationError({"name": "Keep the name to 100 characters."})
+    if scope not in ApiToken.Scope.values:
+        raise ValidationError({"scope": "Choose read-only or read-write."})
+    default_days = knox_settings.TOKEN_TTL.days
+    days = default_days if days is None else days
+    if not 1 <= days <= API_TOKEN_MAX_DAYS:
+        raise ValidationError({"days": f"A token lasts between 1 and {API_TOKEN_MAX_DAYS} days."})
+    if not user.is_active:
+        raise ValidationError("An inactive user cannot have API tokens.")
+    return ApiToken.objects.create(user=user, expiry=timedelta(days=days), name=name, scope=scope)
+
+
+@transaction.atomic
+def revoke_api_token(*, token: ApiToken, actor) -> None:
+    """Delete the token: requests that send it are refused from now on."""
+    if token.user_id != actor.pk and not actor.is_superuser:
+        raise ValidationError("Only the token's owner or an administrator may revoke it.")
+    token.delete()

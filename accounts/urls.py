@@ -13,4 +13,8 @@ urlpatterns = [
     path("emails/", views.email_list, name="email_list"),
     path("emails/resend/", views.email_resend, name="email_resend"),
     path("readyz", views.readyz, name="readyz"),
+    path("account/api-tokens/", views.api_tokens, name="api_tokens"),
+    path(
+        "account/api-tokens/<str:digest>/revoke/", views.api_token_revoke, name="api_token_revoke"
+    ),
 ]

@@ -7,15 +7,28 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from knox.settings import knox_settings
 
 from accounts import outbox
-from accounts.forms import CompanyFilterForm, CompanyForm, ContactForm, add_service_error
-from accounts.models import Company, Contact, OutboxMessage
+from accounts.forms import (
+    ApiTokenForm,
+    CompanyFilterForm,
+    CompanyForm,
+    ContactForm,
+    add_service_error,
+)
+from accounts.models import ApiToken, Company, Contact, OutboxMessage
 from accounts.roles import ADMIN, can, get_for, require, roles_of
-from accounts.services import remove_contact, save_company, save_contact
+from accounts.services import (
+    create_api_token,
+    remove_contact,
+    revoke_api_token,
+    save_company,
+    save_contact,
+)
 
 COMPANIES_PER_PAGE = 25
 
@@ -182,3 +195,32 @@ def readyz(request):
     return JsonResponse(
         {"emails_overdue": overdue, "emails_failed": failed}, status=503 if overdue else 200
     )
+
+
+@login_required
+def api_tokens(request):
+    """The signed-in user's API tokens; a new one's key is shown on this answer only."""
+    form = ApiTokenForm(request.POST or None, initial={"days": knox_settings.TOKEN_TTL.days})
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, new_key = create_api_token(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request, f"Token “{token.name}” made. Copy its key now: it is not shown again."
+            )
+            form = ApiTokenForm(initial={"days": knox_settings.TOKEN_TTL.days})
+    tokens = ApiToken.objects.filter(user=request.user)
+    context = {"form": form, "tokens": tokens, "new_key": new_key, "now": timezone.now()}
+    return render(request, "accounts/api_tokens.html", context)
+
+
+@login_required
+@require_POST
+def api_token_revoke(request, digest):
+    token = get_object_or_404(ApiToken, digest=digest, user=request.user)
+    revoke_api_token(token=token, actor=request.user)
+    messages.success(request, f"Token “{token.name}” revoked.")
+    return redirect("api_tokens")

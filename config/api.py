@@ -88,20 +88,25 @@ ERROR_RESPONSES = {
     "401": ("Error", "Not signed in: send `Authorization: Token <key>` or a session cookie"),
     "403": ("Error", "The role may not take this action (on this object)"),
     "404": ("Error", "No such object, or one the role may not see; or no such page"),
+    "413": ("Error", "The request body is larger than the server accepts"),
+    "429": ("Error", "Too many requests for the user or token: wait `Retry-After` seconds"),
 }
 
 
 def document_errors(result, generator, request, public):
     """drf-spectacular postprocessing hook: every operation documents the errors it can
-    answer: 401 and 403 everywhere, 404 on objects and pages, 400 where input is read."""
+    answer: 401, 403 and 429 everywhere, 404 on objects and pages, 400 where input is read,
+    413 where a body is sent."""
     result.setdefault("components", {}).setdefault("schemas", {}).update(ERROR_SCHEMAS)
     for path, operations in result["paths"].items():
         for method, operation in operations.items():
-            codes = ["401", "403"]
+            codes = ["401", "403", "429"]
             if "{" in path or "page" in _parameter_names(operation):
                 codes.append("404")
             if method != "get" or _parameter_names(operation) - {"id"}:
                 codes.append("400")
+            if method in ("post", "put", "patch"):
+                codes.append("413")
             for code in codes:
                 name, description = ERROR_RESPONSES[code]
                 operation["responses"].setdefault(

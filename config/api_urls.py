@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 API_MODULES = [
     "accounts.api",
+    "accounts.api_tokens",
     "licensing.api",
     "sales.api.quotes",
     "sales.api.exports",

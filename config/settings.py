@@ -1,10 +1,12 @@
 """Seatdesk settings, all read from the environment (see .env.example)."""
 
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -33,7 +35,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
+    "csp",
     "django_filters",
     "django_htmx",
     "drf_spectacular",
@@ -47,7 +51,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "accounts.middleware.refuse_large_bodies",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -55,6 +61,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "accounts.middleware.no_store_for_personal_data",
+    # Last, so it turns a locked-out sign-in (marked by its backend) into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -84,6 +93,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Axes first: it refuses a locked-out account or address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -188,13 +202,58 @@ SELLER = {
     "payment_terms": env("SELLER_PAYMENT_TERMS", default="Payment within 30 days of invoice."),
 }
 
+# Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT failed sign-ins for one username
+# (from anywhere), or from one address (whatever the usernames), that username or address is
+# refused for AXES_COOLOFF_MINUTES, on the login page and the API's token endpoint alike. An
+# administrator unlocks at once by deleting the attempts (admin -> Axes -> Access attempts).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.signin.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.signin.client_ip"
+# How many proxies of ours append to X-Forwarded-For in front of the app (0: none, the
+# address is REMOTE_ADDR). Only those entries are trusted; a client's own are ignored.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Caches: throttle counters. Per process by default; with several web processes point
+# CACHE_URL at Redis (e.g. redis://127.0.0.1:6379/1) so that every process counts together.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache":
+    CACHES["default"]["BACKEND"] = "django.core.cache.backends.redis.RedisCache"
+
+# API tokens (django-rest-knox, stored hashed): named, read-only or read-write, expiring.
+KNOX_TOKEN_MODEL = "accounts.ApiToken"
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=env.int("API_TOKEN_DAYS", default=90)),
+    "AUTH_HEADER_PREFIX": "Token",
+}
+
 REST_FRAMEWORK = {
     # Token first, so a request without credentials answers 401 with a WWW-Authenticate header.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Per signed-in user (whatever the credentials) and per token; anonymous callers (the
+    # token endpoint) per address. 429 with Retry-After beyond.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+        "accounts.tokens.TokenRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_THROTTLE_ANON_RATE", default="60/minute"),
+        "user": env("API_THROTTLE_USER_RATE", default="3000/hour"),
+        "token": env("API_THROTTLE_TOKEN_RATE", default="2000/hour"),
+    },
+    # The address counted is REMOTE_ADDR, or what our own proxies saw: never a client's own
+    # X-Forwarded-For (DRF would believe it without this).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "accounts.tokens.TokenScopePermission",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "config.api.SearchFilter",
@@ -213,8 +272,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Seatdesk API",
     "DESCRIPTION": (
         "Companies, contacts, the price book, trials, licenses and quotes of Seatdesk. "
-        "Authenticate with `Authorization: Token <key>` (`manage.py drf_create_token <username>`) "
-        "or a browser session. Money is a decimal string, dates are ISO 8601."
+        "Authenticate with `Authorization: Token <key>` (a token from the API tokens page, "
+        "`POST /api/v1/auth/token/` or `manage.py create_api_token <username>`) or a browser "
+        "session. Read-only tokens may only read (GET). Money is a decimal string, dates are ISO 8601."
     ),
     "VERSION": "1.0.0",
     "COMPONENT_SPLIT_REQUEST": True,
@@ -236,6 +296,29 @@ SPECTACULAR_SETTINGS = {
         "TrialStatusEnum": "licensing.models.Trial.Status",
         "LicenseStatusEnum": "licensing.models.License.Status",
         "LicenseStateEnum": "licensing.models.LICENSE_STATES",
+    },
+}
+
+# Request limits: a body above DATA_UPLOAD_MAX_MEMORY_SIZE bytes answers 413 before anything
+# reads it (JSON bodies included), more form fields than DATA_UPLOAD_MAX_NUMBER_FIELDS a 400.
+# The largest legitimate body (a quote of a few hundred lines) is a few tens of kilobytes.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=1000)
+
+# Content-Security-Policy: every script and style is a static file of our own; nothing inline.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # Bootstrap draws its icons (menu, close, select arrow) as data: SVG images.
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
     },
 }
 

@@ -12,7 +12,7 @@ from licensing.models import License, Trial
 from licensing.reminders import record_due_reminders
 from sales import services
 from sales.models import Quote, QuoteNumberSequence
-from tests.accounts.factories import CompanyFactory, ContactFactory
+from tests.accounts.factories import CompanyFactory, ContactFactory, make_api_token
 from tests.licensing.factories import ProductFactory
 from tests.sales.factories import make_quote
 
@@ -52,6 +52,7 @@ def records(account_manager):
         # New business is for a product the company does not hold yet.
         quoted = ProductFactory(tiers=[(1, Decimal("40.00"))])
         make_quote(company=company, product=quoted, seats=5 + number)
+        make_api_token(account_manager, name=f"script {number}")
         services.send_quote(
             quote=make_quote(company=company, product=quoted), actor=account_manager
         )

@@ -16,6 +16,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
 from accounts.api_base import RolePermission, RoleViewSetMixin
+from accounts.tokens import TokenScopePermission
 from sales.exports import EXPORTS, Export, pdf_response
 from sales.models import Quote
 
@@ -66,7 +67,7 @@ class ExportView(GenericAPIView):
 
     export: Export
     view_permission = "export"
-    permission_classes = [RolePermission]
+    permission_classes = [TokenScopePermission, RolePermission]
     pagination_class = None
 
     @property

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from accounts import limits
 from accounts.api_base import RolePermission
+from accounts.tokens import TokenScopePermission
 from sales import metrics
 from sales.forms import DashboardFilterForm
 
@@ -153,7 +154,7 @@ class MetricsSerializer(serializers.Serializer):
 
 
 class MetricsView(APIView):
-    permission_classes = [RolePermission]
+    permission_classes = [TokenScopePermission, RolePermission]
     view_permission = "view_dashboard"
 
     @extend_schema(

@@ -170,6 +170,15 @@ class SendSerializer(serializers.Serializer):
     )
 
 
+class ApprovalSerializer(serializers.Serializer):
+    comment = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=Quote._meta.get_field("approval_comment").max_length,
+        help_text="Finance's word to the account manager; required to reject.",
+    )
+
+
 def quote_response(view, quote, status_code=status.HTTP_200_OK) -> Response:
     return Response(QuoteSerializer(quote, context=view.get_serializer_context()).data, status_code)
 
@@ -193,6 +202,8 @@ class QuoteViewSet(
     filterset_class = QuoteFilter
     search_fields = ["number", "company__name", "notes"]
     ordering_fields = ["created_at", "sent_at", "valid_until", "total", "number"]
+    # Finance's answer to a discount above the threshold, as on the approvals page.
+    action_permissions = {"approve": "approve_quote", "reject": "approve_quote"}
 
     @extend_schema(request=SendSerializer, responses=QuoteSerializer)
     @action(detail=True, methods=["post"])
@@ -219,6 +230,26 @@ class QuoteViewSet(
         """Record that the client declined a sent quote."""
         return quote_response(
             self, services.decline_quote(quote=self.get_object(), actor=request.user)
+        )
+
+    @extend_schema(request=ApprovalSerializer, responses=QuoteSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        """Finance approves a draft's discount above the threshold, so it may be sent."""
+        return self._answer_approval(request, services.approve_quote)
+
+    @extend_schema(request=ApprovalSerializer, responses=QuoteSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        """Finance refuses a draft's discount; the comment (required) says why."""
+        return self._answer_approval(request, services.reject_quote)
+
+    def _answer_approval(self, request, service):
+        arguments = ApprovalSerializer(data=request.data)
+        arguments.is_valid(raise_exception=True)
+        comment = arguments.validated_data.get("comment", "")
+        return quote_response(
+            self, service(quote=self.get_object(), actor=request.user, comment=comment)
         )
 
     @extend_schema(request=None, responses={201: QuoteSerializer})

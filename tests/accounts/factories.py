@@ -44,3 +44,10 @@ class ContactFactory(factory.django.DjangoModelFactory):
     last_name = factory.Faker("last_name")
     email = factory.Sequence(lambda n: f"contact{n}@client.example")
     job_title = "IT manager"
+
+
+def make_api_token(user, scope: str = "write", name: str = "test script") -> str:
+    """A usable API token's key for `user` (read-write unless told)."""
+    from accounts.services import create_api_token
+
+    return create_api_token(user=user, name=name, scope=scope)[1]

@@ -2,11 +2,11 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from licensing.pricing import term_end
 from sales.services import send_quote
+from tests.accounts.factories import make_api_token
 from tests.licensing.factories import LicenseFactory, ProductFactory, TrialFactory
 from tests.sales.factories import make_quote
 
@@ -21,13 +21,12 @@ def fast_password_hashing(settings):
 
 @pytest.fixture
 def api_client():
-    """An API client signed in with the user's own DRF token, as a client's script would be."""
+    """An API client signed in with a read-write API token of the user's, as a script is."""
 
     def client_for(user):
         client = APIClient()
         if user is not None:
-            token, _ = Token.objects.get_or_create(user=user)
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+            client.credentials(HTTP_AUTHORIZATION=f"Token {make_api_token(user)}")
         return client
 
     return client_for

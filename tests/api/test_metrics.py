@@ -3,10 +3,9 @@ from datetime import date
 import pytest
 from django.db import connection
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests.accounts.factories import CompanyFactory
+from tests.accounts.factories import CompanyFactory, make_api_token
 from tests.licensing.factories import LicenseFactory, TrialFactory
 
 pytestmark = pytest.mark.django_db
@@ -111,10 +110,9 @@ def test_finance_gets_every_book_and_anyone_allowed_may_pick_one(
 
 def test_a_token_signs_in_and_support_is_refused(api, books, account_manager, support):
     assert api.get(URL).status_code in (401, 403)
-    token = Token.objects.create(user=account_manager)
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {make_api_token(account_manager)}")
     assert api.get(URL).status_code == 200
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=support).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {make_api_token(support)}")
     assert api.get(URL).status_code == 403
 
 

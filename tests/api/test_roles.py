@@ -206,9 +206,9 @@ def test_a_browser_session_works_like_a_token(client, account_manager, world):
     assert response.json()["ends_on"] == (world["trial"].ends_on + timedelta(days=1)).isoformat()
 
 
-def test_a_token_made_with_drf_create_token_signs_a_script_in(account_manager, capsys):
-    call_command("drf_create_token", account_manager.username)
-    key = capsys.readouterr().out.split()[2]
+def test_a_token_made_with_create_api_token_signs_a_script_in(account_manager, capsys):
+    call_command("create_api_token", account_manager.username, name="BI export")
+    key = capsys.readouterr().out.strip()
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
 

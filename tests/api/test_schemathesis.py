@@ -13,9 +13,9 @@ from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, Phase, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.config import SchemathesisConfig
 
+from tests.accounts.factories import make_api_token
 from tests.licensing.factories import ProductFactory
 
 # Examples per operation and role (5 roles): enough to reach the validation and status paths
@@ -52,7 +52,7 @@ schema = load_schema()
 @pytest.fixture(params=ROLES)
 def auth_headers(request):
     user = request.getfixturevalue(request.param)
-    return {"Authorization": f"Token {Token.objects.get_or_create(user=user)[0].key}"}
+    return {"Authorization": f"Token {make_api_token(user)}"}
 
 
 @schemathesis.check

@@ -4,6 +4,7 @@ from io import StringIO
 
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 from django.utils import timezone
 
 from accounts.models import Activity, Company, Contact
@@ -50,10 +51,10 @@ def assert_demo_logins_work():
         "admin": Role.ADMINISTRATOR,
     }
     for username, role in expected.items():
-        user = authenticate(username=username, password="demo")
+        user = authenticate(RequestFactory().post("/"), username=username, password="demo")
         assert user is not None, username
         assert roles_of(user) == {role}, username
-    admin = authenticate(username="admin", password="demo")
+    admin = authenticate(RequestFactory().post("/"), username="admin", password="demo")
     assert admin.is_superuser and admin.is_staff
     assert admin.groups.filter(name=Role.ADMINISTRATOR).exists()
 

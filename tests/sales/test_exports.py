@@ -10,12 +10,11 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from sales import exports, services
 from sales.models import Quote, QuoteLine
-from tests.accounts.factories import CompanyFactory, ContactFactory
+from tests.accounts.factories import CompanyFactory, ContactFactory, make_api_token
 from tests.licensing.factories import LicenseFactory
 from tests.sales.factories import make_quote
 
@@ -260,9 +259,7 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, quotes):
 
 def api(user):
     api_client = APIClient()
-    api_client.credentials(
-        HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}"
-    )
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {make_api_token(user)}")
     return api_client
 
 
