@@ -17,7 +17,9 @@ def is_api(request: HttpRequest) -> bool:
 
 def bad_request(request, exception, template_name=defaults.ERROR_400_TEMPLATE_NAME):
     if is_api(request):
-        return JsonResponse({"detail": "Malformed request."}, status=400)
+        return JsonResponse(
+            {"detail": "Bad request: the request is malformed or too large."}, status=400
+        )
     return defaults.bad_request(request, exception, template_name)
 
 

@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.licensing.factories import LicenseFactory, TrialFactory
+from tests.licensing.factories import LicenseFactory, ProductFactory, TrialFactory
 from tests.onboarding.factories import OnboardingFactory, TaskFactory
 from tests.sales.factories import make_quote
 
@@ -112,9 +112,10 @@ def fast_passwords(settings):
 def objects(company, product, support):
     today = timezone.localdate()
     trial = TrialFactory(company=company, product=product, ends_on=today + timedelta(days=5))
+    # The license is of a product of its own: new business is quoted for a product not held.
     license = LicenseFactory(
         company=company,
-        product=product,
+        product=ProductFactory(),
         starts_on=today - timedelta(days=30),
         ends_on=today + timedelta(days=334),
     )
