@@ -221,6 +221,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     """Administrators see every API token and revoke (delete) them; tokens are made by their
     users (API tokens page) or `manage.py create_api_token`, since a key is shown only once."""
 
+    formfield_overrides = ADMIN_NUMBER_FIELDS
     list_display = ["name", "user", "scope", "created", "expiry"]
     list_filter = ["scope"]
     search_fields = ["name", "user__username", "token_key"]

@@ -167,6 +167,14 @@ class ModelSerializer(serializers.ModelSerializer):
             field_kwargs["error_messages"] = {**field_kwargs.get("error_messages", {}), **messages}
         return field_class, field_kwargs
 
+    def include_extra_kwargs(self, kwargs, extra_kwargs):
+        """Meta.extra_kwargs' error messages add to the bounds' sentences, not replace them."""
+        messages = {**kwargs.get("error_messages", {}), **extra_kwargs.get("error_messages", {})}
+        kwargs = super().include_extra_kwargs(kwargs, extra_kwargs)
+        if messages:
+            kwargs["error_messages"] = messages
+        return kwargs
+
 
 class CreateOnlyFieldsMixin:
     """Fields listed in Meta.create_only_fields are set on create and read-only afterwards

@@ -261,7 +261,7 @@ def test_the_migration_carries_drf_tokens_over_hashed_and_expiring(account_manag
     from django.apps import apps
     from django.db import connection
 
-    migration = import_module("accounts.migrations.0003_api_tokens")
+    migration = import_module("accounts.migrations.0005_api_tokens")
     old_key = "0123456789abcdef0123456789abcdef01234567"
     with connection.cursor() as cursor:
         cursor.execute("CREATE TABLE authtoken_token (key varchar(40), created date, user_id int)")
