@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Case, Exists, ExpressionWrapper, F, OuterRef, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, Lower
+from simple_history.models import HistoricalRecords
 
 
 class Industry(models.TextChoices):
@@ -33,6 +34,10 @@ class CompanyQuerySet(models.QuerySet):
 
     def for_owner(self, user):
         return self.filter(owner=user)
+
+    def active(self):
+        """Companies not archived: what lists show unless asked for the archived ones."""
+        return self.filter(archived_at__isnull=True)
 
     def with_seats(self):
         """Annotate licensed_seats and annual_value (seats x unit price x periods per year)
@@ -108,8 +113,14 @@ class Company(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    archived_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Set when the company is archived: hidden from lists, its records kept.",
+    )
 
     objects = CompanyQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["name"]
@@ -118,6 +129,10 @@ class Company(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
 
 
 class Contact(models.Model):
@@ -135,6 +150,8 @@ class Contact(models.Model):
         default=True, help_text="Untick to send this contact no reminder emails."
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["last_name", "first_name"]
@@ -189,3 +206,28 @@ class Activity(models.Model):
 
     def __str__(self):
         return self.message
+
+
+class RoleChange(models.Model):
+    """A role given to or taken from a user (group membership), by whom, when: the history
+    of users' roles, which Django's own tables do not keep."""
+
+    class Action(models.TextChoices):
+        GIVEN = "given", "Given"
+        TAKEN = "taken", "Taken"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_changes"
+    )
+    role = models.CharField(max_length=150)
+    action = models.CharField(max_length=5, choices=Action.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self):
+        return f"{self.role} {self.get_action_display().lower()}: {self.user}"

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from accounts.models import Company
 from licensing import pricing
@@ -56,6 +57,8 @@ class Product(models.Model):
 
     objects = ProductQuerySet.as_manager()
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["name"]
         constraints = [
@@ -80,6 +83,8 @@ class PriceTier(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="price_tiers")
     min_seats = models.PositiveIntegerField(help_text="This price applies from this many seats.")
     unit_price = models.DecimalField(**MONEY, help_text="Per seat per billing period")
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["product", "min_seats"]
@@ -133,6 +138,8 @@ class Trial(models.Model):
     )
 
     objects = TrialQuerySet.as_manager()
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["ends_on"]
@@ -199,6 +206,8 @@ class License(models.Model):
 
     objects = LicenseQuerySet.as_manager()
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["ends_on"]
         constraints = [
@@ -260,6 +269,8 @@ class SeatChange(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["effective_on", "id"]

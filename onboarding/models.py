@@ -4,6 +4,7 @@ from datetime import date
 from django.conf import settings
 from django.db import models
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q
+from simple_history.models import HistoricalRecords
 
 from accounts.models import Company
 from accounts.roles import PERMISSIONS, Role, members_of
@@ -303,6 +304,8 @@ class Task(models.Model):
     )
 
     objects = TaskQuerySet.as_manager()
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["position", "id"]

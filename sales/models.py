@@ -4,6 +4,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
 
 from accounts.models import Company, Contact
 from licensing import pricing
@@ -125,6 +126,8 @@ class Quote(models.Model):
 
     objects = QuoteQuerySet.as_manager()
 
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
@@ -197,6 +200,8 @@ class QuoteLine(models.Model):
     seat_change = models.OneToOneField(
         SeatChange, null=True, blank=True, on_delete=models.PROTECT, related_name="quote_line"
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["quote", "position", "id"]
