@@ -5,6 +5,7 @@ this module only reads those histories, whatever app they belong to, and records
 took a role (group membership), which Django keeps no history of.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -13,6 +14,7 @@ from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 from django.db.models.signals import m2m_changed
 from django.utils import timezone
+from django.utils.text import capfirst
 from simple_history.models import HistoricalRecords
 
 from accounts.models import RoleChange
@@ -20,6 +22,7 @@ from accounts.models import RoleChange
 # Bookkeeping fields nobody reads as a change.
 SKIPPED_FIELDS = frozenset({"id", "created_at", "updated_at", "pdf_sha256"})
 HISTORY_LIMIT = 50
+Labeller = Callable[[object], str]
 KINDS = {"+": "created", "~": "changed", "-": "deleted"}
 
 
@@ -62,11 +65,16 @@ def _diff(record, previous) -> list[FieldChange]:
     return changes
 
 
-def changes_of(*histories: QuerySet, limit: int = HISTORY_LIMIT) -> list[Change]:
+def changes_of(
+    *histories: QuerySet | tuple[QuerySet, Labeller], limit=HISTORY_LIMIT
+) -> list[Change]:
     """The newest `limit` changes in the given history querysets (one query each, whatever
-    their length): who, when, which object, and each field's old and new value."""
+    their length): who, when, which object, and each field's old and new value. A history
+    may come with a function naming its object from the history row (by default the model's
+    name), which must read only the row's own fields, so the query count stays constant."""
     changes = []
     for history in histories:
+        history, label = history if isinstance(history, tuple) else (history, _model_name)
         previous_of = {}
         for record in history.select_related("history_user").order_by("history_date", "pk"):
             previous = previous_of.get(record.id)
@@ -75,17 +83,15 @@ def changes_of(*histories: QuerySet, limit: int = HISTORY_LIMIT) -> list[Change]
             fields = [] if kind == "deleted" else _diff(record, previous)
             if kind == "changed" and not fields:
                 continue
-            subject = f"{record.instance_type._meta.verbose_name} {_subject(record)}"
-            changes.append(Change(record.history_date, record.history_user, subject, kind, fields))
+            changes.append(
+                Change(record.history_date, record.history_user, label(record), kind, fields)
+            )
     changes.sort(key=lambda change: change.when, reverse=True)
     return changes[:limit]
 
 
-def _subject(record) -> str:
-    try:
-        return str(record.instance)
-    except Exception:  # a __str__ that follows a relation the history row does not hold
-        return f"#{record.id}"
+def _model_name(record) -> str:
+    return capfirst(record.instance_type._meta.verbose_name)
 
 
 def _acting_user():

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -57,6 +58,10 @@ MIDDLEWARE = [
     # authenticated user on the underlying request).
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
+
+# History is a record, not an undo: a revert from the admin would bypass the services' rules
+# (a sent quote is frozen), so the admin shows history read-only.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -249,9 +254,6 @@ LOGGING = {
     # WeasyPrint logs every rendering step at INFO.
     "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }
-
-# A load balancer probes these over plain HTTP on the machine's own address.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

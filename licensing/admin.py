@@ -4,6 +4,7 @@ here (extending, converting or adding seats are business actions with their own 
 
 from django.contrib import admin
 from django.db.models import Count
+from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.admin import ReadOnlyAdmin, service_action
 from licensing import services
@@ -18,7 +19,7 @@ class PriceTierInline(admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(SimpleHistoryAdmin):
     list_display = (
         "name",
         "code",
@@ -41,7 +42,7 @@ class ProductAdmin(admin.ModelAdmin):
         return product.tier_count
 
 
-class StartedThroughServiceAdmin(admin.ModelAdmin):
+class StartedThroughServiceAdmin(SimpleHistoryAdmin):
     """The add form calls the start service; an existing trial or license is shown read-only
     and changes only through the actions, which call the services."""
 
@@ -201,7 +202,7 @@ class LicenseAdmin(StartedThroughServiceAdmin):
 
 
 @admin.register(SeatChange)
-class SeatChangeAdmin(ReadOnlyAdmin):
+class SeatChangeAdmin(SimpleHistoryAdmin, ReadOnlyAdmin):
     list_display = ("license", "delta", "seats_after", "effective_on", "prorated_amount")
     list_filter = ("effective_on", "license__product")
     search_fields = ("license__company__name",)

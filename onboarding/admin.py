@@ -1,4 +1,5 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from onboarding.models import ChecklistTemplate, Onboarding, Task, TemplateTask
 
@@ -46,7 +47,7 @@ class OnboardingAdmin(admin.ModelAdmin):
 
 
 @admin.register(Task)
-class TaskAdmin(admin.ModelAdmin):
+class TaskAdmin(SimpleHistoryAdmin):
     list_display = ["title", "onboarding", "category", "status", "assignee", "due_on"]
     list_filter = ["category", "status"]
     search_fields = ["title", "onboarding__company__name"]
