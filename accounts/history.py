@@ -60,7 +60,7 @@ def _diff(record, previous) -> list[FieldChange]:
             continue
         if previous is None and new in (None, ""):
             continue
-        name = str(model_field.verbose_name)
+        name = capfirst(model_field.verbose_name)
         changes.append(FieldChange(name, _display(model_field, old), _display(model_field, new)))
     return changes
 

@@ -78,7 +78,7 @@ def test_the_company_page_shows_the_history_with_field_old_and_new_values(
     page = client.get(reverse("company_detail", args=[company.pk])).content.decode()
 
     assert 'id="history-heading">History' in page
-    assert "employee count:</span> 200 → 250" in page
+    assert "Employee count:</span> 200 → 250" in page
     assert "Contact Ada Lovelace created" in page
 
 
