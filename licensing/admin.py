@@ -227,3 +227,20 @@ class ReminderAdmin(ReadOnlyAdmin):
     list_select_related = ["company"]
     date_hierarchy = "due_on"
     readonly_fields = ["created_at", "sent_at", "attempts", "last_error"]
+
+
+@admin.register(PriceTier.history.model)
+class PriceTierHistoryAdmin(ReadOnlyAdmin):
+    """Price tiers are edited inline on their product: their own history, read-only."""
+
+    list_display = (
+        "history_date",
+        "history_user",
+        "history_type",
+        "product",
+        "min_seats",
+        "unit_price",
+    )
+    list_filter = ("history_type", "history_date")
+    list_select_related = ("history_user", "product")
+    date_hierarchy = "history_date"

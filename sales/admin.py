@@ -176,3 +176,14 @@ class QuoteAdmin(SimpleHistoryAdmin):
 @admin.register(QuoteNumberSequence)
 class QuoteNumberSequenceAdmin(ReadOnlyAdmin):
     list_display = ("year", "last_number")
+
+
+@admin.register(QuoteLine.history.model)
+class QuoteLineHistoryAdmin(ReadOnlyAdmin):
+    """Quote lines are written with their quote: their own history, read-only."""
+
+    list_display = ("history_date", "history_user", "history_type", "quote", "product", "billed_seats", "line_total")  # fmt: skip
+    list_filter = ("history_type", "history_date")
+    search_fields = ("quote__number",)
+    list_select_related = ("history_user", "quote", "product")
+    date_hierarchy = "history_date"
