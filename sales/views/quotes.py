@@ -176,7 +176,7 @@ def quote_create(request):
     quote = _new_quote(request)
     if quote is None:
         # Administrators reach every company from the company list; this lists one's own.
-        companies = Company.objects.for_owner(request.user)
+        companies = Company.objects.for_owner(request.user).active()
         return render(request, "sales/quotes/choose_company.html", {"companies": companies})
     return _save_builder(request, quote, f"{request.path}price/?company={quote.company_id}")
 

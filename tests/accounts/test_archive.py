@@ -153,3 +153,11 @@ def test_the_admin_bulk_delete_deletes_only_companies_without_records(
         {"action": "delete_companies", "_selected_action": [company_with_records.pk, empty.pk]},
     )
     assert list(Company.objects.all()) == [company_with_records]
+
+
+def test_an_archived_company_is_not_offered_for_a_new_quote(client, account_manager, company):
+    kept = CompanyFactory(owner=account_manager, name="Kept")
+    archive_company(company=company, actor=account_manager)
+    client.force_login(account_manager)
+    response = client.get(reverse("quote_create"))
+    assert list(response.context["companies"]) == [kept]
