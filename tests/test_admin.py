@@ -7,12 +7,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Activity, Company
+from accounts.roles import Role
 from licensing import services as licensing
 from licensing.models import License, Trial
 from licensing.reminders import record_due_reminders
 from sales import services
 from sales.models import Quote, QuoteNumberSequence
-from tests.accounts.factories import CompanyFactory, ContactFactory
+from tests.accounts.factories import CompanyFactory, ContactFactory, UserFactory
 from tests.licensing.factories import ProductFactory
 from tests.sales.factories import make_quote
 
@@ -29,6 +30,7 @@ def records(account_manager):
         product = ProductFactory(tiers=[(1, Decimal("40.00")), (25, Decimal("35.00"))])
         company = CompanyFactory(owner=account_manager)
         ContactFactory(company=company, is_primary=True)
+        UserFactory(username=f"support{number}", role=Role.SUPPORT)  # a role change each
         licensing.start_trial(company=company, product=product, seats=10, actor=account_manager)
         license = licensing.create_license(
             company=company,
