@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DEBUG ?= true
 
-.PHONY: install run test lint format bench worker beat services
+.PHONY: install run test lint format bench worker beat services backup restore-check
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,3 +45,12 @@ beat: install
 
 services: install
 	$(BIN)/celery -A config worker --beat --loglevel=INFO --schedule=$(VENV)/celerybeat-schedule
+
+# PostgreSQL only: a custom-format dump, the stored PDFs and a manifest in backups/<time>/.
+backup: install
+	$(BIN)/python manage.py backup
+
+# Restore DUMP into a fresh database and compare row counts, quote totals and PDF SHA-256s.
+restore-check: install
+	@test -n "$(DUMP)" || { echo "Usage: make restore-check DUMP=backups/<time>/seatdesk.dump"; exit 2; }
+	$(BIN)/python manage.py restore_check "$(DUMP)"

@@ -6,12 +6,30 @@ from django.contrib.auth import admin as auth_admin
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from simple_history.admin import SimpleHistoryAdmin
 
 from accounts import limits, outbox
 from accounts.forms import ADMIN_NUMBER_FIELDS
-from accounts.models import Activity, ApiToken, Company, CompanyStatus, Contact, OutboxMessage
+from accounts.models import (
+    Activity,
+    ApiToken,
+    Company,
+    CompanyStatus,
+    Contact,
+    OutboxMessage,
+    RoleChange,
+)
 from accounts.roles import company_owners
-from accounts.services import save_company, save_contact
+from accounts.services import (
+    archive_company,
+    delete_company,
+    deletion_refusal,
+    restore_company,
+    save_company,
+    save_contact,
+)
 
 
 def service_action(name: str, description: str, done: str, call):
@@ -77,8 +95,23 @@ class CompanyStatusFilter(admin.SimpleListFilter):
         return queryset.filter(status=self.value()) if self.value() else queryset
 
 
+class ArchivedFilter(admin.SimpleListFilter):
+    title = "archived"
+    parameter_name = "archived"
+
+    def lookups(self, request, model_admin):
+        return [("no", "Current"), ("yes", "Archived")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset.filter(archived_at__isnull=True)
+        if self.value() == "yes":
+            return queryset.filter(archived_at__isnull=False)
+        return queryset
+
+
 @admin.register(Company)
-class CompanyAdmin(admin.ModelAdmin):
+class CompanyAdmin(SimpleHistoryAdmin):
     formfield_overrides = ADMIN_NUMBER_FIELDS
     list_display = (
         "name",
@@ -91,11 +124,48 @@ class CompanyAdmin(admin.ModelAdmin):
         "licensed_seats",
         "annual_value",
     )
-    list_filter = (CompanyStatusFilter, "industry", "country", "owner")
+    list_filter = (CompanyStatusFilter, ArchivedFilter, "industry", "country", "owner")
     search_fields = ("name", "domain", "contacts__email", "contacts__last_name")
     list_select_related = ("owner",)
-    readonly_fields = ("created_at", "updated_at")
+    readonly_fields = ("created_at", "updated_at", "archived_at")
     inlines = [ContactInline]
+    actions = [
+        service_action(
+            "delete_companies",
+            "Delete selected companies (only those without records)",
+            "companies deleted",
+            lambda company, actor: delete_company(company=company, actor=actor),
+        ),
+        service_action(
+            "archive_companies",
+            "Archive selected companies",
+            "companies archived",
+            lambda company, actor: archive_company(company=company, actor=actor),
+        ),
+        service_action(
+            "restore_companies",
+            "Restore selected archived companies",
+            "companies restored",
+            lambda company, actor: restore_company(company=company, actor=actor),
+        ),
+    ]
+
+    def get_actions(self, request):
+        # Django's own bulk delete would show a page of protected objects; ours explains.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def delete_view(self, request, object_id, extra_context=None):
+        company = self.get_object(request, object_id)
+        refusal = deletion_refusal(company) if company else None
+        if refusal:
+            self.message_user(request, refusal, messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:accounts_company_change", args=[company.pk]))
+        return super().delete_view(request, object_id, extra_context)
+
+    def delete_model(self, request, obj):
+        delete_company(company=obj, actor=request.user)
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_seats().with_status()
@@ -129,7 +199,7 @@ class CompanyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(SimpleHistoryAdmin):
     formfield_overrides = ADMIN_NUMBER_FIELDS
     list_display = (
         "full_name",
@@ -234,3 +304,14 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(RoleChange)
+class RoleChangeAdmin(ReadOnlyAdmin):
+    """Who gave or took which role, when: recorded whenever a user's groups change."""
+
+    list_display = ("changed_at", "user", "action", "role", "changed_by")
+    list_filter = ("action", "role", "changed_at")
+    search_fields = ("user__username", "role", "changed_by__username")
+    list_select_related = ("user", "changed_by")
+    date_hierarchy = "changed_at"

@@ -4,13 +4,22 @@ from decimal import Decimal
 
 import django_filters
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django_countries.serializers import CountryFieldMixin
-from drf_spectacular.utils import extend_schema_field
-from rest_framework import mixins, serializers, viewsets
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from accounts.api_base import CreateOnlyFieldsMixin, ModelSerializer, RoleViewSetMixin
 from accounts.models import Company, CompanyStatus, Contact
-from accounts.services import save_company, save_contact
+from accounts.services import (
+    archive_company,
+    delete_company,
+    restore_company,
+    save_company,
+    save_contact,
+)
 
 PENETRATION_PLACES = Decimal("0.1")
 
@@ -58,7 +67,9 @@ class CompanySerializer(CountryFieldMixin, ModelSerializer):
             "status",
             "created_at",
             "updated_at",
+            "archived_at",
         ]
+        read_only_fields = ["archived_at"]
 
     @extend_schema_field(serializers.DecimalField(max_digits=7, decimal_places=1, allow_null=True))
     def get_seat_penetration(self, company) -> str | None:
@@ -85,10 +96,24 @@ class CompanySerializer(CountryFieldMixin, ModelSerializer):
 
 class CompanyFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=CompanyStatus.choices)
+    archived = django_filters.BooleanFilter(
+        method="filter_archived",
+        help_text="true: archived companies only; false: current ones only. The list leaves "
+        "archived companies out unless this is given.",
+    )
 
     class Meta:
         model = Company
-        fields = ["owner", "industry", "country", "status"]
+        fields = ["owner", "industry", "country", "status", "archived"]
+
+    def filter_archived(self, queryset, name, value):
+        return queryset.filter(archived_at__isnull=not value)
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the records this object holds."
+    default_code = "conflict"
 
 
 class CompanyViewSet(
@@ -97,18 +122,55 @@ class CompanyViewSet(
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Client companies with their licensed seats and seat penetration."""
+    """Client companies with their licensed seats and seat penetration. Archived companies
+    are left out of the list unless `archived` is given; a company with quotes, licenses,
+    trials or onboardings cannot be deleted (409): archive it instead."""
 
     queryset = Company.objects.with_seats().with_status().order_by("name", "pk")
     serializer_class = CompanySerializer
     view_permission = "view_companies"
     edit_permission = "edit_company"
-    action_permissions = {"create": "create_company"}
     filterset_class = CompanyFilter
     search_fields = ["name", "domain"]
     ordering_fields = ["name", "employee_count", "target_seats", "licensed_seats", "created_at"]
+    action_permissions = {"create": "create_company"}
+
+    def filter_queryset(self, queryset):
+        if self.action == "list" and "archived" not in self.request.query_params:
+            queryset = queryset.active()
+        return super().filter_queryset(queryset)
+
+    @extend_schema(
+        responses={
+            204: OpenApiResponse(description="Deleted, with its contacts and timeline"),
+            409: OpenApiResponse(description="It has records: archive it instead"),
+        }
+    )
+    def destroy(self, request, *args, **kwargs):
+        return super().destroy(request, *args, **kwargs)
+
+    def perform_destroy(self, company):
+        try:
+            delete_company(company=company, actor=self.request.user)
+        except ValidationError as error:
+            raise Conflict(" ".join(error.messages)) from error
+
+    @extend_schema(request=None, responses=CompanySerializer)
+    @action(detail=True, methods=["post"])
+    def archive(self, request, pk=None):
+        """Archive the company: it leaves the lists, every record it has is kept."""
+        company = archive_company(company=self.get_object(), actor=request.user)
+        return Response(self.get_serializer(company).data)
+
+    @extend_schema(request=None, responses=CompanySerializer)
+    @action(detail=True, methods=["post"])
+    def restore(self, request, pk=None):
+        """Bring an archived company back into the lists."""
+        company = restore_company(company=self.get_object(), actor=request.user)
+        return Response(self.get_serializer(company).data)
 
 
 class ContactSerializer(CreateOnlyFieldsMixin, ModelSerializer):

@@ -20,3 +20,6 @@ class AccountsConfig(AppConfig):
     def ready(self):
         # Also after a test flush, and whenever a migration adds permissions.
         post_migrate.connect(_sync_roles, dispatch_uid="accounts.sync_roles")
+        from accounts.history import connect_role_history
+
+        connect_role_history()

@@ -107,6 +107,11 @@ class CompanyFilterForm(forms.Form):
     sort = forms.ChoiceField(
         choices=[(key, label) for key, (label, _) in SORTS.items()], required=False
     )
+    archived = forms.ChoiceField(
+        label="Archived",
+        choices=[("", "Hide archived"), ("include", "Include archived"), ("only", "Archived only")],
+        required=False,
+    )
 
     # Sorts on licensed seats need the seat sums of every matching company.
     SORTS_ON_SEATS = frozenset({"-seats", "penetration", "-value"})
@@ -130,6 +135,10 @@ class CompanyFilterForm(forms.Form):
             companies = companies.with_status().filter(status=data["status"])
         if data["industry"]:
             companies = companies.filter(industry=data["industry"])
+        if data["archived"] == "only":
+            companies = companies.filter(archived_at__isnull=False)
+        elif data["archived"] != "include":
+            companies = companies.active()
         return companies
 
     def order(self, companies):

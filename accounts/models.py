@@ -10,6 +10,7 @@ from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 from django_countries.fields import CountryField
 from knox.models import AbstractAuthToken, AuthTokenManager
+from simple_history.models import HistoricalRecords
 
 from accounts import limits
 
@@ -41,6 +42,10 @@ class CompanyQuerySet(models.QuerySet):
 
     def for_owner(self, user):
         return self.filter(owner=user)
+
+    def active(self):
+        """Companies not archived: what lists show unless asked for the archived ones."""
+        return self.filter(archived_at__isnull=True)
 
     def _licenses(self):
         return self.model._meta.get_field("licenses").related_model.objects
@@ -140,8 +145,14 @@ class Company(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    archived_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Set when the company is archived: hidden from lists, its records kept.",
+    )
 
     objects = CompanyQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["name"]
@@ -164,6 +175,10 @@ class Company(models.Model):
                 }
             )
 
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
 
 class Contact(models.Model):
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="contacts")
@@ -184,6 +199,8 @@ class Contact(models.Model):
         default=True, help_text="Untick to send this contact no reminder emails."
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["last_name", "first_name"]
@@ -360,3 +377,28 @@ class ApiToken(AbstractAuthToken):
 
     def is_expired(self, now) -> bool:
         return self.expiry is not None and self.expiry <= now
+
+
+class RoleChange(models.Model):
+    """A role given to or taken from a user (group membership), by whom, when: the history
+    of users' roles, which Django's own tables do not keep."""
+
+    class Action(models.TextChoices):
+        GIVEN = "given", "Given"
+        TAKEN = "taken", "Taken"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_changes"
+    )
+    role = models.CharField(max_length=150)
+    action = models.CharField(max_length=5, choices=Action.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self):
+        return f"{self.role} {self.get_action_display().lower()}: {self.user}"

@@ -7,12 +7,14 @@ urlpatterns = [
     path("companies/new/", views.company_create, name="company_create"),
     path("companies/<int:pk>/", views.company_detail, name="company_detail"),
     path("companies/<int:pk>/edit/", views.company_edit, name="company_edit"),
+    path("companies/<int:pk>/archive/", views.company_archive, name="company_archive"),
+    path("companies/<int:pk>/delete/", views.company_delete, name="company_delete"),
     path("companies/<int:company_pk>/contacts/new/", views.contact_create, name="contact_create"),
     path("contacts/<int:pk>/edit/", views.contact_edit, name="contact_edit"),
     path("contacts/<int:pk>/remove/", views.contact_remove, name="contact_remove"),
     path("emails/", views.email_list, name="email_list"),
     path("emails/resend/", views.email_resend, name="email_resend"),
-    path("readyz", views.readyz, name="readyz"),
+    path("healthz/emails", views.email_health, name="email_health"),
     path("account/api-tokens/", views.api_tokens, name="api_tokens"),
     path(
         "account/api-tokens/<str:digest>/revoke/", views.api_token_revoke, name="api_token_revoke"

@@ -20,11 +20,16 @@ from accounts.forms import (
     ContactForm,
     add_service_error,
 )
+from accounts.history import changes_of
 from accounts.models import ApiToken, Company, Contact, OutboxMessage
-from accounts.roles import ADMIN, can, get_for, require, roles_of
+from accounts.roles import ADMIN, can, ensure, get_for, require, roles_of
 from accounts.services import (
+    archive_company,
     create_api_token,
+    delete_company,
+    deletion_refusal,
     remove_contact,
+    restore_company,
     revoke_api_token,
     save_company,
     save_contact,
@@ -40,7 +45,7 @@ def _annotated_companies():
 @require("view_companies")
 def company_list(request):
     form = CompanyFilterForm(request.GET)
-    filtered = form.filter(Company.objects.all()) if form.is_valid() else Company.objects.all()
+    filtered = form.filter(Company.objects.all()) if form.is_valid() else Company.objects.active()
     # Page through bare ids, then sum seats for the 25 shown only: with 10,000 companies the
     # sums of every row would cost more than the whole rest of the page.
     paginator = Paginator(form.order(filtered).values_list("pk", flat=True), COMPANIES_PER_PAGE)
@@ -66,8 +71,57 @@ def company_detail(request, pk: int):
         "activities": company.activities.select_related("actor")[:50],
         "may_edit": can(request.user, "edit_company", company),
         "today": timezone.localdate(),
+        "history": changes_of(
+            Company.history.filter(id=company.pk),
+            (Contact.history.filter(company_id=company.pk), _contact_label),
+        ),
     }
     return render(request, "accounts/company_detail.html", context)
+
+
+def _contact_label(record) -> str:
+    return f"Contact {record.first_name} {record.last_name}"
+
+
+@require("edit_company")
+def company_archive(request, pk: int):
+    """POST: archive the company (or bring it back with `restore`)."""
+    company = get_object_or_404(Company, pk=pk)
+    ensure(request.user, "edit_company", company)
+    if request.method == "POST":
+        service = restore_company if "restore" in request.POST else archive_company
+        try:
+            service(company=company, actor=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            done = "archived" if company.is_archived else "restored"
+            messages.success(request, f"{company} {done}.")
+    return redirect("company_detail", pk=company.pk)
+
+
+@require("edit_company")
+def company_delete(request, pk: int):
+    """A confirmation page, then the deletion; a company with records is refused and
+    offered archiving instead."""
+    company = get_object_or_404(Company, pk=pk)
+    ensure(request.user, "edit_company", company)
+    refusal = deletion_refusal(company)
+    if request.method == "POST" and not refusal:
+        try:
+            delete_company(company=company, actor=request.user)
+        except ValidationError as error:
+            refusal = " ".join(error.messages)
+        else:
+            messages.success(request, f"{company} deleted.")
+            return redirect("company_list")
+    status = 409 if request.method == "POST" and refusal else 200
+    return render(
+        request,
+        "accounts/company_delete.html",
+        {"company": company, "refusal": refusal},
+        status=status,
+    )
 
 
 def _company_form(request, company: Company):
@@ -187,9 +241,10 @@ def email_resend(request):
     return redirect("email_list")
 
 
-def readyz(request):
-    """For monitoring (no sign-in, figures only): 503 while any email is due and unsent for
-    more than OUTBOX_ALERT_MINUTES, with the counts."""
+def email_health(request):
+    """For monitoring, not for a load balancer (a stuck mail server must not take the web
+    processes out; /readyz is the balancer's): no sign-in, figures only; 503 while any email
+    is due and unsent for more than OUTBOX_ALERT_MINUTES, with the counts."""
     overdue = outbox.stuck_messages().count()
     failed = outbox.attention_counts()["failed"]
     return JsonResponse(

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_countries",
+    "simple_history",
     "accounts",
     "licensing",
     "sales",
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -62,9 +64,16 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.no_store_for_personal_data",
+    # Who made a change: the signed-in user of pages, admin and API alike (DRF sets the
+    # authenticated user on the underlying request).
+    "simple_history.middleware.HistoryRequestMiddleware",
     # Last, so it turns a locked-out sign-in (marked by its backend) into the lockout answer.
     "axes.middleware.AxesMiddleware",
 ]
+
+# History is a record, not an undo: a revert from the admin would bypass the services' rules
+# (a sent quote is frozen), so the admin shows history read-only.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -113,8 +122,25 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Stored files (quote PDFs): the local MEDIA_ROOT on one machine; an S3-compatible bucket
+# (django-storages) when several machines must read the same files.
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
+AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL", default=None)
+AWS_S3_REGION_NAME = env("AWS_S3_REGION_NAME", default=None)
+AWS_ACCESS_KEY_ID = env("AWS_ACCESS_KEY_ID", default=None)
+AWS_SECRET_ACCESS_KEY = env("AWS_SECRET_ACCESS_KEY", default=None)
+AWS_LOCATION = env("AWS_LOCATION", default="media")
+# Quote PDFs are private: no public ACL, links signed and short-lived, no overwriting.
+AWS_DEFAULT_ACL = None
+AWS_QUERYSTRING_AUTH = True
+AWS_QUERYSTRING_EXPIRE = 300
+AWS_S3_FILE_OVERWRITE = False
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": "storages.backends.s3.S3Storage"
+        if AWS_STORAGE_BUCKET_NAME
+        else "django.core.files.storage.FileSystemStorage"
+    },
     "staticfiles": {
         "BACKEND": env(
             "STATICFILES_STORAGE",
@@ -124,6 +150,12 @@ STORAGES = {
         )
     },
 }
+
+# Sessions live in the database, which every web process shares: several machines need
+# nothing more, and a Redis outage signs nobody out. SESSION_ENGINE may choose
+# django.contrib.sessions.backends.cached_db (with CACHE_URL on Redis) to spare the reads.
+SESSION_ENGINE = env("SESSION_ENGINE", default="django.contrib.sessions.backends.db")
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Seatdesk <seatdesk@localhost>")

@@ -8,13 +8,18 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 
+from config import health
+
 # ReDoc styles itself with <style> elements it writes at run time and parses the schema in a
 # blob: worker; every other page keeps the strict policy (settings.CONTENT_SECURITY_POLICY).
 redoc = csp_update({"style-src": [UNSAFE_INLINE], "worker-src": [SELF, "blob:"]})(
     SpectacularRedocView.as_view(url_name="schema")
 )
 
+
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", include("config.api_urls")),

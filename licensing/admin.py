@@ -4,6 +4,7 @@ here (extending, converting or adding seats are business actions with their own 
 
 from django.contrib import admin
 from django.db.models import Count
+from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.admin import ReadOnlyAdmin, service_action
 from accounts.forms import ADMIN_NUMBER_FIELDS
@@ -20,7 +21,7 @@ class PriceTierInline(admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(SimpleHistoryAdmin):
     formfield_overrides = ADMIN_NUMBER_FIELDS
     list_display = (
         "name",
@@ -44,7 +45,7 @@ class ProductAdmin(admin.ModelAdmin):
         return product.tier_count
 
 
-class StartedThroughServiceAdmin(admin.ModelAdmin):
+class StartedThroughServiceAdmin(SimpleHistoryAdmin):
     """The add form calls the start service; an existing trial or license is shown read-only
     and changes only through the actions, which call the services."""
 
@@ -207,7 +208,7 @@ class LicenseAdmin(StartedThroughServiceAdmin):
 
 
 @admin.register(SeatChange)
-class SeatChangeAdmin(ReadOnlyAdmin):
+class SeatChangeAdmin(SimpleHistoryAdmin, ReadOnlyAdmin):
     list_display = ("license", "delta", "seats_after", "effective_on", "prorated_amount")
     list_filter = ("effective_on", "license__product")
     search_fields = ("license__company__name",)
@@ -232,3 +233,20 @@ class ReminderAdmin(ReadOnlyAdmin):
     list_select_related = ["company"]
     date_hierarchy = "due_on"
     readonly_fields = ["created_at", "sent_at", "attempts", "last_error"]
+
+
+@admin.register(PriceTier.history.model)
+class PriceTierHistoryAdmin(ReadOnlyAdmin):
+    """Price tiers are edited inline on their product: their own history, read-only."""
+
+    list_display = (
+        "history_date",
+        "history_user",
+        "history_type",
+        "product",
+        "min_seats",
+        "unit_price",
+    )
+    list_filter = ("history_type", "history_date")
+    list_select_related = ("history_user", "product")
+    date_hierarchy = "history_date"

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, F, Q, Sum, Value, When
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from accounts import limits
 from accounts.models import Company
@@ -69,6 +70,8 @@ class Product(models.Model):
 
     objects = ProductQuerySet.as_manager()
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["name"]
         constraints = [
@@ -99,6 +102,8 @@ class PriceTier(models.Model):
     unit_price = models.DecimalField(
         **MONEY, validators=limits.UNIT_PRICE, help_text="Per seat per billing period"
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["product", "min_seats"]
@@ -161,6 +166,8 @@ class Trial(models.Model):
     )
 
     objects = TrialQuerySet.as_manager()
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["ends_on"]
@@ -302,6 +309,8 @@ class License(models.Model):
 
     objects = LicenseQuerySet.as_manager()
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["ends_on"]
         constraints = [
@@ -385,6 +394,8 @@ class SeatChange(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["effective_on", "id"]

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from accounts import limits
 from accounts.models import Activity, Company
@@ -47,9 +48,12 @@ def save_product(*, product: Product, tiers: Sequence[pricing.Tier] | None = Non
     product.save()
     if tiers is not None:
         product.price_tiers.all().delete()
-        PriceTier.objects.bulk_create(
-            PriceTier(product=product, min_seats=tier.min_seats, unit_price=tier.unit_price)
-            for tier in tiers
+        bulk_create_with_history(
+            [
+                PriceTier(product=product, min_seats=tier.min_seats, unit_price=tier.unit_price)
+                for tier in tiers
+            ],
+            PriceTier,
         )
     return product
 

@@ -10,10 +10,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.forms import add_service_error
+from accounts.history import changes_of
 from accounts.models import Company
 from accounts.roles import can, get_for, require
 from licensing.forms import RenewalsDueForm, TrialExtendForm, TrialStartForm
-from licensing.models import License, Trial
+from licensing.models import License, SeatChange, Trial
 from licensing.services import cancel_trial, extend_trial, start_trial
 
 ROWS_PER_PAGE = 50
@@ -110,5 +111,8 @@ def license_detail(request, pk: int):
         "renewal": License.objects.filter(renews=license).first(),
         "may_edit": can(request.user, "edit_license", license)
         and license.status == License.Status.ACTIVE,
+        "history": changes_of(
+            License.history.filter(id=license.pk), SeatChange.history.filter(license_id=license.pk)
+        ),
     }
     return render(request, "licensing/license_detail.html", context)

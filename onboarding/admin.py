@@ -1,4 +1,5 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.forms import ADMIN_NUMBER_FIELDS
 from onboarding.models import ChecklistTemplate, Onboarding, Task, TemplateTask
@@ -51,7 +52,7 @@ class OnboardingAdmin(admin.ModelAdmin):
 
 
 @admin.register(Task)
-class TaskAdmin(admin.ModelAdmin):
+class TaskAdmin(SimpleHistoryAdmin):
     formfield_overrides = ADMIN_NUMBER_FIELDS
     list_display = ["title", "onboarding", "category", "status", "assignee", "due_on"]
     list_filter = ["category", "status"]

@@ -4,6 +4,7 @@ from datetime import date
 from django.conf import settings
 from django.db import models
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q
+from simple_history.models import HistoricalRecords
 
 from accounts import limits
 from accounts.models import Company
@@ -324,6 +325,8 @@ class Task(models.Model):
     )
 
     objects = TaskQuerySet.as_manager()
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["position", "id"]

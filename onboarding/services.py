@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from accounts import limits
 from accounts.models import Activity
@@ -74,19 +75,22 @@ def start_onboarding(*, license: License, actor=None, owner=None) -> Onboarding:
 def _copy_template_tasks(onboarding: Onboarding, template: ChecklistTemplate) -> None:
     """The template's tasks, due from the start; account manager tasks go to the company's
     owner, the others to the onboarding's owner."""
-    Task.objects.bulk_create(
-        Task(
-            onboarding=onboarding,
-            position=template_task.position,
-            title=template_task.title,
-            description=template_task.description,
-            category=template_task.category,
-            due_on=onboarding.starts_on + timedelta(days=template_task.due_after_days),
-            assignee=onboarding.company.owner
-            if template_task.owner_role == Role.ACCOUNT_MANAGER
-            else onboarding.owner,
-        )
-        for template_task in template.tasks.all()
+    bulk_create_with_history(
+        [
+            Task(
+                onboarding=onboarding,
+                position=template_task.position,
+                title=template_task.title,
+                description=template_task.description,
+                category=template_task.category,
+                due_on=onboarding.starts_on + timedelta(days=template_task.due_after_days),
+                assignee=onboarding.company.owner
+                if template_task.owner_role == Role.ACCOUNT_MANAGER
+                else onboarding.owner,
+            )
+            for template_task in template.tasks.all()
+        ],
+        Task,
     )
 
 

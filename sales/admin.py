@@ -5,6 +5,7 @@ actions that call the services."""
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
+from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.admin import ReadOnlyAdmin, service_action
 from accounts.forms import ADMIN_NUMBER_FIELDS
@@ -43,7 +44,7 @@ class QuoteLineInline(admin.TabularInline):
 
 
 @admin.register(Quote)
-class QuoteAdmin(admin.ModelAdmin):
+class QuoteAdmin(SimpleHistoryAdmin):
     formfield_overrides = ADMIN_NUMBER_FIELDS
     list_display = (
         "reference",
@@ -187,3 +188,14 @@ class QuoteAdmin(admin.ModelAdmin):
 @admin.register(QuoteNumberSequence)
 class QuoteNumberSequenceAdmin(ReadOnlyAdmin):
     list_display = ("year", "last_number")
+
+
+@admin.register(QuoteLine.history.model)
+class QuoteLineHistoryAdmin(ReadOnlyAdmin):
+    """Quote lines are written with their quote: their own history, read-only."""
+
+    list_display = ("history_date", "history_user", "history_type", "quote", "product", "billed_seats", "line_total")  # fmt: skip
+    list_filter = ("history_type", "history_date")
+    search_fields = ("quote__number",)
+    list_select_related = ("history_user", "quote", "product")
+    date_hierarchy = "history_date"

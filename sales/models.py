@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
+from simple_history.models import HistoricalRecords
 
 from accounts import limits
 from accounts.models import Company, Contact
@@ -177,6 +178,8 @@ class Quote(models.Model):
 
     objects = QuoteQuerySet.as_manager()
 
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
@@ -273,6 +276,8 @@ class QuoteLine(models.Model):
     seat_change = models.OneToOneField(
         SeatChange, null=True, blank=True, on_delete=models.PROTECT, related_name="quote_line"
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["quote", "position", "id"]

@@ -7,12 +7,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Activity, Company
+from accounts.roles import Role
 from licensing import services as licensing
 from licensing.models import License, Trial
 from licensing.reminders import record_due_reminders
 from sales import services
 from sales.models import Quote, QuoteNumberSequence
-from tests.accounts.factories import CompanyFactory, ContactFactory, make_api_token
+from tests.accounts.factories import CompanyFactory, ContactFactory, UserFactory, make_api_token
 from tests.licensing.factories import ProductFactory
 from tests.sales.factories import make_quote
 
@@ -29,6 +30,7 @@ def records(account_manager):
         product = ProductFactory(tiers=[(1, Decimal("40.00")), (25, Decimal("35.00"))])
         company = CompanyFactory(owner=account_manager)
         ContactFactory(company=company, is_primary=True)
+        UserFactory(username=f"support{number}", role=Role.SUPPORT)  # a role change each
         # Another product: a license of the product on trial would convert the trial.
         licensing.start_trial(
             company=company, product=ProductFactory(), seats=10, actor=account_manager

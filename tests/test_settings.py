@@ -38,3 +38,16 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = manage("check", **{**PRODUCTION, "SECRET_KEY": ""})
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_a_bucket_name_puts_stored_files_in_object_storage_and_sessions_stay_in_the_database():
+    script = (
+        "from django.conf import settings as s; "
+        "print(s.STORAGES['default']['BACKEND'], s.SESSION_ENGINE)"
+    )
+    result = manage("shell", "-c", script, **PRODUCTION, AWS_STORAGE_BUCKET_NAME="seatdesk")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1].split() == [
+        "storages.backends.s3.S3Storage",
+        "django.contrib.sessions.backends.db",
+    ]

@@ -5,7 +5,8 @@ Tens of thousands of rows cannot go through the services one by one in seconds, 
 built in memory and written with bulk inserts. They keep the services' rules all the same:
 whole blocks, prices from the price book (licensing.pricing), terms, prorated expansions,
 quote numbers given in the order quotes were sent, the number sequence brought up to date.
-Signals are not sent (no onboarding checklists at scale)."""
+Signals are not sent (no onboarding checklists at scale), and no audit history rows are
+written: the demo's past is synthetic, and history begins with the first real change."""
 
 import random
 from dataclasses import dataclass, field, replace

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from accounts import limits
 from accounts.models import Activity, Company, Contact
@@ -102,19 +103,23 @@ def _check_subject_still_open(quote: Quote) -> None:
 
 def _write_lines(quote: Quote, price: QuotePrice) -> None:
     quote.lines.all().delete()
-    QuoteLine.objects.bulk_create(
-        QuoteLine(
-            quote=quote,
-            position=position,
-            product=line.product,
-            requested_seats=line.price.requested_seats,
-            billed_seats=line.price.billed_seats,
-            seat_block_size=line.price.seat_block_size,
-            unit_price=line.price.unit_price,
-            months=line.months,
-            line_total=line.price.line_total,
-        )
-        for position, line in enumerate(price.lines)
+    # With their history rows, by the request's user (simple-history's request context).
+    bulk_create_with_history(
+        [
+            QuoteLine(
+                quote=quote,
+                position=position,
+                product=line.product,
+                requested_seats=line.price.requested_seats,
+                billed_seats=line.price.billed_seats,
+                seat_block_size=line.price.seat_block_size,
+                unit_price=line.price.unit_price,
+                months=line.months,
+                line_total=line.price.line_total,
+            )
+            for position, line in enumerate(price.lines)
+        ],
+        QuoteLine,
     )
     totals = price.totals
     quote.currency = price.currency
@@ -415,7 +420,7 @@ def _apply(quote: Quote, actor, now: datetime) -> None:
             line.license = licensing.create_license(
                 company=quote.company, product=line.product, now=now, **term, **common
             )
-    QuoteLine.objects.bulk_update(lines, ["license", "seat_change"])
+    bulk_update_with_history(lines, QuoteLine, ["license", "seat_change"], default_user=actor)
 
 
 @transaction.atomic

@@ -26,7 +26,8 @@ def _manager_lists(user, today, *, everyone: bool) -> dict:
         "company", "product"
     )
     companies = (
-        Company.objects.with_seats()
+        Company.objects.active()
+        .with_seats()
         .with_penetration()
         .filter(employee_count__gt=0)
         .order_by("penetration", "name", "pk")

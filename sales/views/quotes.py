@@ -11,6 +11,7 @@ from django.urls import path
 from django.views.decorators.http import require_POST
 
 from accounts.forms import add_service_error
+from accounts.history import changes_of
 from accounts.models import Company
 from accounts.roles import can, ensure, get_for, require
 from licensing.models import License, Trial
@@ -23,7 +24,7 @@ from sales.forms import (
     QuoteLineFormSet,
     SendQuoteForm,
 )
-from sales.models import Quote
+from sales.models import Quote, QuoteLine
 from sales.pricing import LineInput
 
 QUOTES_PER_PAGE = 50
@@ -58,8 +59,16 @@ def quote_detail(request, pk: int):
         "may_approve": can(user, "approve_quote") and quote.is_draft and quote.needs_approval,
         "send_form": SendQuoteForm(),
         "approval_form": ApprovalForm(),
+        "history": changes_of(
+            Quote.history.filter(id=quote.pk),
+            (QuoteLine.history.filter(quote_id=quote.pk), _line_label),
+        ),
     }
     return render(request, "sales/quotes/detail.html", context)
+
+
+def _line_label(record) -> str:
+    return f"Line {record.position + 1}"
 
 
 # The builder
@@ -167,7 +176,7 @@ def quote_create(request):
     quote = _new_quote(request)
     if quote is None:
         # Administrators reach every company from the company list; this lists one's own.
-        companies = Company.objects.for_owner(request.user)
+        companies = Company.objects.for_owner(request.user).active()
         return render(request, "sales/quotes/choose_company.html", {"companies": companies})
     return _save_builder(request, quote, f"{request.path}price/?company={quote.company_id}")
 

@@ -278,17 +278,21 @@ def test_the_admin_resends_the_selected_emails(client, admin, failed_and_stuck, 
     assert detail.status_code == 200 and escape(failed.message_id).encode() in detail.content
 
 
-def test_readyz_answers_503_with_the_count_of_overdue_emails(client, failed_and_stuck):
-    response = client.get("/readyz")
+def test_the_email_health_probe_answers_503_with_the_count_of_overdue_emails(
+    client, failed_and_stuck
+):
+    response = client.get("/healthz/emails")
     assert response.status_code == 503
     assert response.json() == {"emails_overdue": 1, "emails_failed": 1}
     with pytest.raises(CommandError, match="1 emails overdue, 1 failed"):
         call_command("check_emails")
 
 
-def test_readyz_answers_200_when_every_email_went_out(client, trial_reminder, capsys):
+def test_the_email_health_probe_answers_200_when_every_email_went_out(
+    client, trial_reminder, capsys
+):
     sweep()
-    assert client.get("/readyz").status_code == 200
+    assert client.get("/healthz/emails").status_code == 200
     call_command("check_emails")
     assert "0 emails overdue, 0 failed" in capsys.readouterr().out
 
