@@ -13,7 +13,7 @@ import accounts.limits
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0006_company_archived_at_historicalcompany_and_more"),
+        ("accounts", "0006_company_archive_and_history"),
         ("licensing", "0003_bounds_and_constraint_messages"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -11,7 +11,7 @@ import accounts.limits
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("licensing", "0004_historicallicense_historicalpricetier_and_more"),
+        ("licensing", "0004_audit_history"),
         ("onboarding", "0002_bounds_and_constraint_messages"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

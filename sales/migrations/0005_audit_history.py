@@ -13,8 +13,8 @@ import accounts.limits
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0006_company_archived_at_historicalcompany_and_more"),
-        ("licensing", "0004_historicallicense_historicalpricetier_and_more"),
+        ("accounts", "0006_company_archive_and_history"),
+        ("licensing", "0004_audit_history"),
         ("sales", "0004_quote_status_closed"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
