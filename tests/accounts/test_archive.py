@@ -3,13 +3,12 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import Company
 from accounts.services import archive_company, delete_company, restore_company
-from tests.accounts.factories import CompanyFactory
-from tests.licensing.factories import LicenseFactory, TrialFactory
+from tests.accounts.factories import CompanyFactory, make_api_token
+from tests.licensing.factories import LicenseFactory, ProductFactory, TrialFactory
 from tests.sales.factories import make_quote
 
 pytestmark = pytest.mark.django_db
@@ -19,14 +18,14 @@ REFUSAL = "has licenses and quotes on record and cannot be deleted. Archive it i
 
 @pytest.fixture
 def company_with_records(company, product):
-    LicenseFactory(company=company, product=product)
+    LicenseFactory(company=company, product=ProductFactory())  # new business is for another
     make_quote(company=company, product=product)
     return company
 
 
 def _api(user):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user)}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {make_api_token(user)}")
     return client
 
 

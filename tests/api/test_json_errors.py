@@ -43,7 +43,7 @@ def test_an_unknown_url_answers_json_even_to_a_visitor_not_signed_in():
 
 
 def test_a_method_the_api_does_not_take_answers_json_405(signed_in, company):
-    assert_json(signed_in.delete(f"/api/v1/companies/{company.pk}/"), 405)
+    assert_json(signed_in.get(f"/api/v1/companies/{company.pk}/archive/"), 405)
 
 
 def test_a_body_the_api_cannot_read_answers_json_415(signed_in):
