@@ -1,5 +1,5 @@
 """Trials and licenses in the browser. Converting a trial, adding seats and drafting a
-renewal make quotes, so those views live in sales/views/quotes.py."""
+renewal make quotes, so those views live in sales/views/drafts.py."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required

@@ -1,9 +1,10 @@
-from sales.views import dashboard, exports, home, quotes, search
+from sales.views import dashboard, drafts, exports, home, quotes, search
 
 urlpatterns = [
     *home.urlpatterns,
     *search.urlpatterns,
     *quotes.urlpatterns,
+    *drafts.urlpatterns,
     *exports.urlpatterns,
     *dashboard.urlpatterns,
 ]

@@ -1,11 +1,12 @@
 """What every demo data set shares: the demo logins, the price book, names to draw from."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from accounts.models import Company
 from accounts.roles import Role
@@ -131,3 +132,7 @@ def term_ending_on(ends_on: date, months: int) -> tuple[date, int]:
         if term_end(starts_on, length) == ends_on:
             return starts_on, length
     raise ValueError(f"No term ends on {ends_on}")
+
+
+def aware(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(10)))

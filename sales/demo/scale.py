@@ -10,10 +10,9 @@ written: the demo's past is synthetic, and history begins with the first real ch
 
 import random
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -26,14 +25,15 @@ from sales.demo.base import (
     FIRST_NAMES,
     JOB_TITLES,
     LAST_NAMES,
+    aware,
     demo_data_exists,
     ensure_demo_users,
     ensure_products,
     target_seats,
     term_ending_on,
 )
-from sales.models import Quote, QuoteLine, QuoteNumberSequence
-from sales.pricing import needs_approval
+from sales.demo.scale_quotes import QuoteRows
+from sales.models import Quote, QuoteLine
 
 BATCH_SIZE = 2000
 NAME_WORDS = (
@@ -44,15 +44,10 @@ NAME_ENDINGS = (
     "Systems Logistics Health Partners Capital Foods Media Labs Industries Group Consulting "
     "Analytics Retail Energy Learning Works"
 ).split()
-ZERO = Decimal("0")
-
-
-def aware(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time(10)))
 
 
 @dataclass
-class ScaleBuilder:
+class ScaleBuilder(QuoteRows):
     """Companies and their history built in memory, then inserted in bulk by save()."""
 
     today: date
@@ -331,101 +326,6 @@ class ScaleBuilder:
                 status=License.Status.CANCELLED,
             )
             license.cancelled_on = max(license.starts_on, self.days(-rng.randint(0, 60)))
-
-    def quote(
-        self,
-        company,
-        contact,
-        product,
-        line: pricing.LinePrice,
-        *,
-        kind,
-        status,
-        starts_on,
-        term_months=12,
-        sent_on=None,
-        answered_on=None,
-        discount=ZERO,
-        trial=None,
-        license=None,
-        made=None,
-        seat_change=None,
-    ) -> None:
-        totals = pricing.quote_totals(
-            [line.line_total],
-            discount_percent=discount,
-            tax_percent=ZERO,
-            currency=product.currency,
-        )
-        # The validity send_quote gives a quote sent without one.
-        valid_until = sent_on + timedelta(days=settings.QUOTE_VALIDITY_DAYS) if sent_on else None
-        approval = Quote.Approval.NOT_NEEDED
-        if needs_approval(discount):
-            draft = status == Quote.Status.DRAFT
-            approval = Quote.Approval.PENDING if draft else Quote.Approval.APPROVED
-        quote = self.add(
-            Quote(
-                company=company,
-                contact=contact,
-                owner_id=company.owner_id,
-                kind=kind,
-                status=status,
-                currency=product.currency,
-                term_months=term_months,
-                starts_on=starts_on,
-                valid_until=valid_until,
-                discount_percent=discount,
-                subtotal=totals.subtotal,
-                discount_amount=totals.discount_amount,
-                tax_amount=totals.tax_amount,
-                total=totals.total,
-                approval=approval,
-                trial=trial,
-                license=license,
-                sent_at=aware(sent_on) if sent_on else None,
-                accepted_at=aware(answered_on) if status == Quote.Status.ACCEPTED else None,
-                declined_at=aware(answered_on) if status == Quote.Status.DECLINED else None,
-                expired_at=aware(valid_until + timedelta(days=1))
-                if status == Quote.Status.EXPIRED
-                else None,
-            )
-        )
-        self.add(
-            QuoteLine(
-                quote=quote,
-                product=product,
-                requested_seats=line.requested_seats,
-                billed_seats=line.billed_seats,
-                seat_block_size=line.seat_block_size,
-                unit_price=line.unit_price,
-                months=term_months,
-                line_total=line.line_total,
-                license=made,
-                seat_change=seat_change,
-            )
-        )
-
-    def number_quotes(self) -> None:
-        """Numbers in the order quotes were sent, continuing each year's sequence."""
-        last = dict(QuoteNumberSequence.objects.values_list("year", "last_number"))
-        sent = sorted((q for q in self.rows[Quote] if q.sent_at), key=lambda q: q.sent_at)
-        for quote in sent:
-            year = quote.sent_at.year
-            last[year] = last.get(year, 0) + 1
-            quote.number = f"Q-{year}-{last[year]:05d}"
-            self.log(
-                quote.company,
-                Activity.Kind.QUOTE,
-                f"{quote.number} sent to {quote.contact}: "
-                f"{pricing.format_money(quote.total, quote.currency)}",
-                quote.sent_at.date(),
-            )
-        QuoteNumberSequence.objects.bulk_create(
-            [QuoteNumberSequence(year=year, last_number=number) for year, number in last.items()],
-            update_conflicts=True,
-            unique_fields=["year"],
-            update_fields=["last_number"],
-        )
 
     def save(self) -> None:
         self.number_quotes()

@@ -1,6 +1,9 @@
-"""Sales services, one module per subject: the quote lifecycle (quotes), quotes drafted
-from trials and licenses (drafts), and the quote's email (quote_emails)."""
+"""Sales services, one module per subject: the quote lifecycle (quotes), the approval of
+its discount (approvals), the client's answer (answers), quotes drafted from trials and
+licenses (drafts), and the quote's email (quote_emails)."""
 
+from sales.services.answers import accept_quote, decline_quote, expire_quote
+from sales.services.approvals import approve_quote, reject_quote
 from sales.services.drafts import (
     draft_expansion_quote,
     draft_renewal_quote,
@@ -9,13 +12,8 @@ from sales.services.drafts import (
 from sales.services.quote_emails import resend_quote_email
 from sales.services.quotes import (
     EDITABLE_FIELDS,
-    accept_quote,
-    approve_quote,
     create_quote,
-    decline_quote,
-    expire_quote,
     price_of,
-    reject_quote,
     revise_quote,
     send_quote,
     update_quote,

@@ -1,4 +1,5 @@
-"""Quote lifecycle: draft, edit, approve, send, revise, accept, decline, expire.
+"""Quote lifecycle: draft, edit, send, revise (approval in approvals, the client's answer in
+answers).
 
 One transaction each; every refusal is a ValidationError a user can read, raised before
 anything is written."""
@@ -11,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_create_with_history
 
 from accounts import limits
 from accounts.models import Activity, Company, Contact
@@ -242,46 +243,6 @@ def update_quote(
     return quote
 
 
-def _check_awaiting_approval(quote: Quote) -> None:
-    _check_draft(quote)
-    if quote.approval not in (Quote.Approval.PENDING, Quote.Approval.REJECTED):
-        raise ValidationError(f"{quote.reference} does not need an approval.")
-
-
-@transaction.atomic
-def approve_quote(*, quote: Quote, actor, comment: str = "") -> Quote:
-    """Approve a draft's discount above the threshold, so it may be sent."""
-    quote = _locked(quote)
-    _check_awaiting_approval(quote)
-    quote.approval, quote.approved_by, quote.approval_comment = (
-        Quote.Approval.APPROVED,
-        actor,
-        comment,
-    )
-    limits.check_fields(quote, "approval_comment")
-    quote.save(update_fields=["approval", "approved_by", "approval_comment", "updated_at"])
-    _log(quote, f"discount of {quote.discount_percent}% approved", actor)
-    return quote
-
-
-@transaction.atomic
-def reject_quote(*, quote: Quote, actor, comment: str) -> Quote:
-    """Refuse a draft's discount; the comment tells the account manager why."""
-    if not comment.strip():
-        raise ValidationError({"comment": "Say why the discount is refused."})
-    quote = _locked(quote)
-    _check_awaiting_approval(quote)
-    quote.approval, quote.approved_by, quote.approval_comment = (
-        Quote.Approval.REJECTED,
-        actor,
-        comment,
-    )
-    limits.check_fields(quote, "approval_comment")
-    quote.save(update_fields=["approval", "approved_by", "approval_comment", "updated_at"])
-    _log(quote, f"discount of {quote.discount_percent}% refused: {comment}", actor)
-    return quote
-
-
 def _take_number(year: int) -> str:
     """The next number of the year; the locked sequence row keeps numbers unique and gapless
     (a rolled-back send gives its number back)."""
@@ -391,84 +352,3 @@ def _check_sent(quote: Quote, action: str) -> None:
         raise ValidationError(
             f"Cannot {action} {quote.reference}: it is {quote.get_status_display().lower()}."
         )
-
-
-def _apply(quote: Quote, actor, now: datetime) -> None:
-    """Make the license changes an accepted quote stands for, one per line."""
-    lines = list(quote.lines.select_related("product"))
-    for line in lines:
-        common = {"seats": line.billed_seats, "actor": actor}
-        if quote.kind == Quote.Kind.EXPANSION:
-            line.seat_change = licensing.add_seats(
-                license=quote.license,
-                effective_on=quote.starts_on,
-                prorated_amount=line.line_total,
-                **common,
-            )
-            line.license = quote.license
-            continue
-        term = {
-            "unit_price": line.unit_price,
-            "starts_on": quote.starts_on,
-            "ends_on": quote.ends_on,
-        }
-        if quote.kind == Quote.Kind.TRIAL_CONVERSION:
-            line.license = licensing.convert_trial(trial=quote.trial, now=now, **term, **common)
-        elif quote.kind == Quote.Kind.RENEWAL:
-            line.license = licensing.renew_license(license=quote.license, **term, **common)
-        else:
-            line.license = licensing.create_license(
-                company=quote.company, product=line.product, now=now, **term, **common
-            )
-    bulk_update_with_history(lines, QuoteLine, ["license", "seat_change"], default_user=actor)
-
-
-@transaction.atomic
-def accept_quote(*, quote: Quote, actor, now: datetime | None = None) -> Quote:
-    """Record the client's acceptance and make the licenses: a new license, a trial
-    conversion, added seats (prorated) or the next term. Licenses send license_started."""
-    quote = _locked(quote)
-    _check_sent(quote, "accept")
-    now = now or timezone.now()
-    if quote.valid_until < timezone.localdate(now):
-        raise ValidationError(f"{quote.reference} expired on {quote.valid_until}; revise it.")
-    _apply(quote, actor, now)
-    quote.status = Quote.Status.ACCEPTED
-    quote.accepted_at = now
-    quote.save(update_fields=["status", "accepted_at", "updated_at"])
-    _log(quote, "accepted", actor, now)
-    # A draft revision opened before the client said yes can never be sent: close it.
-    for draft in Quote.objects.select_for_update().filter(
-        previous_revision=quote, status=Quote.Status.DRAFT
-    ):
-        draft.status = Quote.Status.CLOSED
-        draft.save(update_fields=["status", "updated_at"])
-        _log(draft, f"closed unsent: {quote.reference} was accepted", actor, now)
-    return quote
-
-
-@transaction.atomic
-def decline_quote(*, quote: Quote, actor, now: datetime | None = None) -> Quote:
-    """Record that the client declined."""
-    quote = _locked(quote)
-    _check_sent(quote, "decline")
-    quote.status = Quote.Status.DECLINED
-    quote.declined_at = now or timezone.now()
-    quote.save(update_fields=["status", "declined_at", "updated_at"])
-    _log(quote, "declined", actor, quote.declined_at)
-    return quote
-
-
-@transaction.atomic
-def expire_quote(*, quote: Quote, now: datetime | None = None) -> Quote:
-    """Expire a sent quote whose validity has passed."""
-    quote = _locked(quote)
-    _check_sent(quote, "expire")
-    now = now or timezone.now()
-    if quote.valid_until >= timezone.localdate(now):
-        raise ValidationError(f"{quote.reference} is valid until {quote.valid_until}.")
-    quote.status = Quote.Status.EXPIRED
-    quote.expired_at = now
-    quote.save(update_fields=["status", "expired_at", "updated_at"])
-    _log(quote, "expired", None, now)
-    return quote

@@ -1,3 +1,5 @@
+"""Companies, their contacts and their timeline (activities)."""
+
 from datetime import date
 from decimal import Decimal
 
@@ -7,9 +9,7 @@ from django.db import models
 from django.db.models import Case, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Lower
 from django.db.models.lookups import GreaterThanOrEqual
-from django.utils import timezone
 from django_countries.fields import CountryField
-from knox.models import AbstractAuthToken, AuthTokenManager
 from simple_history.models import HistoricalRecords
 
 from accounts import limits
@@ -255,150 +255,3 @@ class Activity(models.Model):
 
     def __str__(self):
         return self.message
-
-
-class OutboxMessageQuerySet(models.QuerySet):
-    """Reads of the email outbox (accounts/outbox.py holds its rules and its writes)."""
-
-    def due(self, now, lease_cutoff):
-        """Waiting to go now: pending and due, or left `sending` past its lease by a crash."""
-        return self.filter(
-            Q(status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now)
-            | Q(status=OutboxMessage.Status.SENDING, claimed_at__lt=lease_cutoff)
-        )
-
-    def stuck(self, now, cutoff):
-        """Not sent although it should have been by `cutoff`: due since then and not sent, or
-        `sending` since then (its worker died)."""
-        return self.filter(
-            Q(status=OutboxMessage.Status.PENDING, next_attempt_at__lt=cutoff)
-            | Q(status=OutboxMessage.Status.SENDING, claimed_at__lt=cutoff)
-        )
-
-    def failed(self):
-        return self.filter(status=OutboxMessage.Status.FAILED)
-
-    def needing_attention(self, cutoff):
-        """Failed, or stuck since before `cutoff`: what administrators should look at."""
-        return self.filter(
-            Q(status=OutboxMessage.Status.FAILED)
-            | Q(status=OutboxMessage.Status.PENDING, next_attempt_at__lt=cutoff)
-            | Q(status=OutboxMessage.Status.SENDING, claimed_at__lt=cutoff)
-        )
-
-    def for_source(self, kind: str, source_id: int):
-        return self.filter(kind=kind, source_id=source_id)
-
-
-class OutboxMessage(models.Model):
-    """One email to one recipient, written in the same transaction as the business change
-    that causes it; the outbox dispatcher sends it (at least once; its Message-ID stays the
-    same on every attempt, so a rare second delivery collapses into one in the mail client).
-    `kind` and `source_id` name what it is about ("reminder" 12, "quote" 7); the app that owns
-    the kind composes the email when it goes out."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", "Waiting to be sent"
-        SENDING = "sending", "Being sent"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
-        SKIPPED = "skipped", "Skipped (no longer wanted)"
-
-    key = models.CharField(max_length=200, unique=True, help_text="One message per key")
-    kind = models.CharField(max_length=40)
-    source_id = models.BigIntegerField()
-    recipient = models.EmailField(max_length=254)
-    audience = models.CharField(max_length=20, blank=True)
-    company = models.ForeignKey(
-        Company, null=True, blank=True, on_delete=models.CASCADE, related_name="emails"
-    )
-    subject = models.CharField(max_length=300, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    objects = OutboxMessageQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        verbose_name = "outgoing email"
-        indexes = [
-            models.Index(fields=["kind", "source_id"]),
-            # The dispatcher's scan: only the rows still to send are indexed.
-            models.Index(
-                fields=["next_attempt_at"],
-                condition=Q(status__in=["pending", "sending"]),
-                name="outbox_unsent_next_attempt",
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.subject or self.kind} to {self.recipient}"
-
-    @property
-    def message_id(self) -> str:
-        """The same on every attempt of this row, different for every row."""
-        domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip("> ") or "seatdesk"
-        return f"<outbox.{self.pk}.{self.created_at:%Y%m%d%H%M%S}@{domain}>"
-
-
-class ApiTokenQuerySet(models.QuerySet):
-    def usable(self, now):
-        return self.filter(Q(expiry__isnull=True) | Q(expiry__gt=now))
-
-
-class ApiToken(AbstractAuthToken):
-    """An API client's token (django-rest-knox): only its hash is stored, the key is shown once.
-    A read-only token may only read; a read-write one acts with its user's role."""
-
-    class Scope(models.TextChoices):
-        READ_ONLY = "read", "Read-only"
-        READ_WRITE = "write", "Read-write"
-
-    name = models.CharField(max_length=100)
-    scope = models.CharField(max_length=5, choices=Scope.choices, default=Scope.READ_ONLY)
-
-    objects = AuthTokenManager.from_queryset(ApiTokenQuerySet)()
-
-    class Meta:
-        ordering = ["-created"]
-        verbose_name = "API token"
-
-    def __str__(self):
-        return f"{self.name} ({self.user})"
-
-    @property
-    def read_only(self) -> bool:
-        return self.scope == self.Scope.READ_ONLY
-
-    def is_expired(self, now) -> bool:
-        return self.expiry is not None and self.expiry <= now
-
-
-class RoleChange(models.Model):
-    """A role given to or taken from a user (group membership), by whom, when: the history
-    of users' roles, which Django's own tables do not keep."""
-
-    class Action(models.TextChoices):
-        GIVEN = "given", "Given"
-        TAKEN = "taken", "Taken"
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_changes"
-    )
-    role = models.CharField(max_length=150)
-    action = models.CharField(max_length=5, choices=Action.choices)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    changed_at = models.DateTimeField(db_index=True)
-
-    class Meta:
-        ordering = ["-changed_at", "-id"]
-
-    def __str__(self):
-        return f"{self.role} {self.get_action_display().lower()}: {self.user}"
