@@ -99,7 +99,7 @@ def _malformed(field: forms.Field, value: str) -> str | None:
         return "Enter a value, or leave the parameter out."
     if isinstance(field, forms.DateField) and not isinstance(field, forms.DateTimeField):
         if not ISO_DATE.fullmatch(value) or not _is_iso_date(value):
-            return "Enter a date as YYYY-MM-DD."
+            return field.error_messages["invalid"]
     elif isinstance(field, forms.ModelChoiceField | forms.IntegerField):
         if not WHOLE_NUMBER.fullmatch(value):
             return "Enter a whole number."
