@@ -4,7 +4,12 @@ No business rules and no app imports live here (config/ is the ground floor): th
 viewset base is accounts.api_base, beside the roles it asks.
 """
 
+import re
+from datetime import date
+
+from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions, filters, pagination, serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -65,6 +70,62 @@ class SearchFilter(filters.SearchFilter):
             return super().get_search_terms(request)
         except exceptions.ValidationError as error:
             raise exceptions.ValidationError({self.search_param: error.detail}) from error
+
+
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+WHOLE_NUMBER = re.compile(r"-?[0-9]+")
+DECIMAL_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+def refuse_malformed_query(query_params, form: forms.Form) -> None:
+    """Refuse, as a 400 naming the parameter, a filter value the schema does not allow and
+    that django-filter or a blank-tolerant form would read as "no filter": an empty value, a
+    date that is not YYYY-MM-DD, a number that is not digits, a boolean other than true/false.
+    The HTML pages keep their blank-tolerant forms; the API is held to its schema."""
+    errors = {}
+    for name, field in form.fields.items():
+        for value in query_params.getlist(name):
+            message = _malformed(field, value)
+            if message:
+                errors.setdefault(name, []).append(message)
+    if errors:
+        raise exceptions.ValidationError(errors)
+
+
+def _malformed(field: forms.Field, value: str) -> str | None:
+    if isinstance(field, forms.NullBooleanField | forms.BooleanField):
+        return None if value in ("true", "false") else "Enter true or false."
+    if value == "":
+        return "Enter a value, or leave the parameter out."
+    if isinstance(field, forms.DateField) and not isinstance(field, forms.DateTimeField):
+        if not ISO_DATE.fullmatch(value) or not _is_iso_date(value):
+            return field.error_messages["invalid"]
+    elif isinstance(field, forms.ModelChoiceField | forms.IntegerField):
+        if not WHOLE_NUMBER.fullmatch(value):
+            return "Enter a whole number."
+    elif isinstance(field, forms.DecimalField | forms.FloatField):
+        if not DECIMAL_NUMBER.fullmatch(value):
+            return "Enter a number."
+    return None
+
+
+def _is_iso_date(value: str) -> bool:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+class StrictFilterBackend(DjangoFilterBackend):
+    """django-filter's backend, which refuses the filter values django-filter would ignore
+    (see refuse_malformed_query) instead of answering the unfiltered list."""
+
+    def get_filterset(self, request, queryset, view):
+        filterset = super().get_filterset(request, queryset, view)
+        if filterset is not None:
+            refuse_malformed_query(request.query_params, filterset.form)
+        return filterset
 
 
 ERROR_SCHEMAS = {

@@ -291,7 +291,7 @@ REST_FRAMEWORK = {
         "accounts.tokens.TokenScopePermission",
     ],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "config.api.StrictFilterBackend",
         "config.api.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],

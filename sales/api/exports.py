@@ -17,6 +17,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 
 from accounts.api_base import RolePermission, RoleViewSetMixin
 from accounts.tokens import TokenScopePermission
+from config.api import refuse_malformed_query
 from sales.exports import EXPORTS, Export, pdf_response
 from sales.models import Quote
 
@@ -79,6 +80,7 @@ class ExportView(GenericAPIView):
 
     def get(self, request):
         filterset = self.filterset_class(request.query_params, queryset=self.get_queryset())
+        refuse_malformed_query(request.query_params, filterset.form)
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
         return self.export.respond(filterset.qs)

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from accounts import limits
 from accounts.api_base import RolePermission
 from accounts.tokens import TokenScopePermission
+from config.api import refuse_malformed_query
 from sales import metrics
 from sales.forms import DashboardFilterForm
 
@@ -173,6 +174,7 @@ class MetricsView(APIView):
     )
     def get(self, request):
         form = DashboardFilterForm(request.query_params, user=request.user)
+        refuse_malformed_query(request.query_params, form)
         if not form.is_valid():
             raise ValidationError(form.errors)
         scope = form.scope()

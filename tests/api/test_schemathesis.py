@@ -13,6 +13,7 @@ from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, Phase, settings
+from rest_framework.throttling import AnonRateThrottle
 from schemathesis.config import SchemathesisConfig
 
 from tests.accounts.factories import make_api_token
@@ -75,6 +76,17 @@ def requests_keep_the_test_transaction():
     yield
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
+
+
+@pytest.fixture(autouse=True)
+def sign_in_limits_out_of_reach(settings, monkeypatch):
+    """The token endpoint's lockout after failed sign-ins and its rate for anonymous callers
+    are documented 429s (tests/accounts/test_signin.py and tests/api/test_throttling.py hold
+    them); here every generated sign-in comes from one address, so they would refuse the
+    valid requests that follow the first few dozen."""
+    settings.AXES_FAILURE_LIMIT = 1_000_000
+    rates = {**AnonRateThrottle.THROTTLE_RATES, "anon": "1000000/minute"}
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", rates)
 
 
 @pytest.fixture(autouse=True)
