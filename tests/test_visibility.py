@@ -288,3 +288,21 @@ def test_with_own_finance_still_reads_any_managers_metrics(
     response = client.get(f"/api/v1/metrics/?owner={other_account_manager.pk}")
 
     assert response.json()["owner"] == other_account_manager.pk
+
+
+def test_an_unknown_visibility_setting_refuses_to_start():
+    from tests.test_settings import manage
+
+    result = manage("check", ACCOUNT_MANAGER_VISIBILITY="mine")
+
+    assert result.returncode != 0
+    assert 'ACCOUNT_MANAGER_VISIBILITY must be "team" or "own"' in result.stderr
+
+
+def test_the_visibility_setting_reads_own_from_the_environment():
+    from tests.test_settings import manage
+
+    shell = "from django.conf import settings; print(settings.ACCOUNT_MANAGER_VISIBILITY)"
+    result = manage("shell", "-c", shell, ACCOUNT_MANAGER_VISIBILITY=" Own ")
+
+    assert result.stdout.strip().splitlines()[-1] == "own", result.stderr
