@@ -306,3 +306,27 @@ def test_the_visibility_setting_reads_own_from_the_environment():
     result = manage("shell", "-c", shell, ACCOUNT_MANAGER_VISIBILITY=" Own ")
 
     assert result.stdout.strip().splitlines()[-1] == "own", result.stderr
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"), [("own", 400), ("team", 403)], ids=["own: as missing", "team: 403"]
+)
+def test_adding_a_contact_to_another_managers_company_through_the_api(
+    client, settings, books, account_manager, mode, expected
+):
+    settings.ACCOUNT_MANAGER_VISIBILITY = mode
+    client.force_login(account_manager)
+    theirs = books["theirs"]["company"]
+    new_contact = {"company": theirs.pk, "first_name": "A", "last_name": "B", "email": "a@b.test"}
+
+    response = client.post("/api/v1/contacts/", new_contact, content_type="application/json")
+    missing = client.post(
+        "/api/v1/contacts/", {**new_contact, "company": 999_999}, content_type="application/json"
+    )
+
+    assert response.status_code == expected
+    if mode == "own":
+        assert response.json() == {
+            "company": [f'Invalid pk "{theirs.pk}" - object does not exist.']
+        }
+        assert missing.json() == {"company": ['Invalid pk "999999" - object does not exist.']}
