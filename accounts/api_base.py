@@ -92,9 +92,13 @@ class RoleViewSetMixin:
         company of a new contact (an account manager adds only to companies they own), then
         save."""
         if self.parent_field:
-            self.check_object_permissions(
-                self.request, serializer.validated_data[self.parent_field]
-            )
+            parent = serializer.validated_data[self.parent_field]
+            # A parent the user may not see (another account manager's company, with
+            # ACCOUNT_MANAGER_VISIBILITY "own") answers as a missing one, so ids are not probed.
+            if not visible(self.request.user, type(parent).objects.filter(pk=parent.pk)).exists():
+                does_not_exist = f'Invalid pk "{parent.pk}" - object does not exist.'
+                raise serializers.ValidationError({self.parent_field: [does_not_exist]})
+            self.check_object_permissions(self.request, parent)
         serializer.save()
 
 

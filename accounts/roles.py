@@ -8,6 +8,7 @@ quotes they own (Administrators hold them on everything).
 from enum import StrEnum
 from functools import wraps
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -62,6 +63,23 @@ VIEW_PERMISSIONS: dict[str, str] = {
     "onboarding.onboarding": "view_onboarding",
     "onboarding.task": "view_onboarding",
 }
+
+# Where each model's account manager is, for ACCOUNT_MANAGER_VISIBILITY = "own": the lookups
+# (any of them) that lead from a row to the user who owns it. A quote is its author's and its
+# company owner's. Models not listed (products) are everyone's.
+OWNER_LOOKUPS: dict[str, tuple[str, ...]] = {
+    "accounts.company": ("owner",),
+    "accounts.contact": ("company__owner",),
+    "licensing.trial": ("company__owner",),
+    "licensing.license": ("company__owner",),
+    "licensing.seatchange": ("license__company__owner",),
+    "sales.quote": ("owner", "company__owner"),
+    "sales.quoteline": ("quote__owner", "quote__company__owner"),
+    "onboarding.onboarding": ("company__owner",),
+    "onboarding.task": ("onboarding__company__owner",),
+}
+TEAM, OWN = "team", "own"
+VISIBILITY_CHOICES = (TEAM, OWN)
 
 # Django model permissions each group gets, so the Django admin follows the same roles.
 ADMIN_SITE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
@@ -157,12 +175,31 @@ def company_owners():
     return members_of(AM, ADMIN)
 
 
+def sees_own_only(user) -> bool:
+    """Whether `user` sees only their own book: ACCOUNT_MANAGER_VISIBILITY is "own" and they
+    are an account manager and nothing more (Administrators, Finance and Support see all)."""
+    if settings.ACCOUNT_MANAGER_VISIBILITY != OWN:
+        return False
+    roles = roles_of(user)
+    return AM in roles and not roles & {ADMIN, FINANCE, SUPPORT}
+
+
 def visible(user, queryset, view_permission: str | None = None):
-    """The rows of `queryset` the user's role may see: all of them, or none when the role
-    lacks the model's view permission (VIEW_PERMISSIONS, or `view_permission` if given)."""
+    """The rows of `queryset` the user's role may see: all of them, none when the role lacks
+    the model's view permission (VIEW_PERMISSIONS, or `view_permission` if given), and only
+    their own (OWNER_LOOKUPS) for an account manager when ACCOUNT_MANAGER_VISIBILITY is "own"."""
+    label = queryset.model._meta.label_lower
     if view_permission is None:
-        view_permission = VIEW_PERMISSIONS[queryset.model._meta.label_lower]
-    return queryset if can(user, view_permission) else queryset.none()
+        view_permission = VIEW_PERMISSIONS[label]
+    if not can(user, view_permission):
+        return queryset.none()
+    if label in OWNER_LOOKUPS and sees_own_only(user):
+        owned = Q()
+        for lookup in OWNER_LOOKUPS[label]:
+            owned |= Q(**{lookup: user})
+        # Several lookups through to-one relations: no row is repeated, no distinct() needed.
+        return queryset.filter(owned)
+    return queryset
 
 
 def get_for(user, permission: str, queryset, **lookup):

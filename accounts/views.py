@@ -22,7 +22,7 @@ from accounts.forms import (
 )
 from accounts.history import changes_of
 from accounts.models import ApiToken, Company, Contact, OutboxMessage
-from accounts.roles import ADMIN, can, ensure, get_for, require, roles_of
+from accounts.roles import ADMIN, can, ensure, get_for, require, roles_of, visible
 from accounts.services import (
     archive_company,
     create_api_token,
@@ -45,7 +45,8 @@ def _annotated_companies():
 @require("view_companies")
 def company_list(request):
     form = CompanyFilterForm(request.GET)
-    filtered = form.filter(Company.objects.all()) if form.is_valid() else Company.objects.active()
+    companies = visible(request.user, Company.objects.all())
+    filtered = form.filter(companies) if form.is_valid() else companies.active()
     # Page through bare ids, then sum seats for the 25 shown only: with 10,000 companies the
     # sums of every row would cost more than the whole rest of the page.
     paginator = Paginator(form.order(filtered).values_list("pk", flat=True), COMPANIES_PER_PAGE)

@@ -224,6 +224,12 @@ QUOTE_VALIDITY_DAYS = env.int("QUOTE_VALIDITY_DAYS", default=30)
 TRIAL_DEFAULT_DAYS = env.int("TRIAL_DEFAULT_DAYS", default=30)
 # The longest a trial may run, from its first to its last day, extensions included.
 TRIAL_MAX_DAYS = env.int("TRIAL_MAX_DAYS", default=90)
+# Whether account managers read each other's companies, quotes and figures: "team" (they do;
+# edits stay owner-checked) or "own" (another's records answer 404 everywhere). Administrators,
+# Finance and Support see everything either way.
+ACCOUNT_MANAGER_VISIBILITY = env("ACCOUNT_MANAGER_VISIBILITY", default="team").strip().lower()
+if ACCOUNT_MANAGER_VISIBILITY not in ("team", "own"):
+    raise ImproperlyConfigured('ACCOUNT_MANAGER_VISIBILITY must be "team" or "own".')
 SELLER = {
     "name": env("SELLER_NAME", default="Seatdesk Software SAS"),
     "address": env("SELLER_ADDRESS", default="12 rue de la Paix, 75002 Paris, France"),

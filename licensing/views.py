@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from accounts.forms import add_service_error
 from accounts.history import changes_of
 from accounts.models import Company
-from accounts.roles import can, get_for, require
+from accounts.roles import can, get_for, require, visible
 from licensing.forms import RenewalsDueForm, TrialExtendForm, TrialStartForm
 from licensing.models import License, SeatChange, Trial
 from licensing.services import cancel_trial, extend_trial, start_trial
@@ -22,7 +22,8 @@ ROWS_PER_PAGE = 50
 
 @require("view_trials")
 def trial_list(request):
-    trials = Trial.objects.active().select_related("company", "product").order_by("ends_on", "pk")
+    trials = visible(request.user, Trial.objects.active()).select_related("company", "product")
+    trials = trials.order_by("ends_on", "pk")
     page = Paginator(trials, ROWS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request, "licensing/trial_list.html", {"page": page, "today": timezone.localdate()}
@@ -85,7 +86,7 @@ def trial_cancel(request, pk: int):
 @require("view_licenses")
 def license_list(request):
     form = RenewalsDueForm(request.GET)
-    licenses = License.objects.select_related("company", "product")
+    licenses = visible(request.user, License.objects.select_related("company", "product"))
     due = form.cleaned_data["due"] if form.is_valid() else None
     if due is not None:
         licenses = licenses.renewals_due_within(due, timezone.localdate())

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.roles import can, get_for, require
+from accounts.roles import can, get_for, require, visible
 from onboarding import services
 from onboarding.forms import BoardFilterForm, TaskAssignForm, TaskForm, TaskStatusForm
 from onboarding.models import Onboarding, Task, onboarding_staff
@@ -23,7 +23,7 @@ def _error_text(error: ValidationError) -> str:
 @require("view_onboarding")
 def board(request):
     today = timezone.localdate()
-    onboardings = Onboarding.objects.open()
+    onboardings = visible(request.user, Onboarding.objects.open())
     form = BoardFilterForm(request.GET or None)
     if form.is_valid():
         filters = form.cleaned_data

@@ -13,7 +13,7 @@ from accounts.forms import (
     account_managers,
     formfield_callback,
 )
-from accounts.roles import ADMIN, AM, FINANCE, roles_of
+from accounts.roles import ADMIN, AM, FINANCE, roles_of, sees_own_only
 from licensing.models import Product
 from licensing.pricing import add_months
 from sales.metrics import Scope, default_period
@@ -180,13 +180,18 @@ class DashboardFilterForm(forms.Form):
         # Blank fields take their default, so that a partly filled query still works.
         data = {**initial, **{k: v for k, v in (data or {}).items() if v not in ("", None)}}
         super().__init__(data)
+        # With ACCOUNT_MANAGER_VISIBILITY "own" an account manager's only book is their own:
+        # another's id is not a choice (a 400 / the field's error), "all" means their own.
+        self.own_only = sees_own_only(user)
+        managers = [user] if self.own_only else account_managers()
         self.fields["owner"].choices = [(ALL_OWNERS, "All owners")] + [
-            (str(manager.pk), manager.get_full_name() or manager.username)
-            for manager in account_managers()
+            (str(manager.pk), manager.get_full_name() or manager.username) for manager in managers
         ]
 
     def clean_owner(self) -> int | None:
         owner = self.cleaned_data["owner"]
+        if self.own_only:
+            return self.user.pk
         return None if owner == ALL_OWNERS else int(owner)
 
     def clean(self):

@@ -16,6 +16,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
 from accounts.api_base import RolePermission, RoleViewSetMixin
+from accounts.roles import visible
 from accounts.tokens import TokenScopePermission
 from config.api import refuse_malformed_query
 from sales.exports import EXPORTS, Export, pdf_response
@@ -76,7 +77,7 @@ class ExportView(GenericAPIView):
         return self.export.filterset
 
     def get_queryset(self):
-        return self.export.queryset()
+        return visible(self.request.user, self.export.queryset(), self.view_permission)
 
     def get(self, request):
         filterset = self.filterset_class(request.query_params, queryset=self.get_queryset())

@@ -9,7 +9,7 @@ from django.urls import path
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from accounts.roles import get_for, require
+from accounts.roles import get_for, require, visible
 from sales import services
 from sales.exports import (
     EXPORTS,
@@ -26,7 +26,8 @@ PREVIEW_ROWS = 50
 
 @require("export")
 def finance_exports(request):
-    filterset = QuoteExportFilter(request.GET, queryset=exported_quotes())
+    quotes = visible(request.user, exported_quotes(), "export")
+    filterset = QuoteExportFilter(request.GET, queryset=quotes)
     quotes = filterset.qs if filterset.is_valid() else Quote.objects.none()
     context = {
         "filter": filterset,
@@ -45,7 +46,8 @@ def download_export(request, filename: str):
     export = EXPORTS.get(filename)
     if export is None:
         raise Http404
-    filterset = export.filterset(request.GET, queryset=export.queryset())
+    rows = visible(request.user, export.queryset(), "export")
+    filterset = export.filterset(request.GET, queryset=rows)
     if not filterset.is_valid():
         return HttpResponseBadRequest("Correct the filter on the exports page and try again.")
     return export.respond(filterset.qs)

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from accounts.forms import add_service_error
 from accounts.history import changes_of
 from accounts.models import Company
-from accounts.roles import can, ensure, get_for, require
+from accounts.roles import can, ensure, get_for, require, visible
 from sales import services
 from sales.forms import (
     ApprovalForm,
@@ -32,7 +32,7 @@ BLANK_LINES = 2
 @require("view_quotes")
 def quote_list(request):
     form = QuoteFilterForm(request.GET)
-    quotes = Quote.objects.with_parties().order_by("-created_at", "-pk")
+    quotes = visible(request.user, Quote.objects.with_parties()).order_by("-created_at", "-pk")
     if form.is_valid():
         quotes = form.filter(quotes)
     page = Paginator(quotes, QUOTES_PER_PAGE).get_page(request.GET.get("page"))
@@ -162,7 +162,8 @@ def _price_preview(request, quote: Quote):
 
 
 def _new_quote(request) -> Quote | None:
-    company = Company.objects.filter(pk=request.GET.get("company") or None).first()
+    companies = visible(request.user, Company.objects.all())
+    company = companies.filter(pk=request.GET.get("company") or None).first()
     if company is None:
         return None
     ensure(request.user, "edit_company", company)
@@ -288,7 +289,8 @@ def quote_decline(request, pk: int):
 
 @require("approve_quote")
 def approval_queue(request):
-    quotes = Quote.objects.awaiting_approval().with_parties().order_by("created_at", "pk")
+    quotes = visible(request.user, Quote.objects.awaiting_approval()).with_parties()
+    quotes = quotes.order_by("created_at", "pk")
     page = Paginator(quotes, QUOTES_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request, "sales/quotes/approvals.html", {"page": page, "approval_form": ApprovalForm()}

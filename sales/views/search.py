@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.urls import path
 
 from accounts.models import Company, Contact
-from accounts.roles import can, require
+from accounts.roles import require, visible
 from sales.models import Quote
 
 RESULTS = 20
@@ -17,21 +17,26 @@ RESULTS = 20
 def search(request):
     query = request.GET.get("q", "").strip()
     context = {"query": query, "companies": [], "contacts": [], "quotes": []}
+    user = request.user
     if query:
-        context["companies"] = Company.objects.filter(
-            Q(name__icontains=query) | Q(domain__icontains=query)
-        ).select_related("owner")[:RESULTS]
+        context["companies"] = (
+            visible(user, Company.objects.all())
+            .filter(Q(name__icontains=query) | Q(domain__icontains=query))
+            .select_related("owner")[:RESULTS]
+        )
         context["contacts"] = (
-            Contact.objects.annotate(full=Concat("first_name", Value(" "), "last_name"))
+            visible(user, Contact.objects.all())
+            .annotate(full=Concat("first_name", Value(" "), "last_name"))
             .filter(Q(full__icontains=query) | Q(email__icontains=query))
             .select_related("company")[:RESULTS]
         )
-        if can(request.user, "view_quotes"):
-            context["quotes"] = (
-                Quote.objects.filter(number__icontains=query)
-                .with_parties()
-                .order_by("number", "revision")[:RESULTS]
-            )
+        # A role without quotes finds none (visible() answers an empty queryset).
+        context["quotes"] = (
+            visible(user, Quote.objects.all())
+            .filter(number__icontains=query)
+            .with_parties()
+            .order_by("number", "revision")[:RESULTS]
+        )
     return render(request, "search.html", context)
 
 
