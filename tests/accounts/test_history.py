@@ -8,7 +8,6 @@ from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from simple_history.models import HistoricalRecords
 
@@ -22,7 +21,7 @@ from onboarding.services import start_onboarding
 from sales import services
 from sales.models import QuoteLine
 from sales.pricing import LineInput
-from tests.accounts.factories import ContactFactory, UserFactory
+from tests.accounts.factories import ContactFactory, UserFactory, make_api_token
 from tests.licensing.factories import LicenseFactory
 from tests.onboarding.factories import ChecklistTemplateFactory
 from tests.sales.factories import make_quote
@@ -58,7 +57,7 @@ def test_editing_a_company_through_the_page_records_who_and_the_old_and_new_valu
 
 def test_a_change_through_the_api_is_recorded_with_the_tokens_user(account_manager, company):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=account_manager)}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {make_api_token(account_manager)}")
     response = client.patch(
         f"/api/v1/companies/{company.pk}/", {"target_seats": 150}, format="json"
     )

@@ -67,6 +67,8 @@ def assert_every_row_is_within_the_bounds():
     for model in apps.get_models():
         if model._meta.app_label not in ("accounts", "licensing", "sales", "onboarding"):
             continue
+        if model.__name__.startswith("Historical"):
+            continue  # the audit's copies of rows, not rows anyone typed
         relations = [field.name for field in model._meta.fields if field.is_relation]
         for row in model.objects.all():
             row.clean_fields(exclude=relations)
