@@ -16,7 +16,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from tests.licensing.factories import LicenseFactory, TrialFactory
+from tests.licensing.factories import LicenseFactory, ProductFactory, TrialFactory
 from tests.onboarding.factories import OnboardingFactory, TaskFactory
 from tests.sales.factories import make_quote
 
@@ -77,9 +77,11 @@ def fields_of(html: str) -> dict:
 def objects(company, product, support):
     today = timezone.localdate()
     trial = TrialFactory(company=company, product=product, ends_on=today + timedelta(days=5))
+    # A license of a product of its own: the quote below is new business for `product`, which
+    # a company already licensing it could not be quoted.
     license = LicenseFactory(
         company=company,
-        product=product,
+        product=ProductFactory(),
         starts_on=today - timedelta(days=30),
         ends_on=today + timedelta(days=334),
     )
