@@ -77,7 +77,8 @@ def fields_of(html: str) -> dict:
 def objects(company, product, support):
     today = timezone.localdate()
     trial = TrialFactory(company=company, product=product, ends_on=today + timedelta(days=5))
-    # The license is of a product of its own: new business is quoted for a product not held.
+    # A license of a product of its own: the quote below is new business for `product`, which
+    # a company already licensing it could not be quoted.
     license = LicenseFactory(
         company=company,
         product=ProductFactory(),
