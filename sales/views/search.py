@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.urls import path
 
 from accounts.models import Company, Contact
-from accounts.roles import require, visible
+from accounts.roles import can, require, visible
 from sales.models import Quote
 
 RESULTS = 20
@@ -30,13 +30,13 @@ def search(request):
             .filter(Q(full__icontains=query) | Q(email__icontains=query))
             .select_related("company")[:RESULTS]
         )
-        # A role without quotes finds none (visible() answers an empty queryset).
-        context["quotes"] = (
-            visible(user, Quote.objects.all())
-            .filter(number__icontains=query)
-            .with_parties()
-            .order_by("number", "revision")[:RESULTS]
-        )
+        if can(user, "view_quotes"):
+            context["quotes"] = (
+                visible(user, Quote.objects.all())
+                .filter(number__icontains=query)
+                .with_parties()
+                .order_by("number", "revision")[:RESULTS]
+            )
     return render(request, "search.html", context)
 
 
