@@ -17,7 +17,9 @@ RESULTS = 20
 def search(request):
     query = request.GET.get("q", "").strip()
     context = {"query": query, "companies": [], "contacts": [], "quotes": []}
-    if query:
+    # No stored text holds a NUL character (PostgreSQL refuses one even in a filter): nothing
+    # matches such a term.
+    if query and "\x00" not in query:
         context["companies"] = Company.objects.filter(
             Q(name__icontains=query) | Q(domain__icontains=query)
         ).select_related("owner")[:RESULTS]
