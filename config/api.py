@@ -148,7 +148,7 @@ ERROR_RESPONSES = {
     "400": ("ValidationError", "Bad input or an action the status does not allow"),
     "401": ("Error", "Not signed in: send `Authorization: Token <key>` or a session cookie"),
     "403": ("Error", "The role may not take this action (on this object)"),
-    "404": ("Error", "No such object, or one the role may not see; or no such page"),
+    "404": ("Error", "No such object, or one the role may not see; or no such page or format"),
     "413": ("Error", "The request body is larger than the server accepts"),
     "429": ("Error", "Too many requests for the user or token: wait `Retry-After` seconds"),
 }
@@ -156,13 +156,14 @@ ERROR_RESPONSES = {
 
 def document_errors(result, generator, request, public):
     """drf-spectacular postprocessing hook: every operation documents the errors it can
-    answer: 401, 403 and 429 everywhere, 404 on objects and pages, 400 where input is read,
+    answer: 401, 403 and 429 everywhere, 404 on objects, pages and formats, 400 where input is read,
     413 where a body is sent."""
     result.setdefault("components", {}).setdefault("schemas", {}).update(ERROR_SCHEMAS)
     for path, operations in result["paths"].items():
         for method, operation in operations.items():
             codes = ["401", "403", "429"]
-            if "{" in path or "page" in _parameter_names(operation):
+            # DRF answers an unknown `?format=` with a 404, as it does a page past the end.
+            if "{" in path or {"page", "format"} & _parameter_names(operation):
                 codes.append("404")
             if method != "get" or _parameter_names(operation) - {"id"}:
                 codes.append("400")

@@ -18,7 +18,9 @@ def search(request):
     query = request.GET.get("q", "").strip()
     context = {"query": query, "companies": [], "contacts": [], "quotes": []}
     user = request.user
-    if query:
+    # No stored text holds a NUL character (PostgreSQL refuses one even in a filter): nothing
+    # matches such a term.
+    if query and "\x00" not in query:
         context["companies"] = (
             visible(user, Company.objects.all())
             .filter(Q(name__icontains=query) | Q(domain__icontains=query))

@@ -4,6 +4,7 @@ would read as "no filter" is a 400 naming the parameter, never the unfiltered li
 import pytest
 from django import forms
 from django.http import QueryDict
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework.exceptions import ValidationError
 
 from config.api import refuse_malformed_query
@@ -69,3 +70,12 @@ def test_a_repeated_parameter_is_checked_in_each_of_its_values():
         refuse_malformed_query(QueryDict("day=2026-01-01&day="), Form())
 
     assert refused.value.detail == {"day": ["Enter a value, or leave the parameter out."]}
+
+
+def test_an_unknown_format_answers_the_404_the_schema_documents(api_client, finance):
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    responses = schema["paths"]["/api/v1/exports/licenses.csv"]["get"]["responses"]
+
+    assert "404" in responses
+    response = api_client(finance).get("/api/v1/exports/licenses.csv", {"format": "AAA"})
+    assert response.status_code == 404
