@@ -179,7 +179,7 @@ def every_object(people, seat_product):
     company = CompanyFactory(name="Umbrella", owner=manager, employee_count=400, target_seats=200)
     ContactFactory(company=company, is_primary=True)
     trial = TrialFactory(company=company, product=seat_product, starts_on=today, ends_on=today + timedelta(days=5))  # fmt: skip
-    license = LicenseFactory(company=company, product=seat_product, seats=50, starts_on=today - timedelta(days=300), ends_on=today + timedelta(days=64))  # fmt: skip
+    license = LicenseFactory(company=company, product=ProductFactory(name="Seatdesk Analytics"), seats=50, starts_on=today - timedelta(days=300), ends_on=today + timedelta(days=64))  # fmt: skip
     sent = services.send_quote(quote=make_quote(company=company, product=seat_product), actor=manager)  # fmt: skip
     discounted = make_quote(company=company, product=seat_product, discount_percent=Decimal("25"))
     services.accept_quote(

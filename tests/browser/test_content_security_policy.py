@@ -53,7 +53,9 @@ def book():
     ContactFactory(company=company, is_primary=True)
     today = timezone.localdate()
     trial = TrialFactory(company=company, product=product, ends_on=today + timedelta(days=10))
-    license = LicenseFactory(company=company, product=product, seats=40)
+    license = LicenseFactory(
+        company=company, product=ProductFactory(), seats=40
+    )  # new business quotes `product`
     ChecklistTemplateFactory()
     onboarding = start_onboarding(license=license, owner=users["support"])
     sent = send_quote(

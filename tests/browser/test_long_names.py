@@ -21,7 +21,7 @@ def test_a_long_unbroken_name_wraps_on_every_page_that_shows_it(browser, live_se
     ContactFactory(company=company, first_name=LONG[:100], email=f"{LONG[:60]}@example.com")
     product = ProductFactory(name=LONG[:100])
     license = LicenseFactory(company=company, product=product)
-    quote = make_quote(company=company, product=product)
+    quote = make_quote(company=company, product=ProductFactory(name=LONG[:99] + "Q"))
     context = browser.new_context(viewport={"width": width, "height": 900})
     page: Page = context.new_page()
     sign_in(page, live_server, "am")
