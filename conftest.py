@@ -1,14 +1,18 @@
 import os
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 # Playwright's sync API runs an event loop in the test thread; the ORM must still work there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 from accounts.roles import Role  # noqa: E402
 from tests.accounts.factories import CompanyFactory, ContactFactory, UserFactory  # noqa: E402
-from tests.licensing.factories import ProductFactory  # noqa: E402
+from tests.licensing.factories import LicenseFactory, ProductFactory, TrialFactory  # noqa: E402
+from tests.onboarding.factories import OnboardingFactory, TaskFactory  # noqa: E402
+from tests.sales.factories import make_quote  # noqa: E402
 
 
 @pytest.fixture
@@ -114,3 +118,28 @@ def browser_context_args(browser_context_args):
     """Browser tests inject axe-core as an inline script, which the Content-Security-Policy
     refuses: they bypass it. tests/browser/test_content_security_policy.py turns it back on."""
     return {**browser_context_args, "bypass_csp": True}
+
+
+@pytest.fixture
+def objects(company, product, support):
+    """One of every object a page or endpoint takes, of `company` (owned by `account_manager`):
+    the paths tables of the access and form-fuzz tests look them up by kind."""
+    today = timezone.localdate()
+    trial = TrialFactory(company=company, product=product, ends_on=today + timedelta(days=5))
+    # The license is of a product of its own: new business is quoted for a product not held.
+    license = LicenseFactory(
+        company=company,
+        product=ProductFactory(),
+        starts_on=today - timedelta(days=30),
+        ends_on=today + timedelta(days=334),
+    )
+    onboarding = OnboardingFactory(license=license, owner=support)
+    return {
+        "company": company,
+        "contact": company.contacts.get(),
+        "trial": trial,
+        "license": license,
+        "quote": make_quote(company=company, product=product, discount_percent=30),
+        "onboarding": onboarding,
+        "task": TaskFactory(onboarding=onboarding, assignee=support),
+    }

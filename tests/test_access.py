@@ -6,14 +6,11 @@ The table: each path (HTML page or action, PDF, API read or action) names the ki
 it takes, who may see that kind and who may take the action; each role is tried on an
 existing object and on a missing one."""
 
-from datetime import timedelta
-
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
-from tests.licensing.factories import LicenseFactory, ProductFactory, TrialFactory
-from tests.onboarding.factories import OnboardingFactory, TaskFactory
+from tests.licensing.factories import LicenseFactory
+from tests.onboarding.factories import OnboardingFactory
 from tests.sales.factories import make_quote
 
 pytestmark = pytest.mark.django_db
@@ -106,29 +103,6 @@ API = [
 @pytest.fixture(autouse=True)
 def fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def objects(company, product, support):
-    today = timezone.localdate()
-    trial = TrialFactory(company=company, product=product, ends_on=today + timedelta(days=5))
-    # The license is of a product of its own: new business is quoted for a product not held.
-    license = LicenseFactory(
-        company=company,
-        product=ProductFactory(),
-        starts_on=today - timedelta(days=30),
-        ends_on=today + timedelta(days=334),
-    )
-    onboarding = OnboardingFactory(license=license, owner=support)
-    return {
-        "company": company,
-        "contact": company.contacts.get(),
-        "trial": trial,
-        "license": license,
-        "quote": make_quote(company=company, product=product, discount_percent=30),
-        "onboarding": onboarding,
-        "task": TaskFactory(onboarding=onboarding, assignee=support),
-    }
 
 
 def expected_answer(role, sees, acts):

@@ -7,18 +7,12 @@ The fields are read from each form as the page renders it (input types, select o
 a field added later is fuzzed too."""
 
 import re
-from datetime import timedelta
 from html import unescape
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-
-from tests.licensing.factories import LicenseFactory, ProductFactory, TrialFactory
-from tests.onboarding.factories import OnboardingFactory, TaskFactory
-from tests.sales.factories import make_quote
 
 pytestmark = pytest.mark.django_db
 
@@ -71,30 +65,6 @@ def fields_of(html: str) -> dict:
             strategy = nasty_or(st.text(max_size=300))
         fields[name] = strategy
     return fields
-
-
-@pytest.fixture
-def objects(company, product, support):
-    today = timezone.localdate()
-    trial = TrialFactory(company=company, product=product, ends_on=today + timedelta(days=5))
-    # A license of a product of its own: the quote below is new business for `product`, which
-    # a company already licensing it could not be quoted.
-    license = LicenseFactory(
-        company=company,
-        product=ProductFactory(),
-        starts_on=today - timedelta(days=30),
-        ends_on=today + timedelta(days=334),
-    )
-    onboarding = OnboardingFactory(license=license, owner=support)
-    return {
-        "company": company,
-        "contact": company.contacts.get(),
-        "trial": trial,
-        "license": license,
-        "quote": make_quote(company=company, product=product, discount_percent=30),
-        "onboarding": onboarding,
-        "task": TaskFactory(onboarding=onboarding, assignee=support),
-    }
 
 
 # (method, url, where the fields are read (None: the url itself)); {kind} takes that object.
