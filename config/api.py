@@ -185,3 +185,29 @@ def document_errors(result, generator, request, public):
 
 def _parameter_names(operation) -> set[str]:
     return {parameter["name"] for parameter in operation.get("parameters", [])}
+
+
+def accept_decimal_numbers(result, generator, request, public):
+    """drf-spectacular postprocessing hook: DRF's decimal fields read a JSON number as well as
+    a string ("40.00" or 40), while the schema calls them strings only; say both, so that a
+    client sending 40 is not told it breaks the schema. Answers stay strings."""
+    result["components"] = _with_decimal_numbers(result.get("components", {}))
+    return result
+
+
+def _with_decimal_numbers(node):
+    if isinstance(node, list):
+        return [_with_decimal_numbers(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: _with_decimal_numbers(value) for key, value in node.items()}
+    if node.get("type") != "string" or node.get("format") != "decimal":
+        return node
+    outer = {
+        key: node.pop(key)
+        for key in ("readOnly", "writeOnly", "nullable", "description")
+        if key in node
+    }
+    number = {"type": "number"}
+    number.update({key: node[key] for key in ("minimum", "maximum") if key in node})
+    return {**outer, "anyOf": [node, number]}
