@@ -201,8 +201,8 @@ def _with_decimal_numbers(node):
     if not isinstance(node, dict):
         return node
     node = {key: _with_decimal_numbers(value) for key, value in node.items()}
-    if node.get("type") != "string" or node.get("format") != "decimal":
-        return node
+    if node.get("type") != "string" or node.get("format") != "decimal" or node.get("readOnly"):
+        return node  # answers are always strings; only what a client sends may be a number
     outer = {
         key: node.pop(key)
         for key in ("readOnly", "writeOnly", "nullable", "description")
