@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from accounts.bulk import insert_rows
 from accounts.models import Activity, Company, Contact, Industry
 from licensing import pricing
 from licensing.models import License, Product, SeatChange, Trial
@@ -35,7 +36,6 @@ from sales.demo.base import (
 from sales.demo.scale_quotes import QuoteRows
 from sales.models import Quote, QuoteLine
 
-BATCH_SIZE = 2000
 NAME_WORDS = (
     "Northern Blue Silver Atlas Summit Harbor Cedar Granite Nova Vertex Pioneer Coastal Alpine "
     "Crimson Meridian Orbit Prairie Quantum Riverside Sterling Union Zenith"
@@ -330,7 +330,7 @@ class ScaleBuilder(QuoteRows):
     def save(self) -> None:
         self.number_quotes()
         for model in self.MODELS:
-            model.objects.bulk_create(self.rows[model], batch_size=BATCH_SIZE)
+            insert_rows(model, self.rows[model])
 
 
 def seed_scale(*, companies: int, today: date | None = None) -> bool:
