@@ -5,8 +5,11 @@ Tens of thousands of rows cannot go through the services one by one in seconds, 
 built in memory and written with bulk inserts. They keep the services' rules all the same:
 whole blocks, prices from the price book (licensing.pricing), terms, prorated expansions,
 quote numbers given in the order quotes were sent, the number sequence brought up to date.
-Signals are not sent (no onboarding checklists at scale), and no audit history rows are
-written: the demo's past is synthetic, and history begins with the first real change."""
+Rows are written with COPY on PostgreSQL (accounts/bulk.py). The reminders the daily sweep
+sent on the past days are replayed by the sweep's own code (scale_reminders.py). Signals are
+not sent: seed_demo has the onboarding app make the recent licenses' onboardings in bulk
+(onboarding/demo.py). No audit history rows are written: the demo's past is synthetic, and
+history begins with the first real change."""
 
 import random
 from dataclasses import dataclass, field, replace
@@ -34,6 +37,7 @@ from sales.demo.base import (
     term_ending_on,
 )
 from sales.demo.scale_quotes import QuoteRows
+from sales.demo.scale_reminders import replay_reminder_sweeps
 from sales.models import Quote, QuoteLine
 
 NAME_WORDS = (
@@ -349,4 +353,5 @@ def seed_scale(*, companies: int, today: date | None = None) -> bool:
         for index in range(1, companies + 1):
             builder.company(index)
         builder.save()
+        replay_reminder_sweeps(today=builder.today)
     return True

@@ -2,6 +2,7 @@ import time
 
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from sales.demo import DEMO_LOGINS, DEMO_PASSWORD, seed_demo, seed_scale
 
@@ -25,7 +26,11 @@ class Command(BaseCommand):
         if scale is not None:
             if not 1 <= scale <= LARGEST_SCALE:
                 raise CommandError(f"--scale takes 1 to {LARGEST_SCALE:,} companies.")
-            created = seed_scale(companies=scale)
+            with transaction.atomic():
+                created = seed_scale(companies=scale)
+                # The onboarding app onboards the recent licenses in bulk (if installed).
+                if created and "seed_onboarding" in get_commands():
+                    call_command("seed_onboarding", "--bulk", stdout=self.stdout)
         else:
             created = seed_demo()
             # The onboarding app adds its checklists once the licenses exist (if installed).
