@@ -45,7 +45,14 @@ def _copy(model: type[models.Model], rows: list[models.Model]) -> None:
     meta = model._meta
     quote = connection.ops.quote_name
     fields = meta.concrete_fields
-    readers = [_reader(field) for field in fields]
+    stamped = [field for field in fields if _is_stamped(field)]
+    relations = [field for field in fields if field.is_relation]
+    converted = [
+        (index, field)
+        for index, field in enumerate(fields)
+        if not (field.is_relation or _is_stamped(field) or type(field) in PLAIN_FIELDS)
+    ]
+    values_of = attrgetter(*[field.attname for field in fields])
     with connection.cursor() as cursor:
         # The keys come from the table's own sequence, as an INSERT would take them.
         cursor.execute(
@@ -57,27 +64,28 @@ def _copy(model: type[models.Model], rows: list[models.Model]) -> None:
         columns = ", ".join(quote(field.column) for field in fields)
         with cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row([read(row) for read in readers])
+                for field in stamped:
+                    field.pre_save(row, add=True)
+                for field in relations:
+                    _point_at_saved(row, field)
+                values = values_of(row)
+                if converted:
+                    values = list(values)
+                    for index, field in converted:
+                        values[index] = field.get_db_prep_save(values[index], connection)
+                copy.write_row(values)
     for row in rows:
         row._state.adding, row._state.db = False, connection.alias
 
 
-def _reader(field: models.Field):
-    """How to read `field`'s database value from an unsaved row."""
-    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-        return lambda row: field.pre_save(row, add=True)
-    if field.is_relation:
-        attname = field.attname
+def _is_stamped(field: models.Field) -> bool:
+    return getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
 
-        def related_pk(row):
-            # An instance given as the related object had no key yet when it was assigned.
-            value = getattr(row, attname)
-            if value is None and field.is_cached(row):
-                related = field.get_cached_value(row)
-                value = related.pk if related is not None else None
-            return value
 
-        return related_pk
-    if type(field) in PLAIN_FIELDS:
-        return attrgetter(field.attname)
-    return lambda row: field.get_db_prep_save(getattr(row, field.attname), connection)
+def _point_at_saved(row: models.Model, field: models.Field) -> None:
+    """Copy the key of a related instance that had none yet when it was assigned (as Django
+    does before a save)."""
+    if getattr(row, field.attname) is None and field.is_cached(row):
+        related = field.get_cached_value(row)
+        if related is not None:
+            setattr(row, field.attname, related.pk)

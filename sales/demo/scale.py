@@ -11,6 +11,7 @@ not sent: seed_demo has the onboarding app make the recent licenses' onboardings
 (onboarding/demo.py). No audit history rows are written: the demo's past is synthetic, and
 history begins with the first real change."""
 
+import functools
 import random
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -67,6 +68,9 @@ class ScaleBuilder(QuoteRows):
         self.rows = {model: [] for model in self.MODELS}
         self.tiers = {product.pk: product.tiers() for product in self.products}
         self.slugs = {name: slugify(name) for name in FIRST_NAMES + LAST_NAMES}
+        self.industries = Industry.values
+        # A few hundred distinct days: each made aware once.
+        self.aware = functools.cache(aware)
 
     def add(self, row):
         self.rows[type(row)].append(row)
@@ -87,7 +91,7 @@ class ScaleBuilder(QuoteRows):
         )
 
     def log(self, company: Company, kind: str, message: str, day: date) -> None:
-        self.add(Activity(company=company, kind=kind, message=message, occurred_at=aware(day)))
+        self.add(Activity(company=company, kind=kind, message=message, occurred_at=self.aware(day)))
 
     # Companies and what happened to them.
 
@@ -99,7 +103,7 @@ class ScaleBuilder(QuoteRows):
             Company(
                 name=name,
                 domain=f"{slugify(name)}.{DEMO_DOMAIN}",
-                industry=rng.choice(Industry.values),
+                industry=rng.choice(self.industries),
                 country=rng.choice(("FR", "DE", "GB", "ES", "IT", "NL", "US", "CA", "SE", "PL")),
                 employee_count=headcount,
                 target_seats=target_seats(headcount),
@@ -172,7 +176,7 @@ class ScaleBuilder(QuoteRows):
                     status=Trial.Status.CONVERTED,
                     converted_license=license,
                     created_by=company.owner,
-                    ended_at=aware(starts_on - timedelta(days=3)),
+                    ended_at=self.aware(starts_on - timedelta(days=3)),
                 )
             )
         self.quote(
@@ -276,7 +280,7 @@ class ScaleBuilder(QuoteRows):
                 ends_on=ends_on,
                 status=status,
                 created_by=company.owner,
-                ended_at=None if status == Trial.Status.ACTIVE else aware(ends_on),
+                ended_at=None if status == Trial.Status.ACTIVE else self.aware(ends_on),
             )
         )
         self.log(company, Activity.Kind.TRIAL, f"Trial of {product} started", starts_on)
