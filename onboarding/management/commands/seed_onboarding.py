@@ -3,7 +3,8 @@ onboarding in every state for the existing licenses. Safe to run again: nothing 
 and onboardings someone has worked on are left as they are.
 
 seed_demo calls it after making its licenses; their onboardings, started by the
-license_started signal before any template existed, get their checklist here."""
+license_started signal before any template existed, get their checklist here. After
+`seed_demo --scale`, `--bulk` onboards the recent licenses in bulk (onboarding/demo.py)."""
 
 from datetime import timedelta
 
