@@ -72,26 +72,27 @@ def start_onboarding(*, license: License, actor=None, owner=None) -> Onboarding:
     return onboarding
 
 
+def checklist_tasks(onboarding: Onboarding, template: ChecklistTemplate) -> list[Task]:
+    """The template's tasks (unsaved), due from the start; account manager tasks go to the
+    company's owner, the others to the onboarding's owner."""
+    return [
+        Task(
+            onboarding=onboarding,
+            position=template_task.position,
+            title=template_task.title,
+            description=template_task.description,
+            category=template_task.category,
+            due_on=onboarding.starts_on + timedelta(days=template_task.due_after_days),
+            assignee_id=onboarding.company.owner_id
+            if template_task.owner_role == Role.ACCOUNT_MANAGER
+            else onboarding.owner_id,
+        )
+        for template_task in template.tasks.all()
+    ]
+
+
 def _copy_template_tasks(onboarding: Onboarding, template: ChecklistTemplate) -> None:
-    """The template's tasks, due from the start; account manager tasks go to the company's
-    owner, the others to the onboarding's owner."""
-    bulk_create_with_history(
-        [
-            Task(
-                onboarding=onboarding,
-                position=template_task.position,
-                title=template_task.title,
-                description=template_task.description,
-                category=template_task.category,
-                due_on=onboarding.starts_on + timedelta(days=template_task.due_after_days),
-                assignee=onboarding.company.owner
-                if template_task.owner_role == Role.ACCOUNT_MANAGER
-                else onboarding.owner,
-            )
-            for template_task in template.tasks.all()
-        ],
-        Task,
-    )
+    bulk_create_with_history(checklist_tasks(onboarding, template), Task)
 
 
 @transaction.atomic
@@ -309,14 +310,29 @@ def add_expansion_task(*, license: License, seat_change: SeatChange) -> Task | N
     onboarding = Onboarding.objects.for_license(license).order_by("-starts_on", "-pk").first()
     if onboarding is None:
         return None
+    task = expansion_task(onboarding, seat_change)
     return add_task(
         onboarding=onboarding,
         actor=None,
+        title=task.title,
+        category=task.category,
+        description=task.description,
+        due_on=task.due_on,
+        assignee=onboarding.owner,
+        seat_change=seat_change,
+    )
+
+
+def expansion_task(onboarding: Onboarding, seat_change: SeatChange) -> Task:
+    """The "user education for the new seats" task of a seat change (unsaved, unpositioned),
+    the onboarding owner's."""
+    return Task(
+        onboarding=onboarding,
         title=f"User education for the {seat_change.delta} new seats",
         category=Category.USER_EDUCATION,
         description=f"{seat_change.delta} seats were added from {seat_change.effective_on}; "
         "train the new users.",
         due_on=seat_change.effective_on + timedelta(days=EXPANSION_TASK_DUE_DAYS),
-        assignee=onboarding.owner,
+        assignee_id=onboarding.owner_id,
         seat_change=seat_change,
     )

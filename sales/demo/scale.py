@@ -5,9 +5,13 @@ Tens of thousands of rows cannot go through the services one by one in seconds, 
 built in memory and written with bulk inserts. They keep the services' rules all the same:
 whole blocks, prices from the price book (licensing.pricing), terms, prorated expansions,
 quote numbers given in the order quotes were sent, the number sequence brought up to date.
-Signals are not sent (no onboarding checklists at scale), and no audit history rows are
-written: the demo's past is synthetic, and history begins with the first real change."""
+Rows are written with COPY on PostgreSQL (accounts/bulk.py). The reminders the daily sweep
+sent on the past days are replayed by the sweep's own code (scale_reminders.py). Signals are
+not sent: seed_demo has the onboarding app make the recent licenses' onboardings in bulk
+(onboarding/demo.py). No audit history rows are written: the demo's past is synthetic, and
+history begins with the first real change."""
 
+import functools
 import random
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -17,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from accounts.bulk import insert_rows
 from accounts.models import Activity, Company, Contact, Industry
 from licensing import pricing
 from licensing.models import License, Product, SeatChange, Trial
@@ -33,9 +38,9 @@ from sales.demo.base import (
     term_ending_on,
 )
 from sales.demo.scale_quotes import QuoteRows
+from sales.demo.scale_reminders import replay_reminder_sweeps
 from sales.models import Quote, QuoteLine
 
-BATCH_SIZE = 2000
 NAME_WORDS = (
     "Northern Blue Silver Atlas Summit Harbor Cedar Granite Nova Vertex Pioneer Coastal Alpine "
     "Crimson Meridian Orbit Prairie Quantum Riverside Sterling Union Zenith"
@@ -63,6 +68,9 @@ class ScaleBuilder(QuoteRows):
         self.rows = {model: [] for model in self.MODELS}
         self.tiers = {product.pk: product.tiers() for product in self.products}
         self.slugs = {name: slugify(name) for name in FIRST_NAMES + LAST_NAMES}
+        self.industries = Industry.values
+        # A few hundred distinct days: each made aware once.
+        self.aware = functools.cache(aware)
 
     def add(self, row):
         self.rows[type(row)].append(row)
@@ -83,7 +91,7 @@ class ScaleBuilder(QuoteRows):
         )
 
     def log(self, company: Company, kind: str, message: str, day: date) -> None:
-        self.add(Activity(company=company, kind=kind, message=message, occurred_at=aware(day)))
+        self.add(Activity(company=company, kind=kind, message=message, occurred_at=self.aware(day)))
 
     # Companies and what happened to them.
 
@@ -95,7 +103,7 @@ class ScaleBuilder(QuoteRows):
             Company(
                 name=name,
                 domain=f"{slugify(name)}.{DEMO_DOMAIN}",
-                industry=rng.choice(Industry.values),
+                industry=rng.choice(self.industries),
                 country=rng.choice(("FR", "DE", "GB", "ES", "IT", "NL", "US", "CA", "SE", "PL")),
                 employee_count=headcount,
                 target_seats=target_seats(headcount),
@@ -168,7 +176,7 @@ class ScaleBuilder(QuoteRows):
                     status=Trial.Status.CONVERTED,
                     converted_license=license,
                     created_by=company.owner,
-                    ended_at=aware(starts_on - timedelta(days=3)),
+                    ended_at=self.aware(starts_on - timedelta(days=3)),
                 )
             )
         self.quote(
@@ -272,7 +280,7 @@ class ScaleBuilder(QuoteRows):
                 ends_on=ends_on,
                 status=status,
                 created_by=company.owner,
-                ended_at=None if status == Trial.Status.ACTIVE else aware(ends_on),
+                ended_at=None if status == Trial.Status.ACTIVE else self.aware(ends_on),
             )
         )
         self.log(company, Activity.Kind.TRIAL, f"Trial of {product} started", starts_on)
@@ -330,7 +338,7 @@ class ScaleBuilder(QuoteRows):
     def save(self) -> None:
         self.number_quotes()
         for model in self.MODELS:
-            model.objects.bulk_create(self.rows[model], batch_size=BATCH_SIZE)
+            insert_rows(model, self.rows[model])
 
 
 def seed_scale(*, companies: int, today: date | None = None) -> bool:
@@ -349,4 +357,5 @@ def seed_scale(*, companies: int, today: date | None = None) -> bool:
         for index in range(1, companies + 1):
             builder.company(index)
         builder.save()
+        replay_reminder_sweeps(today=builder.today)
     return True

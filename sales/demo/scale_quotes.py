@@ -8,7 +8,6 @@ from django.conf import settings
 
 from accounts.models import Activity
 from licensing import pricing
-from sales.demo.base import aware
 from sales.models import Quote, QuoteLine, QuoteNumberSequence
 from sales.pricing import needs_approval
 
@@ -68,10 +67,10 @@ class QuoteRows:
                 approval=approval,
                 trial=trial,
                 license=license,
-                sent_at=aware(sent_on) if sent_on else None,
-                accepted_at=aware(answered_on) if status == Quote.Status.ACCEPTED else None,
-                declined_at=aware(answered_on) if status == Quote.Status.DECLINED else None,
-                expired_at=aware(valid_until + timedelta(days=1))
+                sent_at=self.aware(sent_on) if sent_on else None,
+                accepted_at=self.aware(answered_on) if status == Quote.Status.ACCEPTED else None,
+                declined_at=self.aware(answered_on) if status == Quote.Status.DECLINED else None,
+                expired_at=self.aware(valid_until + timedelta(days=1))
                 if status == Quote.Status.EXPIRED
                 else None,
             )

@@ -3,7 +3,8 @@ onboarding in every state for the existing licenses. Safe to run again: nothing 
 and onboardings someone has worked on are left as they are.
 
 seed_demo calls it after making its licenses; their onboardings, started by the
-license_started signal before any template existed, get their checklist here."""
+license_started signal before any template existed, get their checklist here. After
+`seed_demo --scale`, `--bulk` onboards the recent licenses in bulk (onboarding/demo.py)."""
 
 from datetime import timedelta
 
@@ -11,32 +12,10 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.roles import Role
-from licensing.models import License, Product
+from licensing.models import License
 from onboarding import services
-from onboarding.models import GO_LIVE_CATEGORIES, Category, ChecklistTemplate, Onboarding, Task
-
-CONFIG, IMPL, DOCS, EDU = (
-    Category.CONFIGURATION,
-    Category.IMPLEMENTATION,
-    Category.DOCUMENTATION,
-    Category.USER_EDUCATION,
-)
-AM = Role.ACCOUNT_MANAGER.value
-# (title, category, due after days, owner role)
-DEFAULT_TASKS = [
-    ("Kick-off call with the client's project lead", CONFIG, 2, AM),
-    ("Create the client's workspace", CONFIG, 3, ""),
-    ("Configure single sign-on", CONFIG, 7, ""),
-    ("Import the user list", IMPL, 10, ""),
-    ("Connect the client's directory (SCIM)", IMPL, 14, ""),
-    ("Pilot with the first team", IMPL, 21, ""),
-    ("Write the client's admin guide", DOCS, 14, ""),
-    ("Share the end-user quick start", DOCS, 21, ""),
-    ("Train the client's administrators", EDU, 21, ""),
-    ("Run end-user training sessions", EDU, 28, ""),
-]
-PRODUCT_EXTRA_TASK = ("Migrate data from the previous tool", IMPL, 18, "")
+from onboarding.demo import ensure_templates, seed_scale_onboardings
+from onboarding.models import GO_LIVE_CATEGORIES, ChecklistTemplate, Onboarding, Task
 
 # The newest licenses' onboardings are still open, one in each of these states; older ones
 # are mostly live (every fourth is still in progress: a client that stalled).
@@ -52,15 +31,20 @@ def demo_state(newest_first_index: int) -> str:
 class Command(BaseCommand):
     help = "Seed onboarding templates and onboardings in every state (idempotent)."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--bulk",
+            action="store_true",
+            help="Onboard the licenses of the last days in bulk (after seed_demo --scale).",
+        )
+
     @transaction.atomic
-    def handle(self, *args, **options):
-        default = self._template("Standard onboarding", None, DEFAULT_TASKS)
-        products = list(Product.objects.order_by("code"))
-        if len(products) > 1:
-            # One product has its own checklist; the others use the default.
-            self._template(
-                f"{products[0].name} onboarding", products[0], [*DEFAULT_TASKS, PRODUCT_EXTRA_TASK]
-            )
+    def handle(self, *args, bulk=False, **options):
+        if bulk:
+            made = seed_scale_onboardings()
+            self.stdout.write(f"Onboarding: {made} onboardings of recent licenses, in bulk.")
+            return
+        default = ensure_templates()
         licenses = License.objects.filter(renews__isnull=True).select_related("product")
         onboardings = [
             services.start_onboarding(license=license)
@@ -85,21 +69,6 @@ class Command(BaseCommand):
             onboarding.status == Onboarding.Status.NOT_STARTED
             and not onboarding.tasks.exclude(status=Task.Status.TODO).exists()
         )
-
-    def _template(self, name, product, tasks) -> ChecklistTemplate:
-        template, made = ChecklistTemplate.objects.get_or_create(
-            name=name, defaults={"product": product, "is_default": product is None}
-        )
-        if made:
-            for position, (title, category, days, role) in enumerate(tasks):
-                template.tasks.create(
-                    position=position,
-                    title=title,
-                    category=category,
-                    due_after_days=days,
-                    owner_role=role or Role.SUPPORT.value,
-                )
-        return template
 
     def _put_in_state(self, onboarding: Onboarding, state: str) -> None:
         actor = onboarding.owner

@@ -2,7 +2,9 @@ import time
 
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
+from accounts.bulk import collector_paused
 from sales.demo import DEMO_LOGINS, DEMO_PASSWORD, seed_demo, seed_scale
 
 # Beyond benchmark sizes a bulk seed would only exhaust the machine's memory.
@@ -25,7 +27,11 @@ class Command(BaseCommand):
         if scale is not None:
             if not 1 <= scale <= LARGEST_SCALE:
                 raise CommandError(f"--scale takes 1 to {LARGEST_SCALE:,} companies.")
-            created = seed_scale(companies=scale)
+            with transaction.atomic(), collector_paused():
+                created = seed_scale(companies=scale)
+                # The onboarding app onboards the recent licenses in bulk (if installed).
+                if created and "seed_onboarding" in get_commands():
+                    call_command("seed_onboarding", "--bulk", stdout=self.stdout)
         else:
             created = seed_demo()
             # The onboarding app adds its checklists once the licenses exist (if installed).

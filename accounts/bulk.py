@@ -1,0 +1,108 @@
+"""Hundreds of thousands of new rows at once, for demo data at scale (`seed_demo --scale`):
+COPY on PostgreSQL, where Django's bulk INSERT spends more time compiling SQL than the
+database spends storing rows; bulk_create elsewhere (SQLite, the embedded default).
+
+Rows are model instances, so they carry the fields' defaults, and the database checks its
+constraints on COPY as on INSERT."""
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+from operator import attrgetter
+
+from django.db import connection, models
+
+BATCH_SIZE = 2000
+# Fields whose Python value the driver writes as it is; any other field (a country, JSON...)
+# converts its value itself.
+PLAIN_FIELDS = {
+    models.AutoField,
+    models.BigAutoField,
+    models.BigIntegerField,
+    models.BooleanField,
+    models.CharField,
+    models.DateField,
+    models.DateTimeField,
+    models.DecimalField,
+    models.EmailField,
+    models.IntegerField,
+    models.PositiveIntegerField,
+    models.PositiveSmallIntegerField,
+    models.SmallIntegerField,
+    models.TextField,
+}
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while a million rows are built and written: it would
+    rescan them all again and again (a third of the building time) though none is garbage
+    before the end."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def insert_rows(model: type[models.Model], rows: list[models.Model]) -> None:
+    """Insert `rows`, unsaved instances of `model`, and give each its primary key. A foreign
+    key may point at an instance given to an earlier call."""
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        _copy(model, rows)
+    else:
+        model.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+
+
+def _copy(model: type[models.Model], rows: list[models.Model]) -> None:
+    meta = model._meta
+    quote = connection.ops.quote_name
+    fields = meta.concrete_fields
+    stamped = [field for field in fields if _is_stamped(field)]
+    relations = [field for field in fields if field.is_relation]
+    converted = [
+        (index, field)
+        for index, field in enumerate(fields)
+        if not (field.is_relation or _is_stamped(field) or type(field) in PLAIN_FIELDS)
+    ]
+    values_of = attrgetter(*[field.attname for field in fields])
+    with connection.cursor() as cursor:
+        # The keys come from the table's own sequence, as an INSERT would take them.
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, len(rows)],
+        )
+        for row, (pk,) in zip(rows, cursor.fetchall(), strict=True):
+            row.pk = pk
+        columns = ", ".join(quote(field.column) for field in fields)
+        with cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                for field in stamped:
+                    field.pre_save(row, add=True)
+                for field in relations:
+                    _point_at_saved(row, field)
+                values = values_of(row)
+                if converted:
+                    values = list(values)
+                    for index, field in converted:
+                        values[index] = field.get_db_prep_save(values[index], connection)
+                copy.write_row(values)
+    for row in rows:
+        row._state.adding, row._state.db = False, connection.alias
+
+
+def _is_stamped(field: models.Field) -> bool:
+    return getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+
+
+def _point_at_saved(row: models.Model, field: models.Field) -> None:
+    """Copy the key of a related instance that had none yet when it was assigned (as Django
+    does before a save)."""
+    if getattr(row, field.attname) is None and field.is_cached(row):
+        related = field.get_cached_value(row)
+        if related is not None:
+            setattr(row, field.attname, related.pk)

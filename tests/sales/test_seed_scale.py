@@ -1,0 +1,136 @@
+"""`seed_demo --scale`: the onboardings and reminders written in bulk keep the services' rules
+(the quotes, licenses and numbers: test_seed_demo.py). Runs on SQLite and on PostgreSQL,
+where the rows go through COPY."""
+
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from accounts.models import OutboxMessage
+from licensing import reminders
+from licensing.models import License, Reminder, SeatChange, Trial
+from onboarding.demo import RECENT_DAYS
+from onboarding.models import GO_LIVE_CATEGORIES, ChecklistTemplate, Onboarding, Task
+from tests.sales.demo_support import assert_every_row_is_within_the_bounds, seed
+
+pytestmark = pytest.mark.django_db
+COMPANIES = 600
+
+
+@pytest.fixture(scope="module", autouse=True)
+def scaled(django_db_setup, django_db_blocker):
+    """The scaled demo seeded once for the module, rolled back at the end; each test runs in
+    a savepoint inside it."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield seed("--scale", str(COMPANIES))
+        transaction.set_rollback(True)
+
+
+def running_today():
+    """(subject end, subject, kind, offsets) of every trial and license reminders go to."""
+    today = timezone.localdate()
+    for trial in Trial.objects.active(today):
+        yield trial, reminders.TRIAL_ENDING, settings.REMINDER_TRIAL_OFFSETS
+    for license in License.objects.awaiting_renewal(today):
+        yield license, reminders.RENEWAL_DUE, settings.REMINDER_RENEWAL_OFFSETS
+
+
+def subject_of(row) -> str:
+    return f"{row._meta.model_name}:{row.pk}:{row.ends_on}"
+
+
+def test_every_recent_first_term_license_has_one_onboarding_from_its_template():
+    today = timezone.localdate()
+    recent = License.objects.filter(
+        renews__isnull=True, starts_on__gt=today - timedelta(days=RECENT_DAYS)
+    )
+    assert recent.count() >= 30
+    assert not recent.filter(onboarding=None).exists()
+    assert not Onboarding.objects.exclude(license__in=recent).exists()
+    for onboarding in Onboarding.objects.select_related("license__product", "company"):
+        license = onboarding.license
+        template = ChecklistTemplate.objects.for_product(license.product)
+        assert onboarding.company_id == license.company_id
+        assert onboarding.template == template and onboarding.owner.username == "support"
+        assert onboarding.starts_on == license.starts_on
+        assert onboarding.target_live_on == license.starts_on + timedelta(
+            days=template.go_live_after_days
+        )
+        # The template's tasks, and one education task per seat change.
+        expected = template.tasks.count() + license.seat_changes.count()
+        assert onboarding.tasks.count() == expected
+
+
+def test_onboardings_are_in_the_states_of_a_real_book():
+    today = timezone.localdate()
+    states = dict(Onboarding.objects.values_list("status").annotate(count=Count("pk")))
+    assert states[Onboarding.Status.LIVE] >= 10 and states[Onboarding.Status.IN_PROGRESS] >= 10
+    assert Onboarding.Status.ON_HOLD in states
+    assert Onboarding.objects.past_target(today).exists()
+    assert Onboarding.objects.with_overdue_tasks(today).exists()
+    assert Task.objects.filter(status=Task.Status.BLOCKED).exists()
+    assert Task.objects.exclude(seat_change=None).exists()
+
+
+def test_scaled_onboardings_and_tasks_keep_the_services_rules():
+    today, now = timezone.localdate(), timezone.now()
+    assert_every_row_is_within_the_bounds()
+    for onboarding in Onboarding.objects.filter(status=Onboarding.Status.LIVE).select_related(
+        "license"
+    ):
+        assert not onboarding.tasks.not_done().filter(category__in=GO_LIVE_CATEGORIES).exists()
+        assert onboarding.license.starts_on <= onboarding.live_on <= today
+        assert onboarding.license.live_on == onboarding.live_on
+    assert not License.objects.filter(onboarding=None, live_on__isnull=False).exists()
+    # Untouched checklists are not started; any change to a task starts its onboarding.
+    for onboarding in Onboarding.objects.filter(status=Onboarding.Status.NOT_STARTED):
+        assert not onboarding.tasks.exclude(status=Task.Status.TODO).exists()
+    for task in Task.objects.filter(status=Task.Status.DONE):
+        assert task.done_at <= now and task.done_by_id == task.assignee_id
+    for task in Task.objects.exclude(seat_change=None).select_related("seat_change"):
+        assert task.onboarding.license_id == task.seat_change.license_id
+    assert SeatChange.objects.filter(onboarding_task__isnull=False).count() == (
+        Task.objects.exclude(seat_change=None).count()
+    )
+
+
+def test_the_reminders_of_every_past_offset_were_sent_on_their_day():
+    today = timezone.localdate()
+    expected = set()
+    for row, kind, offsets in running_today():
+        for offset in offsets:
+            day = row.ends_on - timedelta(days=offset)
+            if day < today and (kind == reminders.TRIAL_ENDING or row.starts_on <= day):
+                expected.add((subject_of(row), kind, offset, day))
+    recorded = set(Reminder.objects.values_list("subject", "kind", "offset", "due_on"))
+    assert len(expected) >= 50
+    assert recorded == expected
+    sent = Reminder.objects.filter(status=Reminder.Status.SENT)
+    assert sent.count() >= 0.9 * len(expected)
+    assert not Reminder.objects.exclude(status__in=[Reminder.Status.SENT, Reminder.Status.SKIPPED])
+    for reminder in sent:
+        assert reminder.sent_at.date() == reminder.due_on
+        messages = OutboxMessage.objects.for_source(reminders.OUTBOX_KIND, reminder.pk)
+        assert messages and {message.status for message in messages} == {"sent"}
+    assert not OutboxMessage.objects.exclude(status=OutboxMessage.Status.SENT).exists()
+
+
+def test_a_sweep_right_after_seeding_records_only_what_falls_due_today():
+    today = timezone.localdate()
+    due_today = {
+        (subject_of(row), kind, offset)
+        for row, kind, offsets in running_today()
+        for offset in offsets
+        if row.ends_on - timedelta(days=offset) == today
+    }
+    assert due_today
+
+    ids = reminders.record_due_reminders(today=today)
+
+    new = set(Reminder.objects.filter(pk__in=ids).values_list("subject", "kind", "offset"))
+    assert new == due_today
+    assert reminders.record_due_reminders(today=today) == []
