@@ -208,6 +208,7 @@ class Quote(models.Model):
         indexes = [
             models.Index(fields=["status", "sent_at"]),
             models.Index(fields=["owner", "status"]),
+            models.Index(fields=["-created_at", "-id"], name="quote_newest_first"),  # the list
         ]
 
     def __str__(self):
