@@ -22,7 +22,6 @@ from accounts.models import (
     RoleChange,
 )
 from accounts.roles import company_owners
-from config.pagination import CappedPaginator
 from accounts.services import (
     archive_company,
     delete_company,
@@ -31,6 +30,7 @@ from accounts.services import (
     save_company,
     save_contact,
 )
+from config.pagination import CappedPaginator
 
 
 def service_action(name: str, description: str, done: str, call):
