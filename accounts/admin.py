@@ -133,7 +133,7 @@ class CompanyAdmin(LargeListAdmin, SimpleHistoryAdmin):
         "name",
         "status",
         "industry",
-        "country",
+        "country_name",
         "owner",
         "employee_count",
         "target_seats",
@@ -189,6 +189,12 @@ class CompanyAdmin(LargeListAdmin, SimpleHistoryAdmin):
     @admin.display(description="Status", ordering="status")
     def status(self, company):
         return CompanyStatus(company.status).label
+
+    @admin.display(description="Country", ordering="country")
+    def country_name(self, company):
+        # The admin's own display of a choice field walks all 250 countries for each row
+        # (a second per page of 100).
+        return company.country.name
 
     @admin.display(description="Licensed seats", ordering="licensed_seats")
     def licensed_seats(self, company):

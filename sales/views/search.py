@@ -26,9 +26,9 @@ def search(request):
             .filter(Q(name__icontains=query) | Q(domain__icontains=query))
             .select_related("owner")[:RESULTS]
         )
-        context["contacts"] = (
-            visible(user, Contact.objects.search(query)).select_related("company")[:RESULTS]
-        )
+        context["contacts"] = visible(user, Contact.objects.search(query)).select_related(
+            "company"
+        )[:RESULTS]
         if can(user, "view_quotes"):
             context["quotes"] = (
                 visible(user, Quote.objects.all())
