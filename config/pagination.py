@@ -36,6 +36,8 @@ class CappedPaginator(Paginator):
         return f"more than {self.cap:,}" if self.is_capped else f"{self.count:,}"
 
     def validate_number(self, number):
+        if number == "last":
+            return self.num_pages
         if not self.is_capped:
             return super().validate_number(number)
         try:
@@ -45,6 +47,12 @@ class CappedPaginator(Paginator):
         if number < 1:
             raise EmptyPage("That page number is less than 1")
         return number
+
+    def get_page(self, number):
+        try:
+            return super().get_page(number)
+        except EmptyPage:  # past the last row, beyond the cap: the last page within it
+            return self.page(self.num_pages)
 
     def page(self, number):
         if not self.is_capped:
