@@ -14,6 +14,8 @@ from rest_framework import exceptions, filters, pagination, serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from config.pagination import COUNT_CAP, CappedPaginator
+
 
 def exception_handler(exc, context):
     """Services refuse with Django's ValidationError: answer it as a 400 in DRF's usual shape
@@ -37,10 +39,30 @@ def exception_handler(exc, context):
 
 class PageNumberPagination(pagination.PageNumberPagination):
     """DRF's page numbers, whose page size is checked as documented (a whole number from 1;
-    larger than 200 gets 200) instead of a malformed one silently giving the default."""
+    larger than 200 gets 200) instead of a malformed one silently giving the default.
+
+    Large lists: `count` stops at COUNT_CAP (CappedPaginator; `next` goes on beyond it), and
+    a page is found among bare ids first, then only its rows are read, so that a deep page
+    skips index entries, not joined rows and computed figures (seats, status)."""
 
     page_size_query_param = "page_size"
     max_page_size = 200
+    django_paginator_class = CappedPaginator
+
+    def paginate_queryset(self, queryset, request, view=None):
+        ids = super().paginate_queryset(queryset.values_list("pk", flat=True), request, view)
+        if ids is None:
+            return None
+        rows = queryset.in_bulk(ids)
+        return [rows[pk] for pk in ids]
+
+    def get_paginated_response_schema(self, schema):
+        schema = super().get_paginated_response_schema(schema)
+        schema["properties"]["count"]["description"] = (
+            f"Results in all, counted up to {COUNT_CAP:,}: {COUNT_CAP:,} means at least as "
+            "many (follow `next` to the end)."
+        )
+        return schema
 
     def get_page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param)
@@ -63,7 +85,15 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
 
 class SearchFilter(filters.SearchFilter):
-    """DRF's search, whose refusal of a malformed term (a NUL character) names the parameter."""
+    """DRF's search, whose refusal of a malformed term (a NUL character) names the parameter.
+    A model whose QuerySet has `search(text)` (companies, contacts, quotes) is searched by it,
+    the indexed way its pages search, instead of an OR of `search_fields` across joins."""
+
+    def filter_queryset(self, request, queryset, view):
+        if not hasattr(queryset, "search"):
+            return super().filter_queryset(request, queryset, view)
+        terms = self.get_search_terms(request)
+        return queryset.search(" ".join(terms)) if terms else queryset
 
     def get_search_terms(self, request):
         try:

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.db.models import Count
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.admin import ReadOnlyAdmin, service_action
+from accounts.admin import LargeListAdmin, ReadOnlyAdmin, service_action
 from accounts.forms import ADMIN_NUMBER_FIELDS
 from licensing import services
 from licensing.models import License, PriceTier, Product, Reminder, SeatChange, Trial
@@ -45,7 +45,7 @@ class ProductAdmin(SimpleHistoryAdmin):
         return product.tier_count
 
 
-class StartedThroughServiceAdmin(SimpleHistoryAdmin):
+class StartedThroughServiceAdmin(LargeListAdmin, SimpleHistoryAdmin):
     """The add form calls the start service; an existing trial or license is shown read-only
     and changes only through the actions, which call the services."""
 

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.admin import ReadOnlyAdmin, service_action
+from accounts.admin import LargeListAdmin, ReadOnlyAdmin, service_action
 from accounts.forms import ADMIN_NUMBER_FIELDS
 from sales import services
 from sales.forms import PercentField
@@ -44,7 +44,7 @@ class QuoteLineInline(admin.TabularInline):
 
 
 @admin.register(Quote)
-class QuoteAdmin(SimpleHistoryAdmin):
+class QuoteAdmin(LargeListAdmin, SimpleHistoryAdmin):
     formfield_overrides = ADMIN_NUMBER_FIELDS
     list_display = (
         "reference",

@@ -54,6 +54,20 @@ class QuoteQuerySet(models.QuerySet):
     def awaiting_approval(self):
         return self.filter(status=Quote.Status.DRAFT, approval=Quote.Approval.PENDING)
 
+    def search(self, text: str):
+        """Quotes matching every word of `text` in their number or their company (a word of
+        its name or domain, or of a contact's name or email: CompanyQuerySet.search)."""
+        quotes = self
+        for word in text.split():
+            by_number = Quote.objects.filter(number__icontains=word).order_by().values("pk")
+            by_company = (
+                Quote.objects.filter(company__in=Company.objects.search(word))
+                .order_by()
+                .values("pk")
+            )
+            quotes = quotes.filter(pk__in=by_number.union(by_company))
+        return quotes
+
     def with_parties(self):
         return self.select_related("company", "contact", "owner")
 
@@ -208,6 +222,7 @@ class Quote(models.Model):
         indexes = [
             models.Index(fields=["status", "sent_at"]),
             models.Index(fields=["owner", "status"]),
+            models.Index(fields=["-created_at", "-id"], name="quote_newest_first"),  # the list
         ]
 
     def __str__(self):

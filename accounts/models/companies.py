@@ -43,6 +43,22 @@ class CompanyQuerySet(models.QuerySet):
     def for_owner(self, user):
         return self.filter(owner=user)
 
+    def search(self, text: str):
+        """Companies matching every word of `text` in their name or domain, or in a contact's
+        name or email. Each word is one id list (a union of index scans on PostgreSQL: see
+        config/trigram.py), never an OR across a join, which would read every row."""
+        companies = self
+        for word in text.split():
+            by_contact = Contact.objects.search_word(word).order_by().values("company_id")
+            by_company = (
+                self.model.objects.filter(Q(name__icontains=word) | Q(domain__icontains=word))
+                .order_by()
+                .values("pk")
+                .union(by_contact)
+            )
+            companies = companies.filter(pk__in=by_company)
+        return companies
+
     def active(self):
         """Companies not archived: what lists show unless asked for the archived ones."""
         return self.filter(archived_at__isnull=True)
@@ -157,7 +173,7 @@ class Company(models.Model):
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "companies"
-        indexes = [models.Index(fields=["owner", "name"])]
+        indexes = [models.Index(fields=["owner", "name"]), models.Index(fields=["name", "id"])]
 
     def __str__(self):
         return self.name
@@ -180,6 +196,25 @@ class Company(models.Model):
         return self.archived_at is not None
 
 
+class ContactQuerySet(models.QuerySet):
+    def search_word(self, word: str):
+        """Contacts with `word` in their first or last name or their email."""
+        return self.filter(
+            Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(email__icontains=word)
+        )
+
+    def search(self, text: str):
+        """Contacts matching every word of `text` ("Ada Lovelace", "ada@"), by name.
+
+        Ordered case-blind on purpose: in the name index's own order, PostgreSQL would walk
+        that index to the searched name's letter (all the Rossis sit together) instead of
+        reading the few matches through the trigram indexes and sorting them."""
+        contacts = self
+        for word in text.split():
+            contacts = contacts.search_word(word)
+        return contacts.order_by(Lower("last_name"), Lower("first_name"), "pk")
+
+
 class Contact(models.Model):
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="contacts")
     first_name = models.CharField(
@@ -200,10 +235,12 @@ class Contact(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = ContactQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["last_name", "first_name"]
+        indexes = [models.Index(fields=["last_name", "first_name", "id"])]
         constraints = [
             models.UniqueConstraint(
                 Lower("email"),

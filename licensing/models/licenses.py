@@ -121,6 +121,7 @@ class License(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "ends_on"]),
+            models.Index(fields=["ends_on", "id"], name="license_ends_on_id"),  # the list
             # The reminder sweep reads active rows by ends_on, from the index alone.
             models.Index(
                 fields=["ends_on", "company"],

@@ -1,8 +1,7 @@
 """The header search: companies, contacts and (for roles that see them) quotes by number.
 It lives in sales because it reads quotes, and nothing below sales may import them."""
 
-from django.db.models import Q, Value
-from django.db.models.functions import Concat
+from django.db.models import Q
 from django.shortcuts import render
 from django.urls import path
 
@@ -21,17 +20,15 @@ def search(request):
     # No stored text holds a NUL character (PostgreSQL refuses one even in a filter): nothing
     # matches such a term.
     if query and "\x00" not in query:
+        # By name, domain, email or number, through the trigram indexes (config/trigram.py).
         context["companies"] = (
             visible(user, Company.objects.all())
             .filter(Q(name__icontains=query) | Q(domain__icontains=query))
             .select_related("owner")[:RESULTS]
         )
-        context["contacts"] = (
-            visible(user, Contact.objects.all())
-            .annotate(full=Concat("first_name", Value(" "), "last_name"))
-            .filter(Q(full__icontains=query) | Q(email__icontains=query))
-            .select_related("company")[:RESULTS]
-        )
+        context["contacts"] = visible(user, Contact.objects.search(query)).select_related(
+            "company"
+        )[:RESULTS]
         if can(user, "view_quotes"):
             context["quotes"] = (
                 visible(user, Quote.objects.all())

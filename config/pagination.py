@@ -1,0 +1,77 @@
+"""Page numbers over large lists without counting every row: what the pages, the API and the
+admin share (no app imports: config/ is the ground floor)."""
+
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.utils.functional import cached_property
+
+# Beyond this many rows a list says "more than 10,000" instead of counting them all: a
+# COUNT(*) over 100,000 rows on every page view costs more than the page itself.
+COUNT_CAP = 10_000
+
+
+class CappedPaginator(Paginator):
+    """Django's paginator over a queryset, whose count stops at `cap` rows (one COUNT over a
+    LIMITed subquery). Below the cap it is exact and behaves as Django's. Above it, the page
+    count covers the first `cap` rows ("last" is the last of those: search, filter or sort
+    the other way to reach the rest), pages further on are still served, and whether a next
+    page exists is known by reading one row more than the page shows."""
+
+    cap = COUNT_CAP
+
+    @cached_property
+    def _counted(self) -> int:
+        # Any cap + 1 rows will do: no sort (nor the figures a sort may compute) is needed.
+        return self.object_list.order_by()[: self.cap + 1].count()
+
+    @property
+    def is_capped(self) -> bool:
+        return self._counted > self.cap
+
+    @cached_property
+    def count(self) -> int:
+        return min(self._counted, self.cap)
+
+    @property
+    def count_label(self) -> str:
+        return f"more than {self.cap:,}" if self.is_capped else f"{self.count:,}"
+
+    def validate_number(self, number):
+        if number == "last":
+            return self.num_pages
+        if not self.is_capped:
+            return super().validate_number(number)
+        try:
+            number = int(number)
+        except (TypeError, ValueError) as error:
+            raise PageNotAnInteger("That page number is not an integer") from error
+        if number < 1:
+            raise EmptyPage("That page number is less than 1")
+        return number
+
+    def get_page(self, number):
+        try:
+            return super().get_page(number)
+        except EmptyPage:  # past the last row, beyond the cap: the last page within it
+            return self.page(self.num_pages)
+
+    def page(self, number):
+        if not self.is_capped:
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        if not rows:
+            raise EmptyPage("That page contains no results")
+        return CappedPage(rows[: self.per_page], number, self, more=len(rows) > self.per_page)
+
+
+class CappedPage(Page):
+    def __init__(self, object_list, number, paginator, *, more: bool):
+        super().__init__(object_list, number, paginator)
+        self.more = more
+
+    def has_next(self) -> bool:
+        return self.more
+
+    def end_index(self) -> int:
+        return (self.number - 1) * self.paginator.per_page + len(self.object_list)

@@ -1,0 +1,277 @@
+"""Lists and searches that stay flat at 100,000 companies: one search (a word of a company's
+name, a contact's name or email, a quote number) on every path, counts capped instead of
+counting every row, pages past the cap still reachable, a constant number of queries."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from accounts.forms import CompanyFilterForm
+from accounts.models import Company
+from config.pagination import CappedPaginator
+from sales.models import Quote
+from tests.accounts.factories import CompanyFactory, ContactFactory, make_api_token
+from tests.licensing.factories import LicenseFactory, ProductFactory, TrialFactory
+from tests.sales.factories import make_quote
+
+
+@pytest.fixture
+def searchable(account_manager, product):
+    """Three companies, each findable by one kind of term only, and a quote with a number."""
+    by_name = CompanyFactory(name="Granite Partners", domain="gp.example", owner=account_manager)
+    by_contact = CompanyFactory(name="Harbor Labs", domain="hl.example", owner=account_manager)
+    ContactFactory(
+        company=by_contact, first_name="Ada", last_name="Lovelace", email="ada@hl.example"
+    )
+    by_quote = CompanyFactory(name="Summit Works", domain="sw.example", owner=account_manager)
+    quote = make_quote(company=by_quote, product=product)
+    Quote.objects.filter(pk=quote.pk).update(number="Q-2026-04217")
+    for n in range(3):
+        CompanyFactory(name=f"Other {n}", domain=f"o{n}.example", owner=account_manager)
+    return {"name": by_name, "contact": by_contact, "quote": quote}
+
+
+@pytest.fixture
+def api(admin):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {make_api_token(admin)}")
+    return client
+
+
+TERMS = [
+    ("granite", "name"),  # a word of the name, any case
+    ("Lovelace", "contact"),  # a contact's last name
+    ("ada lovelace", "contact"),  # a contact's full name
+    ("ada@hl", "contact"),  # part of a contact's email
+]
+
+
+@pytest.mark.parametrize(("term", "expected"), TERMS)
+def test_the_company_list_finds_a_company_by_name_word_contact_name_or_email(
+    client, account_manager, searchable, term, expected
+):
+    client.force_login(account_manager)
+
+    response = client.get(reverse("company_list"), {"q": term})
+
+    assert [c.name for c in response.context["page"]] == [searchable[expected].name]
+    assert "1 company" in response.content.decode()
+
+
+@pytest.mark.parametrize(("term", "expected"), TERMS)
+def test_the_api_and_the_admin_search_companies_the_same_way(
+    client, api, admin, searchable, term, expected
+):
+    response = api.get("/api/v1/companies/", {"search": term})
+    assert [c["name"] for c in response.json()["results"]] == [searchable[expected].name]
+
+    client.force_login(admin)
+    response = client.get("/admin/accounts/company/", {"q": term})
+    assert [c.name for c in response.context["cl"].result_list] == [searchable[expected].name]
+
+
+def test_the_header_search_finds_contacts_by_full_name_or_email_and_quotes_by_number(
+    client, admin, searchable
+):
+    client.force_login(admin)
+
+    by_name = client.get("/search/", {"q": "Ada Lovelace"}).context
+    by_email = client.get("/search/", {"q": "ADA@HL"}).context
+    by_number = client.get("/search/", {"q": "2026-04217"}).context
+
+    assert [c.last_name for c in by_name["contacts"]] == ["Lovelace"]
+    assert [c.last_name for c in by_email["contacts"]] == ["Lovelace"]
+    assert [q.pk for q in by_number["quotes"]] == [searchable["quote"].pk]
+
+
+def test_the_quote_api_finds_a_quote_by_number_or_by_its_company(api, searchable):
+    client = api
+
+    by_number = client.get("/api/v1/quotes/", {"search": "04217"}).json()["results"]
+    by_company = client.get("/api/v1/quotes/", {"search": "summit"}).json()["results"]
+    by_nothing = client.get("/api/v1/quotes/", {"search": "granite"}).json()["results"]
+
+    assert [q["id"] for q in by_number] == [searchable["quote"].pk]
+    assert [q["id"] for q in by_company] == [searchable["quote"].pk]
+    assert by_nothing == []
+
+
+def test_the_contact_api_finds_by_name_and_email(api, searchable):
+    results = api.get("/api/v1/contacts/", {"search": "lovelace ada@"}).json()
+
+    assert [c["email"] for c in results["results"]] == ["ada@hl.example"]
+
+
+# Counting: capped, never every row.
+
+
+@pytest.fixture
+def twelve_companies(account_manager):
+    return [CompanyFactory(name=f"Company {n:02d}", owner=account_manager) for n in range(12)]
+
+
+def test_below_the_cap_the_count_and_the_pages_are_exact(twelve_companies):
+    paginator = CappedPaginator(Company.objects.order_by("name"), 5)
+
+    assert (paginator.count, paginator.is_capped, paginator.count_label) == (12, False, "12")
+    assert paginator.num_pages == 3
+    assert not paginator.get_page("last").has_next()
+
+
+def test_above_the_cap_the_count_stops_and_no_query_counts_every_row(twelve_companies):
+    paginator = CappedPaginator(Company.objects.order_by("name"), 5)
+    paginator.cap = 7
+
+    with CaptureQueriesContext(connection) as queries:
+        count = paginator.count
+
+    assert (count, paginator.is_capped, paginator.count_label) == (7, True, "more than 7")
+    assert "LIMIT 8" in queries[0]["sql"]
+    assert paginator.num_pages == 2  # "last" is the last page within the cap
+
+
+def test_pages_past_the_cap_are_served_until_the_rows_end(twelve_companies):
+    paginator = CappedPaginator(Company.objects.order_by("name"), 5)
+    paginator.cap = 7
+
+    second, third = paginator.page(2), paginator.page(3)
+
+    assert second.has_next() and [c.name for c in third] == ["Company 10", "Company 11"]
+    assert not third.has_next()
+    assert third.end_index() == 12
+    assert paginator.get_page(4).number == 2  # beyond the rows: the last page within the cap
+
+
+def test_the_company_list_says_more_than_the_cap_and_its_last_page_works(
+    client, account_manager, twelve_companies, monkeypatch
+):
+    monkeypatch.setattr(CappedPaginator, "cap", 7)
+    monkeypatch.setattr("accounts.views.COMPANIES_PER_PAGE", 5)
+    client.force_login(account_manager)
+
+    first = client.get(reverse("company_list"))
+    last = client.get(reverse("company_list"), {"page": "last"})
+    beyond = client.get(reverse("company_list"), {"page": 3})
+    far_beyond = client.get(reverse("company_list"), {"page": 99})
+
+    assert "More than 7 companies" in first.content.decode()
+    assert "Page 1 of more than 2" in first.content.decode()
+    assert last.context["page"].number == 2
+    assert [c.name for c in beyond.context["page"]] == ["Company 10", "Company 11"]
+    assert far_beyond.context["page"].number == 2
+
+
+def test_the_api_counts_up_to_the_cap_and_next_links_reach_every_row(
+    api, twelve_companies, monkeypatch
+):
+    monkeypatch.setattr(CappedPaginator, "cap", 7)
+    client = api
+
+    url, names, counts = "/api/v1/companies/?page_size=5", [], set()
+    while url:
+        body = client.get(url).json()
+        names += [c["name"] for c in body["results"]]
+        counts.add(body["count"])
+        url = body["next"]
+
+    assert names == [f"Company {n:02d}" for n in range(12)]
+    assert counts == {7}
+    assert client.get("/api/v1/companies/", {"page": "last", "page_size": 5}).status_code == 200
+    assert client.get("/api/v1/companies/", {"page": 4, "page_size": 5}).status_code == 404
+
+
+def test_the_admin_changelist_counts_up_to_the_cap(client, admin, twelve_companies, monkeypatch):
+    monkeypatch.setattr(CappedPaginator, "cap", 7)
+    client.force_login(admin)
+
+    response = client.get("/admin/accounts/company/")
+
+    assert response.context["cl"].result_count == 7
+    assert response.context["cl"].full_result_count is None  # show_full_result_count off
+
+
+def test_a_sort_on_seats_over_too_many_companies_asks_to_narrow_the_list(
+    client, account_manager, twelve_companies, monkeypatch
+):
+    monkeypatch.setattr(CompanyFilterForm, "MOST_SORTED_ON_SEATS", 5)
+    client.force_login(account_manager)
+
+    everyone = client.get(reverse("company_list"), {"sort": "-value"})
+    narrowed = client.get(reverse("company_list"), {"sort": "-value", "q": "Company 1"})
+
+    assert "sorts at most 5 companies" in everyone.content.decode()
+    assert [c.name for c in everyone.context["page"]][:2] == ["Company 00", "Company 01"]
+    assert "sorts at most" not in narrowed.content.decode()
+
+
+# Queries: the same number with 3 rows and with 30.
+
+PAGES = [
+    ("account_manager", "/companies/", {}),
+    ("account_manager", "/companies/", {"q": "company", "sort": "penetration"}),
+    ("account_manager", "/search/", {"q": "company"}),
+    ("account_manager", "/quotes/", {}),
+    ("account_manager", "/licenses/", {}),
+    ("account_manager", "/trials/", {}),
+    ("admin", "/admin/accounts/company/", {}),
+    ("admin", "/admin/accounts/company/", {"q": "company"}),
+    ("admin", "/admin/accounts/contact/", {}),
+    ("admin", "/admin/sales/quote/", {}),
+    ("admin", "/admin/licensing/license/", {}),
+    ("admin", "/admin/licensing/trial/", {}),
+]
+
+
+def _grow(owner, product, count: int) -> None:
+    for _ in range(count):
+        company = CompanyFactory(owner=owner)
+        ContactFactory(company=company, is_primary=True)
+        LicenseFactory(company=company, product=product)
+        TrialFactory(company=company, product=product)
+        make_quote(company=company, product=ProductFactory())  # not licensed yet
+
+
+def _queries(client, path, query) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path, query)
+    assert response.status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize(("role", "path", "query"), PAGES)
+def test_each_list_takes_as_many_queries_with_30_rows_as_with_3(
+    client, request, account_manager, product, role, path, query
+):
+    client.force_login(request.getfixturevalue(role))
+    _grow(account_manager, product, 3)
+    few = _queries(client, path, query)
+
+    _grow(account_manager, product, 27)
+
+    assert _queries(client, path, query) == few
+
+
+# PostgreSQL: the searches read the trigram indexes.
+
+
+@pytest.mark.parametrize(
+    ("queryset", "index"),
+    [
+        (lambda: Company.objects.search("granite"), "accounts_company_name_trgm"),
+        (lambda: Company.objects.search("ada@hl"), "accounts_contact_email_trgm"),
+        (lambda: Quote.objects.search("04217"), "sales_quote_number_trgm"),
+    ],
+)
+def test_on_postgresql_the_searches_read_the_trigram_indexes(
+    postgresql, searchable, queryset, index
+):
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")  # a tiny table would be read whole
+        sql, params = queryset().query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("RESET enable_seqscan")
+
+    assert index in plan
