@@ -209,6 +209,11 @@ class Quote(models.Model):
         indexes = [
             models.Index(fields=["status", "sent_at"]),
             models.Index(fields=["owner", "status"]),
+            # The home page: quotes awaiting an answer by validity, this month's sent and
+            # accepted quotes.
+            models.Index(fields=["status", "valid_until"], name="quote_status_valid_until"),
+            models.Index(fields=["sent_at"], name="quote_sent_at"),
+            models.Index(fields=["accepted_at"], name="quote_accepted_at"),
         ]
 
     def __str__(self):
