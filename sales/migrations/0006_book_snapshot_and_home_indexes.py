@@ -7,44 +7,68 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0006_company_archive_and_history'),
-        ('licensing', '0004_audit_history'),
-        ('sales', '0005_audit_history'),
+        ("accounts", "0006_company_archive_and_history"),
+        ("licensing", "0004_audit_history"),
+        ("sales", "0005_audit_history"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BookSnapshot',
+            name="BookSnapshot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('today', models.DateField(help_text='The day the book was looked at')),
-                ('figures', models.JSONField()),
-                ('computed_at', models.DateTimeField(help_text="When the computation began: the figures' time")),
-                ('changed_at', models.DateTimeField(blank=True, help_text="The last change committed to the figures' records: after computed_at, stale", null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("today", models.DateField(help_text="The day the book was looked at")),
+                ("figures", models.JSONField()),
+                (
+                    "computed_at",
+                    models.DateTimeField(help_text="When the computation began: the figures' time"),
+                ),
+                (
+                    "changed_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="The last change committed to the figures' records: after computed_at, stale",
+                        null=True,
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='quote',
-            index=models.Index(fields=['status', 'valid_until'], name='quote_status_valid_until'),
+            model_name="quote",
+            index=models.Index(fields=["status", "valid_until"], name="quote_status_valid_until"),
         ),
         migrations.AddIndex(
-            model_name='quote',
-            index=models.Index(fields=['sent_at'], name='quote_sent_at'),
+            model_name="quote",
+            index=models.Index(fields=["sent_at"], name="quote_sent_at"),
         ),
         migrations.AddIndex(
-            model_name='quote',
-            index=models.Index(fields=['accepted_at'], name='quote_accepted_at'),
+            model_name="quote",
+            index=models.Index(fields=["accepted_at"], name="quote_accepted_at"),
         ),
         migrations.AddField(
-            model_name='booksnapshot',
-            name='owner',
-            field=models.ForeignKey(blank=True, help_text='The account manager whose book this is; empty: every company', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="booksnapshot",
+            name="owner",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The account manager whose book this is; empty: every company",
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='booksnapshot',
-            constraint=models.UniqueConstraint(django.db.models.functions.comparison.Coalesce('owner', models.Value(0)), name='one_snapshot_per_book'),
+            model_name="booksnapshot",
+            constraint=models.UniqueConstraint(
+                django.db.models.functions.comparison.Coalesce("owner", models.Value(0)),
+                name="one_snapshot_per_book",
+            ),
         ),
     ]
