@@ -160,10 +160,7 @@ def _after_change() -> None:
 def _record_changed(sender, instance, **kwargs) -> None:
     if sender is Quote and instance.status in Quote.UNSENT:
         return  # drafts count in no figure
-    # Once per transaction, however many records it saves.
-    pending = transaction.get_connection().run_on_commit
-    if not any(callback is _after_change for _, callback, _ in pending):
-        transaction.on_commit(_after_change)
+    transaction.on_commit(_after_change)
 
 
 def watch_changes() -> None:
