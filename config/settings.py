@@ -183,6 +183,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "licensing.tasks.sweep_reminders",
         "schedule": crontab(hour=env.int("REMINDER_SWEEP_HOUR", default=7), minute=0),
     },
+    # The dashboard's book snapshots for the new day (sales/metrics/snapshot.py), so that the
+    # first look of the day reads them too.
+    "refresh-book-snapshots": {
+        "task": "sales.tasks.refresh_book_snapshots",
+        "schedule": crontab(hour=0, minute=5),
+    },
     "send-onboarding-digests": {
         "task": "onboarding.tasks.send_onboarding_digests",
         "schedule": crontab(hour=env.int("ONBOARDING_DIGEST_HOUR", default=8), minute=0),

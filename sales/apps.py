@@ -8,3 +8,7 @@ class SalesConfig(AppConfig):
     def ready(self):
         # Registers the quote's kind of outgoing email with the outbox.
         import sales.emails  # noqa: F401
+        from sales.metrics import snapshot
+
+        # A change to the records the figures count makes the book snapshots stale.
+        snapshot.watch_changes()

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import Coalesce
 from simple_history.models import HistoricalRecords
 
 from accounts import limits
@@ -223,6 +224,11 @@ class Quote(models.Model):
             models.Index(fields=["status", "sent_at"]),
             models.Index(fields=["owner", "status"]),
             models.Index(fields=["-created_at", "-id"], name="quote_newest_first"),  # the list
+            # The home page: quotes awaiting an answer by validity, this month's sent and
+            # accepted quotes.
+            models.Index(fields=["status", "valid_until"], name="quote_status_valid_until"),
+            models.Index(fields=["sent_at"], name="quote_sent_at"),
+            models.Index(fields=["accepted_at"], name="quote_accepted_at"),
         ]
 
     def __str__(self):
@@ -342,3 +348,36 @@ class QuoteNumberSequence(models.Model):
 
     def __str__(self):
         return f"{self.year}: {self.last_number}"
+
+
+class BookSnapshot(models.Model):
+    """The dashboard's figures of one book (every company, or one account manager's) over
+    its default period, as they stood at computed_at: what the home page, the dashboard and
+    the metrics API read instead of the whole book (sales/metrics/snapshot.py)."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="The account manager whose book this is; empty: every company",
+    )
+    today = models.DateField(help_text="The day the book was looked at")
+    figures = models.JSONField()
+    computed_at = models.DateTimeField(help_text="When the computation began: the figures' time")
+    changed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="The last change committed to the figures' records: after computed_at, stale",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                Coalesce("owner", models.Value(0)), name="one_snapshot_per_book"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Book of {self.owner or 'every company'} as of {self.computed_at:%Y-%m-%d %H:%M}"

@@ -5,6 +5,7 @@ from celery import shared_task
 from django.db import transaction
 
 from sales import emails
+from sales.metrics import snapshot
 from sales.models import Quote
 
 
@@ -19,3 +20,16 @@ def email_quote(quote_id: int) -> None:
         waiting = (Quote.EmailStatus.PENDING, Quote.EmailStatus.SENDING)
         if quote and quote.email_status in waiting and not emails.quote_messages(quote).exists():
             emails.queue_quote_email(quote)
+
+
+@shared_task
+def refresh_book_snapshots() -> None:
+    """Daily from beat: every book's figures for the new day (sales/metrics/snapshot.py)."""
+    snapshot.refresh_all()
+
+
+@shared_task
+def refresh_stale_book_snapshots() -> None:
+    """After a change to the figures' records: the snapshots it made stale. Safe to run twice:
+    a second run finds them fresh."""
+    snapshot.refresh_stale()

@@ -16,8 +16,8 @@ from accounts import limits
 from accounts.api_base import RolePermission
 from accounts.tokens import TokenScopePermission
 from config.api import refuse_malformed_query
-from sales import metrics
 from sales.forms import DashboardFilterForm
+from sales.metrics import snapshot
 
 
 def money_field(**kwargs):
@@ -102,6 +102,10 @@ class MetricsSerializer(serializers.Serializer):
     start = serializers.DateField()
     end = serializers.DateField()
     today = serializers.DateField()
+    as_of = serializers.DateTimeField(
+        help_text="When the figures stood so: the default period's are a snapshot of the book, "
+        "refreshed after each change"
+    )
     owner = serializers.IntegerField(allow_null=True, help_text="Account manager's id; null: all")
     # The book today.
     active_seats = serializers.IntegerField()
@@ -178,7 +182,7 @@ class MetricsView(APIView):
         if not form.is_valid():
             raise ValidationError(form.errors)
         scope = form.scope()
-        figures = metrics.dashboard(scope)
+        figures = snapshot.figures(scope)
         return Response(MetricsSerializer({**figures, "owner": scope.owner_id}).data)
 
 

@@ -18,6 +18,7 @@ from sales.metrics.records import (
     ZERO_MONEY,
     Scope,
     active_licenses,
+    book_companies,
     customers,
     licenses_a_year_ago,
     licenses_up_for_renewal,
@@ -28,6 +29,7 @@ from sales.metrics.records import (
 )
 
 TOP_OPPORTUNITIES = 10
+LOWEST_PENETRATION_ROWS = 10
 # Penetration buckets: (label, lower bound in percent of headcount, upper bound or None).
 PENETRATION_BUCKETS = (
     ("under 10%", 0, 10),
@@ -43,6 +45,34 @@ PENETRATION_BUCKETS = (
 class PenetrationBucket:
     label: str
     companies: int
+
+
+@dataclass(frozen=True)
+class CompanySeats:
+    """A company's seat figures (see Company.with_seats), as the expansion opportunities and
+    the lowest penetrations list them; whitespace_value only for customers (`customers`)."""
+
+    pk: int
+    name: str
+    licensed_seats: int
+    top_product_seats: int
+    employee_count: int | None
+    target_seats: int | None
+    whitespace: int
+    whitespace_value: Decimal | None = None
+
+    @classmethod
+    def of(cls, company, **extra) -> "CompanySeats":
+        return cls(
+            pk=company.pk,
+            name=company.name,
+            licensed_seats=company.licensed_seats,
+            top_product_seats=company.top_product_seats,
+            employee_count=company.employee_count,
+            target_seats=company.target_seats,
+            whitespace=company.whitespace,
+            **extra,
+        )
 
 
 @dataclass(frozen=True)
@@ -177,9 +207,10 @@ def penetration(scope: Scope) -> dict:
         PenetrationBucket(label, totals[f"bucket{index}"])
         for index, (label, _, _) in enumerate(PENETRATION_BUCKETS)
     ]
-    opportunities = list(customers(scope).filter(whitespace__gt=0)[:TOP_OPPORTUNITIES])
-    for company in opportunities:
-        company.whitespace_value = money(company.whitespace_value)
+    opportunities = [
+        CompanySeats.of(company, whitespace_value=money(company.whitespace_value))
+        for company in customers(scope).filter(whitespace__gt=0)[:TOP_OPPORTUNITIES]
+    ]
     return {
         "customers": totals["companies"],
         "seat_penetration": rate(totals["seats_with_headcount"], totals["headcount"]),
@@ -191,4 +222,21 @@ def penetration(scope: Scope) -> dict:
             PenetrationBucket("no headcount", totals["no_headcount"]),
         ],
         "opportunities": opportunities,
+    }
+
+
+def lowest_penetration(scope: Scope) -> dict:
+    """The companies (not archived, with a headcount) of the book whose top product's seats
+    cover the smallest share of their headcount, lowest first: where to win users next."""
+    companies = (
+        book_companies(scope)
+        .with_seats(scope.today)
+        .with_penetration()
+        .filter(employee_count__gt=0)
+        .order_by("penetration", "name", "pk")
+    )
+    return {
+        "lowest_penetration": [
+            CompanySeats.of(company) for company in companies[:LOWEST_PENETRATION_ROWS]
+        ]
     }

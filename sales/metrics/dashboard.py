@@ -23,7 +23,7 @@ def _without_jit():
 
 def dashboard(scope: Scope) -> dict:
     """Every figure of the dashboard page and the metrics API, in a fixed number of queries
-    (16, plus the transaction that turns JIT off on PostgreSQL)."""
+    (17, plus the transaction that turns JIT off on PostgreSQL)."""
     with _without_jit():
         return _figures(scope)
 
@@ -36,6 +36,7 @@ def _figures(scope: Scope) -> dict:
         book.net_seat_retention,
         flows.trial_conversion,
         book.penetration,
+        book.lowest_penetration,
         flows.seat_growth,
         flows.deal_sizes,
         flows.quote_win_rate,

@@ -162,6 +162,11 @@ def trials_converted(scope: Scope) -> QuerySet:
     return trials_ended(scope).filter(status=Trial.Status.CONVERTED)
 
 
+def book_companies(scope: Scope) -> QuerySet:
+    """The book's companies, archived ones left out."""
+    return _book(Company.objects.active(), scope, company="")
+
+
 def customers(scope: Scope) -> QuerySet:
     """Companies with at least one license in force, annotated by Company.with_seats (licensed
     seats, annual value, the top product's seats and the whitespace, defined there once),

@@ -1,5 +1,5 @@
 """The pay-per-user dashboard: figures, charts with their CSV, and the records behind each
-figure. Every figure comes from sales/metrics/."""
+figure. Every figure comes from sales/metrics/, the default view's from the book snapshot."""
 
 import csv
 from collections.abc import Callable
@@ -14,6 +14,7 @@ from accounts.roles import require
 from sales import metrics
 from sales.exports import BOM
 from sales.forms import DashboardFilterForm
+from sales.metrics import snapshot
 
 RECORDS_PER_PAGE = 50
 # What each kind of record needs beside itself, so a page of records is one query.
@@ -96,7 +97,7 @@ def dashboard(request):
     form = _filters(request)
     context = {"form": form, "charts": []}
     if form.is_valid():
-        figures = metrics.dashboard(form.scope())
+        figures = snapshot.figures(form.scope())
         context["figures"] = figures
         context["query"] = form.query_string()
         context["charts"] = [
@@ -126,7 +127,10 @@ def chart_csv(request, slug: str):
     response.write(BOM)
     writer = csv.writer(response)
     writer.writerow(chart.header)
-    writer.writerows(chart.rows(chart.figures(scope)))
+    # The default view's CSV says what its page says (the snapshot); another period needs
+    # only this chart's figures.
+    figures = snapshot.figures(scope) if snapshot.is_default_view(scope) else chart.figures(scope)
+    writer.writerows(chart.rows(figures))
     return response
 
 

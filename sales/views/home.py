@@ -1,5 +1,7 @@
 """The home page: what each role needs first thing in the morning."""
 
+from datetime import datetime, time
+
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Sum
 from django.shortcuts import render
@@ -7,9 +9,9 @@ from django.urls import path
 from django.utils import timezone
 
 from accounts import outbox
-from accounts.models import Company
 from accounts.roles import ADMIN, AM, FINANCE, SUPPORT, roles_of
 from licensing.models import License, Trial
+from sales.metrics import snapshot
 from sales.models import Quote
 
 ROWS = 10
@@ -25,36 +27,29 @@ def _manager_lists(user, today, *, everyone: bool) -> dict:
     renewals = License.objects.renewals_due_within(RENEWALS_DUE_DAYS, today).select_related(
         "company", "product"
     )
-    companies = (
-        Company.objects.active()
-        .with_seats()
-        .with_penetration()
-        .filter(employee_count__gt=0)
-        .order_by("penetration", "name", "pk")
-    )
     if not everyone:
         quotes = quotes.for_owner(user)
         trials = trials.filter(company__owner=user)
         renewals = renewals.filter(company__owner=user)
-        companies = companies.for_owner(user)
+    # Penetration ranks the whole book: read from its snapshot.
+    book = snapshot.book(None if everyone else user.pk)
     return {
         "open_quotes": quotes[:ROWS],
         "ending_trials": trials.order_by("ends_on", "pk")[:ROWS],
         "due_renewals": renewals.order_by("ends_on", "pk")[:ROWS],
-        "low_penetration": companies[:ROWS],
+        "low_penetration": book["lowest_penetration"],
+        "as_of": book["as_of"],
     }
 
 
 def _finance_lists(today) -> dict:
     month_start = today.replace(day=1)
+    # A bound on the column itself (not on its date) lets the database use its index.
+    since = timezone.make_aware(datetime.combine(month_start, time.min))
 
     def this_month(field: str):
         # Each quote number once, at its latest sent revision.
-        quotes = (
-            Quote.objects.latest_sent()
-            .filter(**{f"{field}__date__gte": month_start})
-            .with_parties()
-        )
+        quotes = Quote.objects.latest_sent().filter(**{f"{field}__gte": since}).with_parties()
         sums = quotes.values("currency").annotate(count=Count("pk"), total=Sum("total"))
         return quotes.order_by(f"-{field}", "-pk")[:ROWS], sums.order_by("currency")
 
