@@ -22,7 +22,6 @@ from licensing.models import License, Trial
 from licensing.pricing import format_money
 from sales import emails
 from sales.models import Quote, QuoteLine, QuoteNumberSequence
-from sales.pdf import attach_pdf, removes_pdf_on_rollback
 from sales.pricing import LineInput, QuotePrice, needs_approval, price_quote
 
 EDITABLE_FIELDS = (
@@ -245,7 +244,8 @@ def update_quote(
 
 def _take_number(year: int) -> str:
     """The next number of the year; the locked sequence row keeps numbers unique and gapless
-    (a rolled-back send gives its number back)."""
+    (a rolled-back send gives its number back). The lock lasts until the send commits, so the
+    send takes it last, with only its own writes left."""
     QuoteNumberSequence.objects.bulk_create([QuoteNumberSequence(year=year)], ignore_conflicts=True)
     sequence = QuoteNumberSequence.objects.select_for_update().get(year=year)
     sequence.last_number += 1
@@ -253,12 +253,11 @@ def _take_number(year: int) -> str:
     return f"Q-{year}-{sequence.last_number:05d}"
 
 
-@removes_pdf_on_rollback
 @transaction.atomic
 def send_quote(*, quote: Quote, actor, message: str = "", now: datetime | None = None) -> Quote:
-    """Freeze a draft, give it its number and store its PDF; a revision supersedes the quote
-    it revises. Once committed, the quote is emailed to its recipient with `message`, the
-    account manager's note."""
+    """Freeze a draft and give it its number; a revision supersedes the quote it revises.
+    Once committed, a worker draws its PDF (sales/pdf.py) and emails it to the recipient with
+    `message`, the account manager's note (the email waits for the PDF)."""
     limits.check(message, [limits.text_of_at_most(limits.TEXT_MESSAGE)], "message")
     quote = _locked(quote)
     _check_draft(quote)
@@ -288,13 +287,11 @@ def send_quote(*, quote: Quote, actor, message: str = "", now: datetime | None =
             previous.status = Quote.Status.SUPERSEDED
             previous.save(update_fields=["status", "updated_at"])
         quote.number = previous.number
-    else:
-        quote.number = _take_number(today.year)
     quote.status = Quote.Status.SENT
     quote.sent_at = now
     quote.valid_until = quote.valid_until or today + timedelta(days=settings.QUOTE_VALIDITY_DAYS)
-    attach_pdf(quote)
     quote.email_message, quote.email_status = message, Quote.EmailStatus.PENDING
+    quote.number = quote.number or _take_number(today.year)
     quote.save()
     note = f" with the note: {message}" if message else ""
     _log(
