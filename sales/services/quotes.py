@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -63,8 +64,7 @@ def _check_term(term_months: int) -> None:
 def _check_new_business(quote: Quote, products) -> None:
     """A new-business quote is for products the company does not license yet."""
     if quote.kind == Quote.Kind.NEW:
-        for product in dict.fromkeys(products):
-            licensing.check_product_not_held(company=quote.company, product=product, field="lines")
+        licensing.check_products_not_held(company=quote.company, products=products, field="lines")
 
 
 def price_of(quote: Quote, lines: Sequence[LineInput]) -> QuotePrice:
@@ -98,7 +98,7 @@ def _check_subject_still_open(quote: Quote) -> None:
         else:
             licensing.check_renewable(quote.license)
     elif quote.pk is not None:
-        _check_new_business(quote, [line.product for line in quote.lines.all()])
+        _check_new_business(quote, list(quote.lines.values_list("product", flat=True)))
 
 
 def _write_lines(quote: Quote, price: QuotePrice) -> None:
@@ -246,11 +246,13 @@ def _take_number(year: int) -> str:
     """The next number of the year; the locked sequence row keeps numbers unique and gapless
     (a rolled-back send gives its number back). The lock lasts until the send commits, so the
     send takes it last, with only its own writes left."""
-    QuoteNumberSequence.objects.bulk_create([QuoteNumberSequence(year=year)], ignore_conflicts=True)
-    sequence = QuoteNumberSequence.objects.select_for_update().get(year=year)
-    sequence.last_number += 1
-    sequence.save(update_fields=["last_number"])
-    return f"Q-{year}-{sequence.last_number:05d}"
+    sequence = QuoteNumberSequence.objects.filter(year=year)
+    if not sequence.update(last_number=F("last_number") + 1):  # the year's first quote
+        QuoteNumberSequence.objects.bulk_create(
+            [QuoteNumberSequence(year=year)], ignore_conflicts=True
+        )
+        sequence.update(last_number=F("last_number") + 1)
+    return f"Q-{year}-{sequence.get().last_number:05d}"
 
 
 @transaction.atomic
@@ -259,7 +261,11 @@ def send_quote(*, quote: Quote, actor, message: str = "", now: datetime | None =
     Once committed, a worker draws its PDF (sales/pdf.py) and emails it to the recipient with
     `message`, the account manager's note (the email waits for the PDF)."""
     limits.check(message, [limits.text_of_at_most(limits.TEXT_MESSAGE)], "message")
-    quote = _locked(quote)
+    quote = (
+        Quote.objects.select_for_update(of=("self",))
+        .select_related("company", "contact")
+        .get(pk=quote.pk)
+    )
     _check_draft(quote)
     now = now or timezone.now()
     today = timezone.localdate(now)
