@@ -4,8 +4,11 @@ failed drawing leaves the quote sent, shows on it and is tried again; the email 
 
 import hashlib
 import io
+import json
 import threading
+import time
 from datetime import UTC
+from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -21,6 +24,7 @@ from accounts.models import Activity, OutboxMessage
 from sales import services
 from sales.models import Quote
 from sales.pdf import render_quote_pdf
+from tests.licensing.factories import ProductFactory
 from tests.sales.factories import make_quote, send_and_work
 
 LOCMEM = "django.core.mail.backends.locmem.EmailBackend"
@@ -264,3 +268,64 @@ def test_a_pdf_that_keeps_failing_is_retried_by_the_dispatch_with_a_growing_dela
     outbox.deliver(message_id=message.pk, now=message.next_attempt_at)
     quote.refresh_from_db()
     assert quote.pdf and quote.email_status == Quote.EmailStatus.SENT and len(mail.outbox) == 1
+
+
+FAULT_SENDS = 10
+PDF_FIGURES = Path(__file__).resolve().parents[2] / "artifacts" / "pdf-faults.json"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_fault_run_weasyprint_failing_at_send_loses_nothing_and_recovers_every_pdf(
+    postgresql, settings, client, account_manager, company, weasyprint_broken
+):
+    """The production issue's fault: WeasyPrint failing while quotes are sent, on PostgreSQL
+    with real commits (the worker runs in-process). Figures in artifacts/pdf-faults.json."""
+    settings.EMAIL_BACKEND = LOCMEM
+    settings.OUTBOX_RETRY_DELAY, settings.OUTBOX_RETRY_MAX_DELAY = 1, 2  # seconds, not minutes
+    drafts = [make_quote(company=company, product=ProductFactory()) for _ in range(FAULT_SENDS)]
+    client.force_login(account_manager)
+
+    answers = [client.post(reverse("quote_send", args=[draft.pk])).status_code for draft in drafts]
+    downloads = [client.get(reverse("quote_pdf", args=[draft.pk])).status_code for draft in drafts]
+    quotes = Quote.objects.filter(pk__in=[draft.pk for draft in drafts])
+    during = {
+        "sent": quotes.filter(status=Quote.Status.SENT).count(),
+        "failure shown": quotes.exclude(pdf_error="").count(),
+        "files": len(stored_files(settings)),
+        "emails": len(mail.outbox),
+    }
+    time.sleep(1.1)
+    outbox.dispatch()  # beat's dispatch: a second failed attempt each
+    weasyprint_broken.undo()  # WeasyPrint works again
+    failed_at = time.perf_counter()
+    while quotes.filter(pdf="").exists() or len(mail.outbox) < FAULT_SENDS:
+        assert time.perf_counter() - failed_at < 30, "not recovered within 30 s"
+        time.sleep(0.2)
+        outbox.dispatch()
+    recovery = time.perf_counter() - failed_at
+
+    messages = OutboxMessage.objects.filter(kind="quote", source_id__in=quotes.values("pk"))
+    figures = {
+        "sends": FAULT_SENDS,
+        "answered": answers.count(302),
+        "sent": during["sent"],
+        "failure shown on the quote": during["failure shown"],
+        "downloads during the fault (503)": downloads.count(503),
+        "files or emails during the fault": during["files"] + during["emails"],
+        "emails": len(mail.outbox),
+        "emails without the PDF": sum(1 for email in mail.outbox if not email.attachments),
+        "duplicates (same Message-ID)": len(mail.outbox)
+        - len({email.extra_headers["Message-ID"] for email in mail.outbox}),
+        "PDFs after recovery": quotes.exclude(pdf="").count(),
+        "retries": sum(messages.values_list("attempts", flat=True)) - FAULT_SENDS,
+        "recovery_s": round(recovery, 1),
+    }
+    PDF_FIGURES.parent.mkdir(exist_ok=True)
+    PDF_FIGURES.write_text(json.dumps(figures, indent=2))
+    print(figures)
+    assert answers == [302] * FAULT_SENDS and downloads == [503] * FAULT_SENDS
+    assert during == {"sent": FAULT_SENDS, "failure shown": FAULT_SENDS, "files": 0, "emails": 0}
+    assert figures["emails"] == figures["PDFs after recovery"] == FAULT_SENDS
+    assert figures["emails without the PDF"] == figures["duplicates (same Message-ID)"] == 0
+    assert all(attachment(email)[:4] == b"%PDF" for email in mail.outbox)
+    assert quotes.exclude(pdf_error="").count() == 0
