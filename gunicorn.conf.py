@@ -1,9 +1,9 @@
 """gunicorn settings for Seatdesk (`gunicorn -c gunicorn.conf.py config.wsgi`), each overridable
 from the environment.
 
-The longest legitimate request is a finance export: a period's stored quote PDFs as one zip,
-or a quote sent with its PDF rendered by WeasyPrint (about a second for a 40-line quote on a
-busy machine; the bench measures both). GUNICORN_TIMEOUT leaves them a wide margin so no
+The longest legitimate request is a finance export: a period's stored quote PDFs as one zip
+(the bench measures it; a quote's PDF is drawn by a worker after the send, or once by the
+first download of it, about a second on a busy machine). GUNICORN_TIMEOUT leaves a wide margin so no
 legitimate request is ever killed by the worker timeout; request bodies are capped before any
 work (DATA_UPLOAD_MAX_MEMORY_SIZE, 413), so a large body cannot hold a worker either.
 """

@@ -13,7 +13,8 @@ A permanent refusal (5xx, a refused recipient) fails that message at once; a tem
 (4xx, no connection, a time-out) is retried with a doubling delay kept in `next_attempt_at`.
 
 Apps teach the outbox their kinds of email with `register(kind, build=..., settle=...)`:
-`build(message)` composes the email when it goes out (None: no longer wanted, skipped);
+`build(message)` composes the email when it goes out (None: no longer wanted, skipped;
+`ComposeLater`: not ready yet, e.g. an attachment still to draw, tried again like a 4xx);
 `settle(message)` runs in the transaction of each change of the message's status, so the
 business record (a reminder, a quote) derives its state from its messages.
 """
@@ -165,6 +166,11 @@ class EmailFailed(Exception):
     """An email failed for good; its Celery task ends failed so monitoring sees it."""
 
 
+class ComposeLater(Exception):
+    """Raised by a kind's `build`: the email cannot be written yet (its message says why, for
+    administrators); it is tried again after the delay of a temporary send error."""
+
+
 def deliver(*, message_id: int, now: datetime | None = None) -> OutboxMessage | None:
     """Claim one due message, send it and record the outcome; None when it is not due or
     another worker holds it. Never raises for a mail error: it is recorded on the row."""
@@ -173,7 +179,7 @@ def deliver(*, message_id: int, now: datetime | None = None) -> OutboxMessage | 
         return message
     try:
         email = _kinds[message.kind].build(message)
-    except SoftTimeLimitExceeded as error:
+    except (SoftTimeLimitExceeded, ComposeLater) as error:
         return _record_failure(message_id, error, permanent=False)
     except Exception as error:  # a bug or missing data: retrying would not help
         logger.exception("Could not compose outgoing email %s", message_id)
@@ -297,6 +303,8 @@ def describe_error(error: BaseException) -> tuple[bool, str]:
         )
     if isinstance(error, SoftTimeLimitExceeded):
         return False, "Sending took longer than the time allowed; it will be tried again."
+    if isinstance(error, ComposeLater):
+        return False, f"{error}; it will be tried again."
     # smtplib reports a time-out while reading a reply as a disconnection.
     if isinstance(error, TimeoutError) or "timed out" in str(error):
         return False, (

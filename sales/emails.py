@@ -12,7 +12,7 @@ from accounts import outbox
 from accounts.models import Activity, OutboxMessage
 from accounts.services import record_activity
 from sales.models import Quote
-from sales.pdf import open_pdf, pdf_filename
+from sales.pdf import PDFNotDrawn, open_pdf, pdf_filename
 
 OUTBOX_KIND = "quote"
 
@@ -56,7 +56,12 @@ def queue_quote_email(quote: Quote) -> list[int]:
 
 
 def _build(message: OutboxMessage) -> EmailMultiAlternatives:
-    return quote_email(Quote.objects.with_parties().get(pk=message.source_id))
+    """The quote's email, once its PDF is stored: this is where a worker draws the PDF of a
+    quote just sent, and a failed drawing retries the email (never sent without its PDF)."""
+    try:
+        return quote_email(Quote.objects.with_parties().get(pk=message.source_id))
+    except PDFNotDrawn as error:
+        raise outbox.ComposeLater(str(error)) from error
 
 
 STATUS = {

@@ -19,14 +19,14 @@ import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Count, QuerySet, Sum
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
 from accounts.forms import DateInput
 from licensing.models import License
 from licensing.pricing import term_days
 from sales.models import Quote, QuoteLine
-from sales.pdf import open_pdf, pdf_filename
+from sales.pdf import PDFNotDrawn, open_pdf, pdf_filename
 
 # Cells starting with these are formulas to Excel, LibreOffice and Google Sheets.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -356,10 +356,20 @@ def quote_pdfs_zip(quotes: QuerySet[Quote]) -> StreamingHttpResponse:
     return _attachment(pdf_zip_chunks(quotes), "quote-pdfs.zip", "application/zip")
 
 
-def pdf_response(quote: Quote) -> FileResponse:
-    """The quote's PDF as a download: the stored bytes of a sent quote, a fresh draft render."""
+def pdf_response(quote: Quote) -> FileResponse | HttpResponse:
+    """The quote's PDF as a download: the stored bytes of a sent quote (drawn now if the
+    worker has not yet), a fresh draft render; a 503 saying so when it cannot be drawn."""
+    try:
+        document = open_pdf(quote)
+    except PDFNotDrawn as error:
+        return HttpResponse(
+            f"{error}. It will be tried again; try the download in a minute.",
+            status=503,
+            content_type="text/plain; charset=utf-8",
+            headers={"Retry-After": "60"},
+        )
     return FileResponse(
-        open_pdf(quote),
+        document,
         as_attachment=True,
         filename=pdf_filename(quote),
         content_type="application/pdf",

@@ -176,9 +176,11 @@ class Quote(models.Model):
     accepted_at = models.DateTimeField(null=True, blank=True)
     declined_at = models.DateTimeField(null=True, blank=True)
     expired_at = models.DateTimeField(null=True, blank=True)
-    # The document the client received: rendered once at send, then served byte for byte.
+    # The document the client received: drawn once right after the send from the frozen
+    # quote, then served byte for byte (sales/pdf.py); why the last draw failed, until one works.
     pdf = models.FileField(upload_to="quotes/%Y/", blank=True)
     pdf_sha256 = models.CharField("PDF SHA-256", max_length=64, blank=True)
+    pdf_error = models.CharField("PDF error", max_length=500, blank=True)
     email_message = models.TextField(
         blank=True,
         max_length=limits.TEXT_MESSAGE,
@@ -193,7 +195,7 @@ class Quote(models.Model):
 
     objects = QuoteQuerySet.as_manager()
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "pdf_error"])
 
     class Meta:
         ordering = ["-created_at", "-id"]

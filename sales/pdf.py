@@ -7,13 +7,15 @@ than a local file is ever fetched, so rendering needs no network."""
 import gc
 import hashlib
 import io
+import logging
 from contextlib import contextmanager
-from contextvars import ContextVar
-from functools import cache, wraps
+from datetime import UTC
+from functools import cache
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
@@ -21,7 +23,11 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
+from accounts.models import Activity
+from accounts.services import record_activity
 from sales.models import Quote
+
+logger = logging.getLogger(__name__)
 
 TEMPLATE = "sales/pdf/quote.html"
 STYLESHEET = Path(settings.BASE_DIR) / "templates" / "sales" / "pdf" / "quote.css"
@@ -52,6 +58,10 @@ def render_quote_html(quote: Quote) -> str:
             "seller": settings.SELLER,
             "logo_url": _logo_url(),
             "issued_on": issued_on,
+            # The PDF's creation date: its sending time, so every draw gives the same bytes.
+            "created": quote.sent_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            if quote.sent_at
+            else "",
             "validity_days": settings.QUOTE_VALIDITY_DAYS,
         },
     )
@@ -88,43 +98,64 @@ def pdf_filename(quote: Quote) -> str:
     return f"{stem}-{slugify(quote.company.name)[:60]}.pdf"
 
 
-# The files written by the service running now, removed if it fails (see below).
-_written: ContextVar[list | None] = ContextVar("written_pdfs", default=None)
+class PDFNotDrawn(Exception):
+    """The PDF of a sent quote could not be drawn (WeasyPrint failed); it is recorded on the
+    quote and drawn again later."""
 
 
-def attach_pdf(quote: Quote) -> None:
-    """Render the quote once and put the file and its SHA-256 on it (the caller saves it)."""
-    data = render_quote_pdf(quote)
-    quote.pdf.save(pdf_filename(quote), ContentFile(data), save=False)
-    quote.pdf_sha256 = hashlib.sha256(data).hexdigest()
-    written = _written.get()
-    if written is not None:
-        written.append((quote.pdf.storage, quote.pdf.name))
+def draw_pdf(quote: Quote) -> Quote:
+    """Store the PDF of a sent quote once, with its SHA-256. It is drawn from the frozen quote
+    and pinned to its sending time, so whoever draws it (the worker after the send, a download
+    before that) gets the same bytes; two draws at once both render, the first to store wins
+    and the other serves its file. A failure is recorded on the quote and its timeline, then
+    raised as PDFNotDrawn."""
+    if quote.pdf or quote.status in Quote.UNSENT:
+        return quote
+    try:
+        data = render_quote_pdf(quote)
+    except Exception as error:  # WeasyPrint, a font, the logo file: all drawn again later
+        _record_failure(quote, error)
+        raise PDFNotDrawn(quote.pdf_error) from error
+    storage = quote.pdf.storage
+    name = storage.save(
+        quote.pdf.field.generate_filename(quote, pdf_filename(quote)), ContentFile(data)
+    )
+    try:
+        with transaction.atomic():
+            stored = Quote.objects.filter(pk=quote.pk, pdf="").update(
+                pdf=name, pdf_sha256=hashlib.sha256(data).hexdigest(), pdf_error=""
+            )
+            if stored and quote.pdf_error:
+                _log(quote, "PDF drawn after an earlier failure")
+        quote.refresh_from_db(fields=["pdf", "pdf_sha256", "pdf_error"])
+    except BaseException:
+        storage.delete(name)
+        raise
+    if quote.pdf.name != name:  # another draw stored first
+        storage.delete(name)
+    return quote
 
 
-def removes_pdf_on_rollback(service):
-    """Wrap a transactional service (outside its `transaction.atomic`) so that a PDF it
-    stored is deleted again when it fails, commit included: no file without its quote."""
+def _record_failure(quote: Quote, error: Exception) -> None:
+    logger.exception("The PDF of %s could not be drawn", quote.reference)
+    quote.pdf_error = f"The PDF could not be drawn ({type(error).__name__}: {error})"[:500]
+    with transaction.atomic():
+        unsent = Quote.objects.filter(pk=quote.pk, pdf="")
+        if unsent.filter(pdf_error="").update(pdf_error=quote.pdf_error):
+            _log(quote, f"the PDF could not be drawn ({type(error).__name__}); tried again later")
+        else:
+            unsent.update(pdf_error=quote.pdf_error)
 
-    @wraps(service)
-    def wrapped(*args, **kwargs):
-        written: list = []
-        token = _written.set(written)
-        try:
-            return service(*args, **kwargs)
-        except BaseException:
-            for storage, name in written:
-                storage.delete(name)
-            raise
-        finally:
-            _written.reset(token)
 
-    return wrapped
+def _log(quote: Quote, message: str) -> None:
+    record_activity(
+        company=quote.company, kind=Activity.Kind.QUOTE, message=f"{quote.reference}: {message}"
+    )
 
 
 def open_pdf(quote: Quote):
-    """A readable binary file of the quote's document: the stored PDF when it was sent,
-    else a fresh render (a draft, or a quote sent before PDFs were stored)."""
-    if quote.pdf:
-        return quote.pdf.open("rb")
-    return io.BytesIO(render_quote_pdf(quote))
+    """A readable binary file of the quote's document: the stored PDF of a sent quote (drawn
+    and stored now if the worker has not yet), a fresh render of a draft. Raises PDFNotDrawn."""
+    if quote.status in Quote.UNSENT:
+        return io.BytesIO(render_quote_pdf(quote))
+    return draw_pdf(quote).pdf.open("rb")

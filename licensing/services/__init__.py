@@ -4,7 +4,7 @@ ValidationError before anything is written.
 One module per subject: the price book (products), trials, licenses, and the checks trials
 and licenses share (common)."""
 
-from licensing.services.common import check_product_not_held
+from licensing.services.common import check_product_not_held, check_products_not_held
 from licensing.services.licenses import (
     add_seats,
     cancel_license,
@@ -28,6 +28,7 @@ from licensing.services.trials import (
 __all__ = [
     "save_product",
     "check_product_not_held",
+    "check_products_not_held",
     "start_trial",
     "extend_trial",
     "cancel_trial",

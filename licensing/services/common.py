@@ -27,13 +27,21 @@ def _locked(model, instance):
 def check_product_not_held(*, company: Company, product: Product, field: str = "product"):
     """Refuse a second license, or a trial, of a product the company already holds: more
     seats go on that license (an expansion, co-termed) and the next term is its renewal."""
+    check_products_not_held(company=company, products=[product], field=field)
+
+
+def check_products_not_held(*, company: Company, products, field: str = "product"):
+    """The same for several products (or their ids) at once, in one query."""
     held = (
-        License.objects.held().filter(company=company, product=product).order_by("starts_on")
+        License.objects.held()
+        .filter(company=company, product__in=products)
+        .select_related("product")
+        .order_by("starts_on", "pk")
     ).first()
     if held is not None:
         raise ValidationError(
             {
-                field: f"{company} already licenses {product} ({held.seats} seats, "
+                field: f"{company} already licenses {held.product} ({held.seats} seats, "
                 f"{held.starts_on} to {held.ends_on}): add seats to that license or renew it "
                 "instead of starting a second one."
             }

@@ -141,6 +141,10 @@ class QuotePDFsZip(ExportView):
             (200, "application/pdf"): OpenApiTypes.BINARY,
             403: OpenApiResponse(description="Account managers download their own quotes only."),
             404: OpenApiResponse(description="No such quote, or the role sees no quotes."),
+            503: OpenApiResponse(
+                description="The PDF of a sent quote could not be drawn yet (plain text "
+                "reason, Retry-After); it is tried again in the background."
+            ),
         },
     )
 )

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -22,7 +23,6 @@ from licensing.models import License, Trial
 from licensing.pricing import format_money
 from sales import emails
 from sales.models import Quote, QuoteLine, QuoteNumberSequence
-from sales.pdf import attach_pdf, removes_pdf_on_rollback
 from sales.pricing import LineInput, QuotePrice, needs_approval, price_quote
 
 EDITABLE_FIELDS = (
@@ -64,8 +64,7 @@ def _check_term(term_months: int) -> None:
 def _check_new_business(quote: Quote, products) -> None:
     """A new-business quote is for products the company does not license yet."""
     if quote.kind == Quote.Kind.NEW:
-        for product in dict.fromkeys(products):
-            licensing.check_product_not_held(company=quote.company, product=product, field="lines")
+        licensing.check_products_not_held(company=quote.company, products=products, field="lines")
 
 
 def price_of(quote: Quote, lines: Sequence[LineInput]) -> QuotePrice:
@@ -99,7 +98,7 @@ def _check_subject_still_open(quote: Quote) -> None:
         else:
             licensing.check_renewable(quote.license)
     elif quote.pk is not None:
-        _check_new_business(quote, [line.product for line in quote.lines.all()])
+        _check_new_business(quote, list(quote.lines.values_list("product", flat=True)))
 
 
 def _write_lines(quote: Quote, price: QuotePrice) -> None:
@@ -245,22 +244,28 @@ def update_quote(
 
 def _take_number(year: int) -> str:
     """The next number of the year; the locked sequence row keeps numbers unique and gapless
-    (a rolled-back send gives its number back)."""
-    QuoteNumberSequence.objects.bulk_create([QuoteNumberSequence(year=year)], ignore_conflicts=True)
-    sequence = QuoteNumberSequence.objects.select_for_update().get(year=year)
-    sequence.last_number += 1
-    sequence.save(update_fields=["last_number"])
-    return f"Q-{year}-{sequence.last_number:05d}"
+    (a rolled-back send gives its number back). The lock lasts until the send commits, so the
+    send takes it last, with only its own writes left."""
+    sequence = QuoteNumberSequence.objects.filter(year=year)
+    if not sequence.update(last_number=F("last_number") + 1):  # the year's first quote
+        QuoteNumberSequence.objects.bulk_create(
+            [QuoteNumberSequence(year=year)], ignore_conflicts=True
+        )
+        sequence.update(last_number=F("last_number") + 1)
+    return f"Q-{year}-{sequence.get().last_number:05d}"
 
 
-@removes_pdf_on_rollback
 @transaction.atomic
 def send_quote(*, quote: Quote, actor, message: str = "", now: datetime | None = None) -> Quote:
-    """Freeze a draft, give it its number and store its PDF; a revision supersedes the quote
-    it revises. Once committed, the quote is emailed to its recipient with `message`, the
-    account manager's note."""
+    """Freeze a draft and give it its number; a revision supersedes the quote it revises.
+    Once committed, a worker draws its PDF (sales/pdf.py) and emails it to the recipient with
+    `message`, the account manager's note (the email waits for the PDF)."""
     limits.check(message, [limits.text_of_at_most(limits.TEXT_MESSAGE)], "message")
-    quote = _locked(quote)
+    quote = (
+        Quote.objects.select_for_update(of=("self",))
+        .select_related("company", "contact")
+        .get(pk=quote.pk)
+    )
     _check_draft(quote)
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -288,13 +293,11 @@ def send_quote(*, quote: Quote, actor, message: str = "", now: datetime | None =
             previous.status = Quote.Status.SUPERSEDED
             previous.save(update_fields=["status", "updated_at"])
         quote.number = previous.number
-    else:
-        quote.number = _take_number(today.year)
     quote.status = Quote.Status.SENT
     quote.sent_at = now
     quote.valid_until = quote.valid_until or today + timedelta(days=settings.QUOTE_VALIDITY_DAYS)
-    attach_pdf(quote)
     quote.email_message, quote.email_status = message, Quote.EmailStatus.PENDING
+    quote.number = quote.number or _take_number(today.year)
     quote.save()
     note = f" with the note: {message}" if message else ""
     _log(

@@ -163,10 +163,11 @@ def bench_stored_download():
         from django.test import Client
         from django.urls import reverse
 
+        from sales.pdf import draw_pdf
         from sales.services import send_quote
 
         company = _company()
-        quote = send_quote(quote=_quote(company, 40), actor=company.owner)
+        quote = draw_pdf(send_quote(quote=_quote(company, 40), actor=company.owner))
         client = Client()
         client.force_login(company.owner)
         url = reverse("quote_pdf", args=[quote.pk])
@@ -222,10 +223,11 @@ def bench_zip_memory():
     rows = []
     with throwaway_database():
         from sales.exports import exported_quotes
+        from sales.pdf import draw_pdf
         from sales.services import send_quote
 
         company = _company()
-        quote = send_quote(quote=_quote(company, 10), actor=company.owner)
+        quote = draw_pdf(send_quote(quote=_quote(company, 10), actor=company.owner))
         _sent_copies(quote, 199)
         peaks = {}
         for count in (50, 200):

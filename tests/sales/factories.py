@@ -1,5 +1,7 @@
+from django.test import TestCase
+
 from sales.pricing import LineInput
-from sales.services import create_quote
+from sales.services import create_quote, send_quote
 from tests.accounts.factories import ContactFactory
 
 
@@ -17,3 +19,12 @@ def make_quote(*, company, product, seats=23, actor=None, **fields):
         lines=[LineInput(product, seats)],
         **fields,
     )
+
+
+def send_and_work(*, quote, actor=None, **fields):
+    """Send a draft as a request does, then let the worker run once the send commits (here,
+    in process): the quote's PDF is drawn and stored, its email goes."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        quote = send_quote(quote=quote, actor=actor or quote.owner, **fields)
+    quote.refresh_from_db()
+    return quote

@@ -16,7 +16,7 @@ from sales import exports, services
 from sales.models import Quote, QuoteLine
 from tests.accounts.factories import CompanyFactory, ContactFactory, make_api_token
 from tests.licensing.factories import LicenseFactory
-from tests.sales.factories import make_quote
+from tests.sales.factories import make_quote, send_and_work
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,7 @@ def quotes(company, product, other_account_manager):
     def sent(company, seats, day, **fields):
         quote = make_quote(company=company, product=product, seats=seats, **fields)
         when = datetime(2026, *day, 10, 0, tzinfo=timezone.get_current_timezone())
-        return services.send_quote(quote=quote, actor=company.owner, now=when)
+        return send_and_work(quote=quote, actor=company.owner, now=when)
 
     other = CompanyFactory(name="Zeta Works", owner=other_account_manager)
     ContactFactory(company=other, is_primary=True)

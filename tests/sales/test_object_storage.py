@@ -5,9 +5,8 @@ import hashlib
 
 import pytest
 
-from sales import services
 from sales.pdf import open_pdf
-from tests.sales.factories import make_quote
+from tests.sales.factories import make_quote, send_and_work
 
 pytestmark = pytest.mark.django_db
 
@@ -48,9 +47,7 @@ def s3_bucket(settings, free_tcp_port, monkeypatch):
 def test_a_sent_quotes_pdf_is_stored_in_the_bucket_and_read_back_byte_for_byte(
     s3_bucket, company, product
 ):
-    quote = services.send_quote(
-        quote=make_quote(company=company, product=product), actor=company.owner
-    )
+    quote = send_and_work(quote=make_quote(company=company, product=product))
 
     listed = s3_bucket.list_objects_v2(Bucket=BUCKET)["Contents"]
     assert [item["Key"] for item in listed] == [f"media/{quote.pdf.name}"]
@@ -60,7 +57,5 @@ def test_a_sent_quotes_pdf_is_stored_in_the_bucket_and_read_back_byte_for_byte(
 
 
 def test_the_bucket_is_private_and_links_are_signed(s3_bucket, company, product):
-    quote = services.send_quote(
-        quote=make_quote(company=company, product=product), actor=company.owner
-    )
+    quote = send_and_work(quote=make_quote(company=company, product=product))
     assert "Signature=" in quote.pdf.url or "X-Amz-Signature=" in quote.pdf.url

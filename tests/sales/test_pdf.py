@@ -16,7 +16,7 @@ from sales.pdf import render_quote_pdf
 from sales.pricing import LineInput
 from sales.templatetags.documents import money
 from tests.licensing.factories import ProductFactory
-from tests.sales.factories import make_quote
+from tests.sales.factories import make_quote, send_and_work
 
 pytestmark = pytest.mark.django_db
 
@@ -26,8 +26,7 @@ def pages_text(data: bytes) -> list[str]:
 
 
 def sent_quote(company, product, **fields):
-    quote = make_quote(company=company, product=product, **fields)
-    return services.send_quote(quote=quote, actor=company.owner)
+    return send_and_work(quote=make_quote(company=company, product=product, **fields))
 
 
 def test_the_pdf_shows_the_number_client_seats_price_and_totals_of_the_database(company, product):
@@ -130,7 +129,7 @@ def test_a_draft_pdf_carries_the_draft_mark_and_a_sent_one_does_not(company, pro
     draft = make_quote(company=company, product=product)
     assert "DRAFT" in pages_text(render_quote_pdf(draft))[0]
 
-    sent = services.send_quote(quote=draft, actor=company.owner)
+    sent = send_and_work(quote=draft)
     assert "DRAFT" not in "".join(pages_text(sent.pdf.read()))
 
 

@@ -10,10 +10,11 @@ from tests.sales.factories import make_quote
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_quotes_sent_at_the_same_moment_get_consecutive_numbers(
+def test_twenty_quotes_sent_at_the_same_moment_get_twenty_gapless_numbers(
     postgresql, company, product, account_manager
 ):
-    drafts = [make_quote(company=company, product=product) for _ in range(4)]
+    # Each send in its own thread and connection; their PDFs are drawn after each commit.
+    drafts = [make_quote(company=company, product=product) for _ in range(20)]
     start = threading.Barrier(len(drafts))
     errors = []
 
@@ -35,8 +36,9 @@ def test_two_quotes_sent_at_the_same_moment_get_consecutive_numbers(
     year = timezone.localdate().year
     assert errors == []
     assert sorted(Quote.objects.values_list("number", flat=True)) == [
-        f"Q-{year}-{n:05d}" for n in range(1, 5)
+        f"Q-{year}-{n:05d}" for n in range(1, 21)
     ]
+    assert Quote.objects.filter(pdf="").count() == 0
 
 
 @pytest.mark.django_db

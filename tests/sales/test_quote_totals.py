@@ -16,7 +16,7 @@ from sales.metrics import Scope, quote_win_rate
 from sales.models import Quote
 from sales.pricing import LineInput
 from tests.licensing.factories import LicenseFactory, ProductFactory
-from tests.sales.factories import make_quote
+from tests.sales.factories import make_quote, send_and_work
 from tests.sales.quote_figures_support import HELD, TODAY
 
 pytestmark = pytest.mark.django_db
@@ -117,7 +117,7 @@ def expansion(company, product, account_manager):
     quote = services.draft_expansion_quote(
         license=license, seats=15, effective_on=date(2026, 8, 20), actor=account_manager
     )
-    return services.send_quote(quote=quote, actor=account_manager)
+    return send_and_work(quote=quote, actor=account_manager)
 
 
 def test_an_expansion_prices_15_seats_at_134_of_365_days(expansion):
