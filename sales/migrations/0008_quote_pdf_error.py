@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("sales", "0005_audit_history"),
+        ("sales", "0007_book_snapshot_and_home_indexes"),
     ]
 
     operations = [
