@@ -15,7 +15,7 @@ from pathlib import Path
 import redis
 from django.conf import settings
 
-from tests.integration.conftest import SMALL_OUTBOX_SETTINGS, wait_for
+from tests.integration.conftest import SMALL_OUTBOX_SETTINGS, database_url, wait_for
 from tests.integration.smtp_sink import free_port
 
 FIGURES = Path(settings.BASE_DIR) / "artifacts" / "outbox-faults.json"
@@ -56,10 +56,7 @@ class Worker:
             **os.environ,
             **SMALL_OUTBOX_SETTINGS,
             "DJANGO_SETTINGS_MODULE": "tests.integration.worker_settings",
-            "DATABASE_URL": (
-                f"postgres://{database['USER']}:{database['PASSWORD']}@{database['HOST']}:"
-                f"{database['PORT'] or 5432}/{database['NAME']}"
-            ),
+            "DATABASE_URL": database_url(database),
             "REDIS_URL": broker,
             "EMAIL_URL": mail_url,
             "CELERY_TASK_DEFAULT_QUEUE": queue,
