@@ -27,6 +27,12 @@ COMPANY_LINK = re.compile(r'href="/companies/(\d+)/">([^<]+)<')
 QUOTE_URL = re.compile(r"/quotes/(\d+)/$")
 
 
+def problem(html: str | None) -> str:
+    """What a page tells the user is wrong (its alerts and field errors), for the report."""
+    found = re.findall(r'class="(?:alert[^"]*|invalid-feedback[^"]*)"[^>]*>(.*?)</div>', html or "")
+    return " ".join(re.sub("<[^>]+>", " ", text).strip() for text in found)[:300]
+
+
 class FormReader(HTMLParser):
     """The fields of a page's forms as a browser would submit them untouched: each input's
     value, each select's selected (or first) option, each textarea's text."""
@@ -154,11 +160,11 @@ class AccountManager(FastHttpUser):
             url = f"/quotes/new/price/?company={company_id}"
             with self.post(url, fields, name="/quotes/new/price/", htmx=True) as answer:
                 if 'data-testid="total"' not in (answer.text or ""):
-                    answer.failure(f"no price ({answer.status_code})")
+                    answer.failure(f"no price ({answer.status_code}): {problem(answer.text)}")
         with self.post(f"/quotes/new/?company={company_id}", fields, name="/quotes/new/") as saved:
             quote = QUOTE_URL.search(saved.headers.get("Location") or "")
             if saved.status_code != 302 or not quote:
-                saved.failure(f"draft not saved ({saved.status_code})")
+                saved.failure(f"draft not saved ({saved.status_code}): {problem(saved.text)}")
                 return
         quote_id = quote.group(1)
         with self.post(f"/quotes/{quote_id}/send/", {}, name="/quotes/[id]/send/") as sent:

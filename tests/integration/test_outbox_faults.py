@@ -283,3 +283,50 @@ def test_a_quote_sent_with_the_broker_down_is_sent_and_its_email_goes_later(
     figures = {**pieces.sink.figures(expected), "worker_restarted": any(restarts)}
     record_figures("quote sent with the broker down", figures, recovery)
     assert figures["duplicates"] == figures["lost"] == 0
+
+
+def test_quotes_sent_from_their_pages_with_redis_stopped_are_emailed_once_it_is_back(
+    pieces, client, company, product, settings
+):
+    """Issue 14: the web keeps working while Redis is down (pages answer, every send is
+    recorded), and each quote's email, with its PDF, goes out once Redis is back."""
+    settings.MEDIA_ROOT = pieces.worker.env["MEDIA_ROOT"]  # the worker reads the stored PDFs
+    quotes = [make_quote(company=company, product=product, seats=5 * n) for n in range(1, 5)]
+    client.force_login(company.owner)
+    pieces.broker.kill()
+    for quote in quotes:
+        answer = client.post(f"/quotes/{quote.pk}/send/", follow=True)
+        assert answer.status_code == 200 and f"{quote.reference} sent." in answer.text
+    assert client.get(f"/companies/{company.pk}/").status_code == 200
+    sent = Quote.objects.filter(pk__in=[quote.pk for quote in quotes], status=Quote.Status.SENT)
+    assert sent.count() == len(quotes)
+    assert not pieces.sink.count()
+    pieces.broker.start()
+    restarts: list[bool] = []
+    wait_for(
+        supervised(pieces.worker, lambda: len(expected_ids()) == len(quotes), restarts),
+        timeout=120,
+        what="each quote's email",
+    )  # written at the send, or by a task that waited for Redis: either way, one per quote
+    expected = expected_ids()
+    recovery = seconds_until(
+        supervised(pieces.worker, received_all(pieces.sink, expected), restarts)
+    )
+    wait_for(
+        lambda: sent.filter(email_status=Quote.EmailStatus.SENT).count() == len(quotes),
+        what="the quotes' email status",
+    )
+    with_pdf = [
+        message
+        for message in pieces.sink.messages
+        if any(part.get_content_type() == "application/pdf" for part in message.iter_attachments())
+    ]
+    figures = {
+        **pieces.sink.figures(expected),
+        "quotes_sent": sent.count(),
+        "emails_with_pdf": len(with_pdf),
+        "worker_restarted": any(restarts),
+    }
+    record_figures("quotes sent from their pages with Redis stopped", figures, recovery)
+    assert figures["duplicates"] == figures["lost"] == figures["unexpected"] == 0
+    assert figures["received"] == figures["emails_with_pdf"] == len(quotes)
