@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DEBUG ?= true
 
-.PHONY: install run test lint format bench worker beat services backup restore-check
+.PHONY: install run test lint format bench load worker beat services backup restore-check
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ format: install
 
 bench: install
 	$(BIN)/python -m tests.bench $(ARGS)
+
+# Locust against the Procfile's processes behind haproxy, on DATABASE_URL (PostgreSQL with the
+# demo logins), e.g. ARGS="--users 40 --run-time 60 --kill-one". Needs haproxy and redis-server.
+load: install
+	$(BIN)/python -m loadtest.run $(ARGS)
 
 # A Celery worker and beat against REDIS_URL (e.g. REDIS_URL=redis://127.0.0.1:6379/0 make services).
 worker: install

@@ -4,7 +4,8 @@ written in the same transaction as the business change that causes it.
 PostgreSQL is the source of truth; the broker only wakes workers up. On commit, and every
 minute from beat (`dispatch`), each due row gets a `send_email` task; the task claims the row
 (`SELECT ... FOR UPDATE SKIP LOCKED`, then commits `sending` with the attempt and the time)
-before it talks to the mail server, and records `sent` right after the server accepts. A
+before it talks to the mail server, and records `sent` right after the server accepts (if
+the database went away meanwhile, a restart, it tries again within the send's time limit). A
 row left `sending` by a crash is claimed again after OUTBOX_LEASE_SECONDS. So delivery is
 at least once at the SMTP boundary: a worker dying between the server's acceptance and the
 commit sends that one email again, with the same Message-ID, which mail clients collapse.
@@ -21,6 +22,7 @@ business record (a reminder, a quote) derives its state from its messages.
 
 import logging
 import smtplib
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,7 +30,7 @@ from datetime import datetime, timedelta
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import OutboxMessage
@@ -45,6 +47,7 @@ class Kind:
 
 _kinds: dict[str, Kind] = {}
 BATCH = 500  # messages per INSERT (and per look-up of their ids)
+RECORD_RETRY_SECONDS = 0.5
 
 
 def register(kind: str, *, build, settle=None) -> None:
@@ -174,6 +177,7 @@ class ComposeLater(Exception):
 def deliver(*, message_id: int, now: datetime | None = None) -> OutboxMessage | None:
     """Claim one due message, send it and record the outcome; None when it is not due or
     another worker holds it. Never raises for a mail error: it is recorded on the row."""
+    started = time.monotonic()
     message = _claim(message_id, now or timezone.now())
     if message is None or message.status != Status.SENDING:
         return message
@@ -193,7 +197,8 @@ def deliver(*, message_id: int, now: datetime | None = None) -> OutboxMessage | 
         get_connection(timeout=settings.EMAIL_TIMEOUT).send_messages([email])
     except Exception as error:  # every send error is recorded; its kind decides a retry
         return _record_failure(message_id, error, permanent=None, subject=email.subject)
-    return _record(message_id, status=Status.SENT, subject=email.subject)
+    until = started + settings.OUTBOX_SEND_TIME_LIMIT
+    return _record_sent(message_id, subject=email.subject, until=until)
 
 
 @transaction.atomic
@@ -234,6 +239,20 @@ def _record(message_id: int, *, status: str, subject: str = "") -> OutboxMessage
     message.save(update_fields=["status", "subject", "claimed_at", "sent_at", "last_error"])
     _settle(message)
     return message
+
+
+def _record_sent(message_id: int, *, subject: str, until: float) -> OutboxMessage:
+    """Record what the server accepted. A database that went away after the acceptance (a
+    restart, a failover) is waited for until `until`: without this record the email would be
+    sent again after its lease."""
+    while True:
+        try:
+            return _record(message_id, status=Status.SENT, subject=subject)
+        except (OperationalError, InterfaceError):
+            if time.monotonic() + RECORD_RETRY_SECONDS > until:
+                raise
+            connection.close()  # Django does not reconnect inside a task by itself
+            time.sleep(RECORD_RETRY_SECONDS)
 
 
 @transaction.atomic

@@ -49,6 +49,14 @@ def pytest_collection_modifyitems(config, items):
             )
 
 
+def database_url(database: dict) -> str:
+    """The URL of a connection's database (the test database), for the processes a test starts."""
+    return (
+        f"postgres://{database['USER']}:{database['PASSWORD']}@{database['HOST']}:"
+        f"{database['PORT'] or 5432}/{database['NAME']}"
+    )
+
+
 def wait_for(condition, timeout: float = 30, what: str = "the condition"):
     """Poll `condition` until it returns something truthy; fail after `timeout` seconds."""
     deadline = time.monotonic() + timeout
@@ -95,10 +103,7 @@ def worker(django_db_setup, django_db_blocker, tmp_path_factory):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.integration.worker_settings",
-        "DATABASE_URL": (
-            f"postgres://{database['USER']}:{database['PASSWORD']}@{database['HOST']}:"
-            f"{database['PORT'] or 5432}/{database['NAME']}"
-        ),
+        "DATABASE_URL": database_url(database),
         "SEATDESK_TEST_EMAIL_DIR": str(mail_dir),
         "CELERY_TASK_DEFAULT_QUEUE": QUEUE,
         **SMALL_OUTBOX_SETTINGS,

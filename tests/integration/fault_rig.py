@@ -6,16 +6,18 @@ dispatch every second, retries after 1 s then 2 s."""
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import redis
 from django.conf import settings
 
-from tests.integration.conftest import SMALL_OUTBOX_SETTINGS, wait_for
+from tests.integration.conftest import SMALL_OUTBOX_SETTINGS, database_url, wait_for
 from tests.integration.smtp_sink import free_port
 
 FIGURES = Path(settings.BASE_DIR) / "artifacts" / "outbox-faults.json"
@@ -56,10 +58,7 @@ class Worker:
             **os.environ,
             **SMALL_OUTBOX_SETTINGS,
             "DJANGO_SETTINGS_MODULE": "tests.integration.worker_settings",
-            "DATABASE_URL": (
-                f"postgres://{database['USER']}:{database['PASSWORD']}@{database['HOST']}:"
-                f"{database['PORT'] or 5432}/{database['NAME']}"
-            ),
+            "DATABASE_URL": database_url(database),
             "REDIS_URL": broker,
             "EMAIL_URL": mail_url,
             "CELERY_TASK_DEFAULT_QUEUE": queue,
@@ -130,3 +129,47 @@ def seconds_until(condition, timeout: float = 120, what: str = "recovery") -> fl
     started = time.monotonic()
     wait_for(condition, timeout=timeout, what=what)
     return time.monotonic() - started
+
+
+class PostgresServer:
+    """A PostgreSQL of the test's own (initdb in a temporary folder, a free port), which the
+    test may restart: never the shared server."""
+
+    BIN = Path("/usr/lib/postgresql/15/bin")
+
+    def __init__(self):
+        self.port = free_port()
+        # Its own folder, open to the postgres user (pytest's are root's alone).
+        self.workdir = Path(tempfile.mkdtemp(prefix="seatdesk-pg-"))
+        self.workdir.chmod(0o777)
+        self.data = self.workdir / "pgdata"
+        self.log = self.workdir / "postgres.log"
+        # PostgreSQL refuses to run as root: as root, its files and processes are postgres's.
+        self.as_owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+
+    def _run(self, *command) -> None:
+        subprocess.run([*self.as_owner, *command], check=True, capture_output=True)
+
+    def start(self) -> None:
+        if not self.data.exists():
+            self._run(self.BIN / "initdb", "-D", self.data, "-A", "trust", "-U", "postgres")
+        self._pg_ctl("start")
+
+    def _pg_ctl(self, action: str, *options) -> None:
+        self._run(
+            self.BIN / "pg_ctl", action, "-D", self.data, "-l", self.log, "-w", *options,
+            "-o", f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.data}",
+        )  # fmt: skip
+
+    def restart(self) -> None:
+        """A fast restart: every connection is cut, transactions in progress roll back."""
+        self._pg_ctl("restart", "-m", "fast")
+
+    def stop(self) -> None:
+        self._run(self.BIN / "pg_ctl", "stop", "-D", self.data, "-m", "fast", "-w")
+        shutil.rmtree(self.workdir)
+
+    def settings(self, name: str) -> dict:
+        """A database's connection settings, as Django's `connection.settings_dict` has them."""
+        return {"USER": "postgres", "PASSWORD": "", "HOST": "127.0.0.1", "PORT": self.port,
+                "NAME": name}  # fmt: skip

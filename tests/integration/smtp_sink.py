@@ -20,6 +20,7 @@ class SmtpSink:
     def __init__(self):
         self.port = free_port()
         self.received: list[tuple[str, str, str]] = []  # (recipient, Message-ID, Subject)
+        self.messages: list = []  # each email as parsed (email.message.EmailMessage)
         self.refuse: set[str] = set()
         self.stall_greeting = False
         self.hold_data_reply = False
@@ -97,6 +98,7 @@ class SmtpSink:
             lines.append(line[1:] if line.startswith(b"..") else line)
         message = message_from_bytes(b"".join(lines), policy=policy.default)
         with self._lock:
+            self.messages.append(message)
             for recipient in recipients:
                 self.received.append((recipient, message["Message-ID"], message["Subject"]))
 
@@ -107,6 +109,7 @@ class SmtpSink:
     def reset(self) -> None:
         with self._lock:
             self.received.clear()
+            self.messages.clear()
         self.refuse, self.stall_greeting, self.hold_data_reply, self.held = set(), False, False, 0
 
     def message_ids(self) -> list[str]:
