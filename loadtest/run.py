@@ -1,7 +1,7 @@
 """Seatdesk under load, on loopback, started and stopped by this script:
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/seatdesk_copy python -m loadtest.run \
-        --users 40 --run-time 60 [--kill-one]
+        --users 20 --run-time 90 [--kill-one]
 
 It runs the Procfile's processes as production does (DEBUG off; the static files are left
 out, a browser caches them and locust asks for none): two
@@ -150,8 +150,8 @@ def report(rows: list[dict], emails: int) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--users", type=int, default=40, help="account managers at once")
-    parser.add_argument("--run-time", type=int, default=60, help="seconds, after sign-in")
+    parser.add_argument("--users", type=int, default=20, help="account managers at once")
+    parser.add_argument("--run-time", type=int, default=90, help="seconds, after sign-in")
     parser.add_argument("--kill-one", action="store_true", help="kill a web process halfway")
     options = parser.parse_args(argv)
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
@@ -189,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         commands = procfile()
         for number, port in enumerate(web_ports, start=1):
             processes.start(f"web.{number}", ["sh", "-c", commands["web"]], PORT=str(port))
-        processes.start("worker", ["sh", "-c", commands["worker"]], PORT=str(redis_port))
+        processes.start("worker", ["sh", "-c", commands["worker"]])
         processes.start("beat", ["sh", "-c", commands["beat"]])
         for port in web_ports:
             wait_until(
@@ -205,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         processes.start("haproxy", ["haproxy", "-db", "-f", str(config)])
         host = f"https://127.0.0.1:{lb_port}"
-        wait_until("haproxy to see both web processes", lambda: answers(f"{host}/healthz"))
+        wait_until("haproxy to route to the web processes", lambda: answers(f"{host}/healthz"))
         ramp = options.users / SPAWN_RATE
         processes.start(
             "locust",

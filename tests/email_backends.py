@@ -46,3 +46,21 @@ class ScriptedBackend(locmem.EmailBackend):
                     if part in address:
                         raise error
         return super().send_messages(messages)
+
+
+class DatabaseCutAfterSendBackend(locmem.EmailBackend):
+    """The in-memory backend, except that once the server has accepted a message, this
+    process's database connection is cut from the server's side, as a PostgreSQL restart cuts
+    it (PostgreSQL only)."""
+
+    def send_messages(self, messages):
+        sent = super().send_messages(messages)
+        from django.db import connection, connections
+
+        other = connections.create_connection("default")
+        with other.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(%s)", [connection.connection.info.backend_pid]
+            )
+        other.close()
+        return sent

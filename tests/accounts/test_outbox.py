@@ -175,6 +175,18 @@ def test_a_message_left_sending_by_a_dead_worker_is_sent_again_after_its_lease(
     assert again.extra_headers["Message-ID"] == message.message_id
 
 
+@pytest.mark.django_db(transaction=True)
+def test_an_email_accepted_as_the_database_restarts_is_recorded_sent_not_sent_again(
+    postgresql, trial_reminder, account_manager, settings
+):
+    reminders.queue_reminders(reminders.record_due_reminders(today=DAY), wake=False)
+    message = message_to(account_manager.email)
+    settings.EMAIL_BACKEND = "tests.email_backends.DatabaseCutAfterSendBackend"
+    outbox.deliver(message_id=message.pk)
+    message.refresh_from_db()
+    assert (message.status, message.attempts, len(mail.outbox)) == (Status.SENT, 1, 1)
+
+
 def test_a_message_whose_worker_dies_on_every_attempt_ends_failed(
     trial_reminder, account_manager, settings
 ):

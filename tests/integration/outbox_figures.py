@@ -8,7 +8,9 @@ from pathlib import Path
 
 FIGURES = Path(__file__).resolve().parents[2] / "artifacts" / "outbox-faults.json"
 COLUMNS = [
-    "expected", "received", "duplicates", "unexpected", "lost", "recovery_s", "worker_restarted"
+    "expected", "received", "duplicates", "unexpected", "lost", "recovery_s", "worker_restarted",
+    "failed_visible", "emails_with_pdf", "reminders_due", "reminders_recorded",
+    "reminders_duplicated",
 ]  # fmt: skip
 
 
