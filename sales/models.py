@@ -377,7 +377,9 @@ class BookSnapshot(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                Coalesce("owner", models.Value(0)), name="one_snapshot_per_book"
+                Coalesce("owner", models.Value(0)),
+                name="one_snapshot_per_book",
+                violation_error_message="A book has one snapshot: refresh it instead.",
             )
         ]
 

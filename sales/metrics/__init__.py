@@ -10,7 +10,8 @@ Two kinds of figures:
   trial conversion, seats added and lost, deal sizes, quote win rate, time to go-live.
 
 Each figure is a SQL aggregate over a records queryset defined once in records.py; the
-drill-down page lists those same records (`RECORDS`). The whole dashboard is a constant number
+drill-down page lists those same records (`RECORDS`). Pages and the API read each book's
+default view from its stored snapshot (snapshot.py), which holds what `dashboard` computes. The whole dashboard is a constant number
 of queries whatever the data size. The owner filter keeps the companies an account manager owns
 and everything that hangs off them. Money is summed in the house currency
 (settings.SEATDESK_CURRENCY: Seatdesk sells in one currency). Rates are Decimal fractions

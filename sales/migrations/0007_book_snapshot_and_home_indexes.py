@@ -69,6 +69,7 @@ class Migration(migrations.Migration):
             constraint=models.UniqueConstraint(
                 django.db.models.functions.comparison.Coalesce("owner", models.Value(0)),
                 name="one_snapshot_per_book",
+                violation_error_message="A book has one snapshot: refresh it instead.",
             ),
         ),
     ]
