@@ -19,10 +19,17 @@ class OutboxMessageQuerySet(models.QuerySet):
         )
 
     def stuck(self, now, cutoff):
-        """Not sent although it should have been by `cutoff`: due since then and not sent, or
-        `sending` since then (its worker died)."""
-        return self.filter(
-            Q(status=OutboxMessage.Status.PENDING, next_attempt_at__lt=cutoff)
+        """Not sent although it should have been by `cutoff`: due since then and not sent,
+        retried since then (the mail server refuses or is down), or `sending` since then (its
+        worker died)."""
+        return self.filter(self._stuck_since(cutoff))
+
+    @staticmethod
+    def _stuck_since(cutoff) -> Q:
+        pending = OutboxMessage.Status.PENDING
+        return (
+            Q(status=pending, next_attempt_at__lt=cutoff)
+            | Q(status=pending, attempts__gt=0, created_at__lt=cutoff)
             | Q(status=OutboxMessage.Status.SENDING, claimed_at__lt=cutoff)
         )
 
@@ -31,11 +38,7 @@ class OutboxMessageQuerySet(models.QuerySet):
 
     def needing_attention(self, cutoff):
         """Failed, or stuck since before `cutoff`: what administrators should look at."""
-        return self.filter(
-            Q(status=OutboxMessage.Status.FAILED)
-            | Q(status=OutboxMessage.Status.PENDING, next_attempt_at__lt=cutoff)
-            | Q(status=OutboxMessage.Status.SENDING, claimed_at__lt=cutoff)
-        )
+        return self.filter(Q(status=OutboxMessage.Status.FAILED) | self._stuck_since(cutoff))
 
     def for_source(self, kind: str, source_id: int):
         return self.filter(kind=kind, source_id=source_id)

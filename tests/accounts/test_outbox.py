@@ -300,6 +300,25 @@ def test_the_email_health_probe_answers_503_with_the_count_of_overdue_emails(
         call_command("check_emails")
 
 
+def test_a_mail_server_down_longer_than_the_alert_window_raises_the_alert_while_retrying(
+    client, trial_reminder, scripted, account_manager, settings
+):
+    """The first try failed (the server is down), the next is not due yet: still an alert once
+    the email has waited OUTBOX_ALERT_MINUTES, so an outage does not hide behind retries."""
+    scripted[account_manager.email] = ConnectionRefusedError("Connection refused")
+    reminders.queue_reminders(reminders.record_due_reminders(today=DAY), wake=False)
+    message = message_to(account_manager.email)
+    outbox.deliver(message_id=message.pk)
+    message.refresh_from_db()
+    assert message.status == Status.PENDING and message.next_attempt_at > timezone.now()
+    assert client.get("/healthz/emails").status_code == 200  # just happened: a retry is due
+    waited = timezone.now() - timedelta(minutes=settings.OUTBOX_ALERT_MINUTES + 1)
+    OutboxMessage.objects.filter(pk=message.pk).update(created_at=waited)
+    assert client.get("/healthz/emails").json()["emails_overdue"] == 1
+    with pytest.raises(CommandError, match="1 emails overdue"):
+        call_command("check_emails")
+
+
 def test_the_email_health_probe_answers_200_when_every_email_went_out(
     client, trial_reminder, capsys
 ):
