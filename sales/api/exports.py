@@ -11,7 +11,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
@@ -21,6 +21,13 @@ from accounts.tokens import TokenScopePermission
 from config.api import refuse_malformed_query
 from sales.exports import EXPORTS, Export, pdf_response
 from sales.models import Quote
+from sales.pdf import PDFNotDrawn, draw_pdf
+
+
+class PDFNotYetDrawn(APIException):
+    status_code = 503
+    default_code = "pdf_not_drawn"
+    wait = 60  # DRF's handler answers it as Retry-After
 
 
 class FileRenderer(BaseRenderer):
@@ -142,8 +149,8 @@ class QuotePDFsZip(ExportView):
             403: OpenApiResponse(description="Account managers download their own quotes only."),
             404: OpenApiResponse(description="No such quote, or the role sees no quotes."),
             503: OpenApiResponse(
-                description="The PDF of a sent quote could not be drawn yet (plain text "
-                "reason, Retry-After); it is tried again in the background."
+                description="The PDF of a sent quote could not be drawn yet (the reason in "
+                "`detail`, Retry-After); it is tried again in the background."
             ),
         },
     )
@@ -157,7 +164,12 @@ class QuotePDF(RoleViewSetMixin, GenericAPIView):
     queryset = Quote.objects.with_parties()
 
     def get(self, request, pk: int):
-        return pdf_response(self.get_object())
+        quote = self.get_object()
+        try:
+            draw_pdf(quote)  # a sent quote's, if the worker has not yet: an error here is JSON
+        except PDFNotDrawn as error:
+            raise PDFNotYetDrawn(f"{error}. It will be tried again.") from error
+        return pdf_response(quote)
 
 
 urlpatterns = [

@@ -219,6 +219,9 @@ def test_a_weasyprint_failure_leaves_the_quote_sent_shows_it_and_a_retry_draws_a
     download = client.get(reverse("quote_pdf", args=[quote.pk]))
     assert download.status_code == 503 and download["Retry-After"] == "60"
     assert "could not be drawn" in download.content.decode()
+    by_api = client.get(f"/api/v1/quotes/{quote.pk}/pdf/", HTTP_ACCEPT="application/pdf")
+    assert by_api.status_code == 503 and by_api["Retry-After"] == "60"
+    assert "Pango could not load a font" in by_api.json()["detail"]
 
     weasyprint_broken.undo()  # WeasyPrint works again
     with TestCase.captureOnCommitCallbacks(execute=True):
