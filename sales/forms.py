@@ -68,7 +68,8 @@ class QuoteForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["contact"].queryset = company.contacts.all()
         self.fields["contact"].empty_label = "Choose a recipient"
-        self.fields["starts_on"].initial = timezone.localdate()
+        if self.instance.starts_on is None:  # a new quote starts today unless told otherwise
+            self.initial["starts_on"] = timezone.localdate()
         if self.instance.kind == Quote.Kind.EXPANSION:
             # An expansion is co-termed: its term is the rest of the license's.
             del self.fields["term_months"]

@@ -70,6 +70,11 @@ def test_the_live_price_says_what_to_fix_when_the_input_is_incomplete(signed_in,
     assert "Fix the highlighted fields to see the price." in page
 
 
+def test_a_new_quote_starts_today_in_the_builder(signed_in, company):
+    page = signed_in.get(reverse("quote_create") + f"?company={company.pk}").content.decode()
+    assert f'name="starts_on" value="{timezone.localdate():%Y-%m-%d}"' in page
+
+
 def test_saving_the_builder_makes_a_priced_draft(signed_in, company, product, account_manager):
     url = reverse("quote_create") + f"?company={company.pk}"
     response = signed_in.post(url, builder_data(company, product, 23))
