@@ -91,6 +91,9 @@ def _copy(model: type[models.Model], rows: list[models.Model]) -> None:
                     for index, field in converted:
                         values[index] = field.get_db_prep_save(values[index], connection)
                 copy.write_row(values)
+        # Statistics of the new rows, or the planner takes the tables for nearly empty in
+        # the queries that follow in the same transaction (and until autovacuum comes by).
+        cursor.execute(f"ANALYZE {quote(meta.db_table)}")
     for row in rows:
         row._state.adding, row._state.db = False, connection.alias
 
