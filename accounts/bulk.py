@@ -70,7 +70,7 @@ def _copy(model: type[models.Model], rows: list[models.Model]) -> None:
         if not (field.is_relation or _is_stamped(field) or type(field) in PLAIN_FIELDS)
     ]
     values_of = attrgetter(*[field.attname for field in fields])
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         # The keys come from the table's own sequence, as an INSERT would take them.
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
