@@ -105,7 +105,7 @@ def seed_scale_onboardings(*, today: date | None = None) -> int:
 
 class OnboardingBuilder:
     """Onboardings and tasks in memory, in the states a book has: the newest not started,
-    most in progress (some with late tasks, one task in ten blocked), the older ones mostly
+    most in progress (some with late tasks, one in ten with a blocked task), the older ones mostly
     live, some late past their target go-live or on hold."""
 
     def __init__(self, *, today: date, owners: list):
