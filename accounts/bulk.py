@@ -70,7 +70,7 @@ def _copy(model: type[models.Model], rows: list[models.Model]) -> None:
         if not (field.is_relation or _is_stamped(field) or type(field) in PLAIN_FIELDS)
     ]
     values_of = attrgetter(*[field.attname for field in fields])
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         # The keys come from the table's own sequence, as an INSERT would take them.
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
@@ -91,6 +91,9 @@ def _copy(model: type[models.Model], rows: list[models.Model]) -> None:
                     for index, field in converted:
                         values[index] = field.get_db_prep_save(values[index], connection)
                 copy.write_row(values)
+        # Statistics of the new rows, or the planner takes the tables for nearly empty in
+        # the queries that follow in the same transaction (and until autovacuum comes by).
+        cursor.execute(f"ANALYZE {quote(meta.db_table)}")
     for row in rows:
         row._state.adding, row._state.db = False, connection.alias
 

@@ -105,7 +105,7 @@ def seed_scale_onboardings(*, today: date | None = None) -> int:
 
 class OnboardingBuilder:
     """Onboardings and tasks in memory, in the states a book has: the newest not started,
-    most in progress (some with late tasks, one task in ten blocked), the older ones mostly
+    most in progress (some with late tasks, one in ten with a blocked task), the older ones mostly
     live, some late past their target go-live or on hold."""
 
     def __init__(self, *, today: date, owners: list):
@@ -145,7 +145,6 @@ class OnboardingBuilder:
         if age < 2:
             return  # not started
         roll = rng.random()
-        onboarding.status = Onboarding.Status.IN_PROGRESS
         if onboarding.target_live_on < today and roll < 0.7:
             # Live three to six weeks in, once the go-live tasks were done.
             live_on = min(onboarding.starts_on + timedelta(days=rng.randint(21, 42)), today)
@@ -161,6 +160,9 @@ class OnboardingBuilder:
         pending = [task for task in tasks if not task.is_done]
         if pending and rng.random() < 0.1:
             pending[0].status, pending[0].blocked_reason = Task.Status.BLOCKED, BLOCKED_REASON
+        # Work has begun once a task changed (services._begin).
+        if any(task.status != Task.Status.TODO for task in tasks):
+            onboarding.status = Onboarding.Status.IN_PROGRESS
         if onboarding.target_live_on < today and roll < 0.8:
             onboarding.status = Onboarding.Status.ON_HOLD
 

@@ -5,8 +5,8 @@ from datetime import date, timedelta
 from django.conf import settings
 
 from accounts.models import OutboxMessage
-from licensing.models import Reminder, ReminderSweep
-from licensing.reminders import OUTBOX_KIND, SWEEP_NAME, queue_reminders, record_due_reminders
+from licensing.models import Reminder
+from licensing.reminders import queue_reminders, record_due_reminders
 from sales.demo.base import aware
 
 
@@ -18,22 +18,18 @@ def replay_reminder_sweeps(*, today: date) -> None:
     longest = max(*settings.REMINDER_TRIAL_OFFSETS, *settings.REMINDER_RENEWAL_OFFSETS)
     for days_ago in range(longest, 0, -1):
         day = today - timedelta(days=days_ago)
-        queue_reminders(record_due_reminders(today=day), wake=False)
+        reminder_ids = record_due_reminders(today=day)
+        message_ids = queue_reminders(reminder_ids, wake=False)
         at = aware(day)
-        reminders = Reminder.objects.filter(due_on=day)
-        OutboxMessage.objects.filter(
-            kind=OUTBOX_KIND,
-            source_id__in=reminders.values("pk"),
-            status=OutboxMessage.Status.PENDING,
-        ).update(
+        OutboxMessage.objects.filter(pk__in=message_ids).update(
             status=OutboxMessage.Status.SENT,
             attempts=1,
             created_at=at,
             next_attempt_at=at,
             sent_at=at,
         )
+        reminders = Reminder.objects.filter(pk__in=reminder_ids)
         reminders.filter(status=Reminder.Status.PENDING).update(
             status=Reminder.Status.SENT, attempts=1, sent_at=at
         )
         reminders.update(created_at=at)
-        ReminderSweep.objects.filter(name=SWEEP_NAME, swept_on=day).update(created_at=at)

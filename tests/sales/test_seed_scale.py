@@ -89,6 +89,8 @@ def test_scaled_onboardings_and_tasks_keep_the_services_rules():
     # Untouched checklists are not started; any change to a task starts its onboarding.
     for onboarding in Onboarding.objects.filter(status=Onboarding.Status.NOT_STARTED):
         assert not onboarding.tasks.exclude(status=Task.Status.TODO).exists()
+    for onboarding in Onboarding.objects.filter(status=Onboarding.Status.IN_PROGRESS):
+        assert onboarding.tasks.exclude(status=Task.Status.TODO).exists()
     for task in Task.objects.filter(status=Task.Status.DONE):
         assert task.done_at <= now and task.done_by_id == task.assignee_id
     for task in Task.objects.exclude(seat_change=None).select_related("seat_change"):
