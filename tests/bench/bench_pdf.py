@@ -67,14 +67,12 @@ def _quote(company, lines: int):
     from sales.services import create_quote
     from tests.licensing.factories import ProductFactory
 
-    products = [
-        ProductFactory(tiers=[(1, Decimal("40.00")), (25, Decimal("35.00"))]) for _ in range(4)
-    ]
-    return create_quote(
+    tiers = [(1, Decimal("40.00")), (25, Decimal("35.00"))]
+    return create_quote(  # a quote names each product once: one product per line
         company=company,
         actor=company.owner,
         contact=company.contacts.get(),
-        lines=[LineInput(products[n % 4], 5 + 3 * n) for n in range(lines)],
+        lines=[LineInput(ProductFactory(tiers=tiers), 5 + 3 * n) for n in range(lines)],
         tax_percent=Decimal("20"),
     )
 
