@@ -6,5 +6,6 @@ class SalesConfig(AppConfig):
     name = "sales"
 
     def ready(self):
-        # Registers the quote's kind of outgoing email with the outbox.
+        # Registers the quote's kinds of outgoing email with the outbox.
         import sales.emails  # noqa: F401
+        import sales.portal_emails  # noqa: F401
