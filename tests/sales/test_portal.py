@@ -193,7 +193,7 @@ def test_a_double_click_accepts_once(client, sent, django_capture_on_commit_call
     [
         ({"name": ""}, "name", "required"),
         ({"title": " "}, "title", "required"),
-        ({"authorised": ""}, "authorised", "authorised"),
+        ({"authorised": ""}, "authorised", "may accept on behalf"),
         ({"signature": "A. Lima"}, "signature", "exactly"),
     ],
 )
@@ -357,3 +357,51 @@ def test_a_link_cannot_accept_from_another_link_once_accepted(sent, account_mana
     second = QuoteLink.objects.create(quote=quote, email="other@client.example", key="k" * 32)
     with pytest.raises(ValidationError, match="accepted"):
         portal.decline_online(link=second, reason="")
+
+
+def test_the_quote_page_shows_the_link_its_openings_and_the_acceptance(
+    client, sent, account_manager, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    quote = sent()
+    client.get(page_url(quote))
+    post(client, quote, "question", {"message": "Monthly billing?"}, django_capture_on_commit_callbacks)
+    post(client, quote, "accept", accept_form(quote), django_capture_on_commit_callbacks)
+    client.force_login(account_manager)
+    with django_assert_max_num_queries(40):
+        html = client.get(reverse("quote_detail", args=[quote.pk])).content.decode()
+    assert f"Link to {quote.contact.email} sent" in html and "opened 1 time" in html
+    assert "Accepted online by <strong>Ana Lima</strong> (CFO" in html
+    assert "Monthly billing?" in html and "the PDF sent" in html
+    certificate = client.get(reverse("quote_certificate", args=[quote.pk]))
+    assert certificate.content == bytes(quote.acceptance.certificate_pdf)
+
+
+def test_the_account_manager_withdraws_a_link_from_the_quote_page(client, sent, account_manager):
+    quote = sent()
+    link = link_of(quote)
+    client.force_login(account_manager)
+    client.post(reverse("quote_withdraw_link", args=[quote.pk, link.pk]))
+    link.refresh_from_db()
+    assert link.is_withdrawn and link.withdrawn_by == account_manager
+    html = client.get(reverse("quote_detail", args=[quote.pk])).content.decode()
+    assert "withdrawn" in html
+
+
+def test_another_account_manager_cannot_withdraw_the_link(client, sent, other_account_manager):
+    quote = sent()
+    link = link_of(quote)
+    client.force_login(other_account_manager)
+    response = client.post(reverse("quote_withdraw_link", args=[quote.pk, link.pk]))
+    assert response.status_code in (403, 404)
+    link.refresh_from_db()
+    assert not link.is_withdrawn
+
+
+def test_a_manual_decline_keeps_its_reason(client, sent, account_manager):
+    quote = sent()
+    client.force_login(account_manager)
+    client.post(reverse("quote_decline", args=[quote.pk]), {"reason": "Went with a competitor"})
+    quote.refresh_from_db()
+    assert quote.decline_reason == "Went with a competitor"
+    html = client.get(reverse("quote_detail", args=[quote.pk])).content.decode()
+    assert "Went with a competitor" in html
