@@ -73,9 +73,9 @@ def _email(message: OutboxMessage, template: str, context: dict) -> EmailMessage
 
 
 def _build_acceptance(message: OutboxMessage) -> EmailMessage:
-    acceptance = QuoteAcceptance.objects.select_related(
-        "quote__company", "quote__owner"
-    ).get(pk=message.source_id)
+    acceptance = QuoteAcceptance.objects.select_related("quote__company", "quote__owner").get(
+        pk=message.source_id
+    )
     quote = acceptance.quote
     if message.audience == "owner":
         return _email(

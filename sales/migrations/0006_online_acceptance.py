@@ -8,75 +8,178 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sales', '0005_audit_history'),
+        ("sales", "0005_audit_history"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalquote',
-            name='decline_reason',
-            field=models.TextField(blank=True, help_text='Why the client declined, as they or the account manager put it', max_length=1000, validators=[django.core.validators.MaxLengthValidator(1000, message='At most 1,000 characters (this has %(show_value)s).')]),
+            model_name="historicalquote",
+            name="decline_reason",
+            field=models.TextField(
+                blank=True,
+                help_text="Why the client declined, as they or the account manager put it",
+                max_length=1000,
+                validators=[
+                    django.core.validators.MaxLengthValidator(
+                        1000, message="At most 1,000 characters (this has %(show_value)s)."
+                    )
+                ],
+            ),
         ),
         migrations.AddField(
-            model_name='quote',
-            name='decline_reason',
-            field=models.TextField(blank=True, help_text='Why the client declined, as they or the account manager put it', max_length=1000, validators=[django.core.validators.MaxLengthValidator(1000, message='At most 1,000 characters (this has %(show_value)s).')]),
+            model_name="quote",
+            name="decline_reason",
+            field=models.TextField(
+                blank=True,
+                help_text="Why the client declined, as they or the account manager put it",
+                max_length=1000,
+                validators=[
+                    django.core.validators.MaxLengthValidator(
+                        1000, message="At most 1,000 characters (this has %(show_value)s)."
+                    )
+                ],
+            ),
         ),
         migrations.CreateModel(
-            name='QuoteLink',
+            name="QuoteLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254, verbose_name='sent to')),
-                ('key', models.CharField(editable=False, max_length=32, unique=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True)),
-                ('opens', models.PositiveIntegerField(default=0)),
-                ('first_opened_at', models.DateTimeField(blank=True, null=True)),
-                ('last_opened_at', models.DateTimeField(blank=True, null=True)),
-                ('quote', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='links', to='sales.quote')),
-                ('withdrawn_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254, verbose_name="sent to")),
+                ("key", models.CharField(editable=False, max_length=32, unique=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("withdrawn_at", models.DateTimeField(blank=True, null=True)),
+                ("opens", models.PositiveIntegerField(default=0)),
+                ("first_opened_at", models.DateTimeField(blank=True, null=True)),
+                ("last_opened_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "quote",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="links",
+                        to="sales.quote",
+                    ),
+                ),
+                (
+                    "withdrawn_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='QuoteAcceptance',
+            name="QuoteAcceptance",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('title', models.CharField(max_length=200, verbose_name='job title')),
-                ('signature', models.CharField(max_length=200, verbose_name='typed signature')),
-                ('email', models.EmailField(max_length=254, verbose_name='email of the link')),
-                ('accepted_at', models.DateTimeField()),
-                ('ip_address', models.GenericIPAddressField(blank=True, null=True, verbose_name='IP address')),
-                ('user_agent', models.CharField(blank=True, max_length=500)),
-                ('pdf_sha256', models.CharField(max_length=64, verbose_name='PDF SHA-256')),
-                ('seal', models.CharField(help_text="HMAC-SHA256 of the facts above with the site's secret", max_length=64)),
-                ('certificate_pdf', models.BinaryField()),
-                ('certificate_sha256', models.CharField(max_length=64, verbose_name='certificate SHA-256')),
-                ('quote', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='acceptance', to='sales.quote')),
-                ('link', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='sales.quotelink')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("title", models.CharField(max_length=200, verbose_name="job title")),
+                ("signature", models.CharField(max_length=200, verbose_name="typed signature")),
+                ("email", models.EmailField(max_length=254, verbose_name="email of the link")),
+                ("accepted_at", models.DateTimeField()),
+                (
+                    "ip_address",
+                    models.GenericIPAddressField(blank=True, null=True, verbose_name="IP address"),
+                ),
+                ("user_agent", models.CharField(blank=True, max_length=500)),
+                ("pdf_sha256", models.CharField(max_length=64, verbose_name="PDF SHA-256")),
+                (
+                    "seal",
+                    models.CharField(
+                        help_text="HMAC-SHA256 of the facts above with the site's secret",
+                        max_length=64,
+                    ),
+                ),
+                ("certificate_pdf", models.BinaryField()),
+                (
+                    "certificate_sha256",
+                    models.CharField(max_length=64, verbose_name="certificate SHA-256"),
+                ),
+                (
+                    "quote",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="acceptance",
+                        to="sales.quote",
+                    ),
+                ),
+                (
+                    "link",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="sales.quotelink",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='QuoteQuestion',
+            name="QuoteQuestion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('message', models.TextField(max_length=1000, validators=[django.core.validators.MaxLengthValidator(1000, message='At most 1,000 characters (this has %(show_value)s).')])),
-                ('asked_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('link', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='questions', to='sales.quotelink')),
-                ('quote', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='questions', to='sales.quote')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "message",
+                    models.TextField(
+                        max_length=1000,
+                        validators=[
+                            django.core.validators.MaxLengthValidator(
+                                1000, message="At most 1,000 characters (this has %(show_value)s)."
+                            )
+                        ],
+                    ),
+                ),
+                ("asked_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "link",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="questions",
+                        to="sales.quotelink",
+                    ),
+                ),
+                (
+                    "quote",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="questions",
+                        to="sales.quote",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-asked_at', '-id'],
+                "ordering": ["-asked_at", "-id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='quotelink',
-            constraint=models.UniqueConstraint(condition=models.Q(('withdrawn_at__isnull', True)), fields=('quote', 'email'), name='quote_link_one_active_per_recipient', violation_error_message='This recipient already has a link to this quote.'),
+            model_name="quotelink",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("withdrawn_at__isnull", True)),
+                fields=("quote", "email"),
+                name="quote_link_one_active_per_recipient",
+                violation_error_message="This recipient already has a link to this quote.",
+            ),
         ),
     ]

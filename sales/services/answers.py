@@ -45,9 +45,7 @@ def _apply(quote: Quote, actor, now: datetime) -> None:
 
 
 @transaction.atomic
-def accept_quote(
-    *, quote: Quote, actor, now: datetime | None = None, online_by: str = ""
-) -> Quote:
+def accept_quote(*, quote: Quote, actor, now: datetime | None = None, online_by: str = "") -> Quote:
     """Record the client's acceptance and make the licenses: a new license, a trial
     conversion, added seats (prorated) or the next term. Licenses send license_started.
     `online_by` names the signer when the client accepted from the quote's link (the

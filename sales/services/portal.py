@@ -25,6 +25,7 @@ from sales.pdf import open_pdf
 from sales.services.answers import accept_quote, decline_quote
 from sales.services.quotes import _locked, _log
 
+
 class State:
     OPEN = "open"
     WITHDRAWN = "withdrawn"

@@ -172,7 +172,9 @@ def quote_pdf(request, token: str):
     if link.is_withdrawn:
         raise Http404
     quote = link.quote
-    return FileResponse(open_pdf(quote), content_type="application/pdf", filename=pdf_filename(quote))
+    return FileResponse(
+        open_pdf(quote), content_type="application/pdf", filename=pdf_filename(quote)
+    )
 
 
 @never_cache

@@ -15,7 +15,6 @@ from accounts.history import changes_of
 from accounts.models import Company
 from accounts.roles import can, ensure, get_for, require, visible
 from sales import services
-from sales.services import portal
 from sales.forms import (
     ApprovalForm,
     DeclineQuoteForm,
@@ -26,6 +25,7 @@ from sales.forms import (
 )
 from sales.models import Quote, QuoteAcceptance, QuoteLine, QuoteLink
 from sales.pricing import LineInput
+from sales.services import portal
 from sales.views.portal import certificate_response
 
 QUOTES_PER_PAGE = 50

@@ -69,7 +69,9 @@ def test_the_client_accepts_from_the_emails_link_on_a_phone(page: Page, send):
     page.get_by_label("Job title").fill("Chief Financial Officer")
     page.get_by_label("Signature").fill("Ana Lima")
     page.get_by_role("button", name=re.compile("Accept quote")).click()
-    expect(page.get_by_text("Confirm that you may accept on behalf of Acme Logistics.")).to_be_visible()
+    expect(
+        page.get_by_text("Confirm that you may accept on behalf of Acme Logistics.")
+    ).to_be_visible()
     assert_accessible(page, "refused")
     page.get_by_label("I am authorised to accept on behalf of Acme Logistics").check()
     page.get_by_role("button", name=re.compile("Accept quote")).click()

@@ -91,7 +91,9 @@ def test_the_page_shows_the_quote_as_its_pdf_says_it(client, sent):
         reverse("portal_pdf", args=[token_of(link_of(quote))]),
     ):
         assert text in html
-    assert response["Cache-Control"].startswith("max-age=0") or "no-store" in response["Cache-Control"]
+    assert (
+        response["Cache-Control"].startswith("max-age=0") or "no-store" in response["Cache-Control"]
+    )
 
 
 def test_the_pdf_link_serves_the_exact_document_sent(client, sent):
@@ -119,7 +121,13 @@ def test_the_account_manager_opening_the_link_is_not_counted(client, sent, accou
 
 @pytest.mark.parametrize(
     "token",
-    ["nonsense", "0" * 32, "{key}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "{key}", "{token}x"],
+    [
+        "nonsense",
+        "0" * 32,
+        "{key}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "{key}",
+        "{token}x",
+    ],
 )
 def test_an_unknown_or_tampered_token_answers_404_with_no_hint(client, sent, token):
     link = link_of(sent())
@@ -236,7 +244,11 @@ def test_declining_online_records_the_reason_and_tells_the_owner(
     quote = sent()
     mail.outbox.clear()
     response = post(
-        client, quote, "decline", {"reason": "Budget moved to Q3"}, django_capture_on_commit_callbacks
+        client,
+        quote,
+        "decline",
+        {"reason": "Budget moved to Q3"},
+        django_capture_on_commit_callbacks,
     )
     assert response.status_code == 302
     quote.refresh_from_db()
@@ -256,7 +268,9 @@ def test_a_question_lands_on_the_timeline_and_in_the_owners_inbox(
     quote = sent()
     mail.outbox.clear()
     message = "Can the seats be split across two teams?"
-    response = post(client, quote, "question", {"message": message}, django_capture_on_commit_callbacks)
+    response = post(
+        client, quote, "question", {"message": message}, django_capture_on_commit_callbacks
+    )
     assert response.status_code == 302
     assert Activity.objects.filter(company=quote.company, message__endswith=message).exists()
     [email] = mail.outbox
@@ -267,7 +281,10 @@ def test_a_question_lands_on_the_timeline_and_in_the_owners_inbox(
 
 def test_an_empty_question_is_refused(client, sent):
     response = client.post(page_url(sent(), "question"), {"message": "  "})
-    assert response.status_code == 400 and not Activity.objects.filter(message__contains="question").exists()
+    assert (
+        response.status_code == 400
+        and not Activity.objects.filter(message__contains="question").exists()
+    )
 
 
 def test_an_expired_quote_shows_its_state_and_the_owners_contact_never_a_form(
@@ -310,7 +327,9 @@ def test_a_withdrawn_link_shows_the_owners_contact_and_a_resend_makes_a_new_one(
 def test_answers_are_throttled_per_link(client, sent, settings):
     settings.QUOTE_LINK_POSTS_PER_HOUR = 2
     quote = sent()
-    codes = [client.post(page_url(quote, "question"), {"message": ""}).status_code for _ in range(3)]
+    codes = [
+        client.post(page_url(quote, "question"), {"message": ""}).status_code for _ in range(3)
+    ]
     assert codes == [400, 400, 429]
 
 
@@ -351,8 +370,12 @@ def test_a_link_cannot_accept_from_another_link_once_accepted(sent, account_mana
     quote = sent()
     link = link_of(quote)
     portal.accept_online(
-        link=link, **{k: v for k, v in SIGNER.items() if k != "authorised"}, authorised=True,
-        shown_sha256=quote.pdf_sha256, ip_address="10.0.0.1", user_agent="test",
+        link=link,
+        **{k: v for k, v in SIGNER.items() if k != "authorised"},
+        authorised=True,
+        shown_sha256=quote.pdf_sha256,
+        ip_address="10.0.0.1",
+        user_agent="test",
     )
     second = QuoteLink.objects.create(quote=quote, email="other@client.example", key="k" * 32)
     with pytest.raises(ValidationError, match="accepted"):
@@ -364,7 +387,13 @@ def test_the_quote_page_shows_the_link_its_openings_and_the_acceptance(
 ):
     quote = sent()
     client.get(page_url(quote))
-    post(client, quote, "question", {"message": "Monthly billing?"}, django_capture_on_commit_callbacks)
+    post(
+        client,
+        quote,
+        "question",
+        {"message": "Monthly billing?"},
+        django_capture_on_commit_callbacks,
+    )
     post(client, quote, "accept", accept_form(quote), django_capture_on_commit_callbacks)
     client.force_login(account_manager)
     with django_assert_max_num_queries(40):
