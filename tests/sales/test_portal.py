@@ -434,3 +434,18 @@ def test_a_manual_decline_keeps_its_reason(client, sent, account_manager):
     assert quote.decline_reason == "Went with a competitor"
     html = client.get(reverse("quote_detail", args=[quote.pk])).content.decode()
     assert "Went with a competitor" in html
+
+
+def test_the_win_rate_counts_online_and_manual_acceptances_alike(
+    client, sent, account_manager, django_capture_on_commit_callbacks
+):
+    from sales import metrics
+
+    online, by_hand, declined = sent(), sent(), sent()
+    post(client, online, "accept", accept_form(online), django_capture_on_commit_callbacks)
+    services.accept_quote(quote=by_hand, actor=account_manager)
+    services.decline_quote(quote=declined, actor=account_manager)
+    today = timezone.localdate()
+    scope = metrics.Scope(start=today - timedelta(days=1), end=today + timedelta(days=1))
+    assert metrics.quote_win_rate(scope)["quotes_won"] == 2
+    assert metrics.quote_win_rate(scope)["quotes_decided"] == 3
