@@ -5,7 +5,6 @@ acceptance record and its certificate, declining through decline_quote, asking a
 Where the link leads is decided in `state_of`, which the page and every service ask."""
 
 import hashlib
-import re
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -113,13 +112,6 @@ def _single_line(value: str, field: str, label: str) -> str:
     return value
 
 
-def _same_name(first: str, second: str) -> bool:
-    def normal(text):
-        return re.sub(r"\s+", " ", text).strip().casefold()
-
-    return normal(first) == normal(second)
-
-
 @transaction.atomic
 def accept_online(
     *,
@@ -152,7 +144,7 @@ def accept_online(
         raise ValidationError(
             {"authorised": f"Confirm that you may accept on behalf of {quote.company.name}."}
         )
-    if not _same_name(name, signature):
+    if name.casefold() != signature.casefold():  # both with their spaces collapsed
         raise ValidationError({"signature": "Type your full name exactly as above to sign."})
     pdf_sha256 = document_sha256(quote)
     if pdf_sha256 != shown_sha256 or (quote.pdf_sha256 and quote.pdf_sha256 != pdf_sha256):
