@@ -442,10 +442,13 @@ def test_the_win_rate_counts_online_and_manual_acceptances_alike(
     from sales import metrics
 
     online, by_hand, declined = sent(), sent(), sent()
+    Quote.objects.filter(pk=online.pk).update(sent_at=timezone.now() - timedelta(days=10))
+    Quote.objects.filter(pk=by_hand.pk).update(sent_at=timezone.now() - timedelta(days=4))
     post(client, online, "accept", accept_form(online), django_capture_on_commit_callbacks)
     services.accept_quote(quote=by_hand, actor=account_manager)
     services.decline_quote(quote=declined, actor=account_manager)
     today = timezone.localdate()
     scope = metrics.Scope(start=today - timedelta(days=1), end=today + timedelta(days=1))
-    assert metrics.quote_win_rate(scope)["quotes_won"] == 2
-    assert metrics.quote_win_rate(scope)["quotes_decided"] == 3
+    figures = metrics.quote_win_rate(scope)
+    assert (figures["quotes_won"], figures["quotes_decided"]) == (2, 3)
+    assert figures["median_days_to_close"] == 7  # 10 and 4 days
