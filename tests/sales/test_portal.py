@@ -20,6 +20,7 @@ from sales.certificates import is_genuine
 from sales.links import token_of, url_of
 from sales.models import Quote, QuoteAcceptance, QuoteLink
 from sales.services import portal
+from tests.licensing.factories import ProductFactory
 from tests.sales.factories import make_quote
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +41,7 @@ def sent(company, product, account_manager, django_capture_on_commit_callbacks):
     def sent(**fields):
         with django_capture_on_commit_callbacks(execute=True):
             quote = services.send_quote(
-                quote=make_quote(company=company, product=product, **fields),
+                quote=make_quote(company=company, **{"product": product, **fields}),
                 actor=account_manager,
             )
         quote.refresh_from_db()
@@ -441,7 +442,7 @@ def test_the_win_rate_counts_online_and_manual_acceptances_alike(
 ):
     from sales import metrics
 
-    online, by_hand, declined = sent(), sent(), sent()
+    online, by_hand, declined = sent(), sent(product=ProductFactory()), sent()
     Quote.objects.filter(pk=online.pk).update(sent_at=timezone.now() - timedelta(days=10))
     Quote.objects.filter(pk=by_hand.pk).update(sent_at=timezone.now() - timedelta(days=4))
     post(client, online, "accept", accept_form(online), django_capture_on_commit_callbacks)
