@@ -56,6 +56,10 @@ def records(account_manager):
         quoted = ProductFactory(tiers=[(1, Decimal("40.00"))])
         make_quote(company=company, product=quoted, seats=5 + number)
         make_api_token(account_manager, name=f"script {number}")
+        services.send_quote(
+            quote=make_quote(company=company, product=quoted), actor=account_manager
+        )
+        # Another, accepted online (with a question first): stays a sent one of each kind.
         sent = services.send_quote(
             quote=make_quote(company=company, product=quoted), actor=account_manager
         )
