@@ -3,6 +3,8 @@ accepting, declining or asking from it. The token is the only key; an unknown or
 one answers 404 like any missing page. Nothing here shows another quote or company,
 internal notes, the approval history or the account manager's other data."""
 
+import hashlib
+
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -34,7 +36,10 @@ def _link(token: str) -> QuoteLink:
 def _allowed(request, token: str) -> bool:
     """Answers posted per link and per address within the hour, counted in the cache."""
     counts = (
-        (f"portal:link:{token}", settings.QUOTE_LINK_POSTS_PER_HOUR),
+        (
+            f"portal:link:{hashlib.sha256(token.encode()).hexdigest()}",
+            settings.QUOTE_LINK_POSTS_PER_HOUR,
+        ),
         (f"portal:address:{client_ip(request)}", settings.QUOTE_LINK_POSTS_PER_HOUR_PER_ADDRESS),
     )
     allowed = True
@@ -112,8 +117,8 @@ def _answer(request, token: str, make_form, service, *, name: str):
         try:
             service(link, form.cleaned_data)
         except ValidationError as error:
+            link = _link(token)  # as it stands after the refusal (another answer may have won)
             if portal.state_of(link) != State.OPEN or not hasattr(error, "error_dict"):
-                link.quote.refresh_from_db()
                 return _page(request, link, error=" ".join(error.messages), status=409)
             add_service_error(form, error)
         else:

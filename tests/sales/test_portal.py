@@ -453,3 +453,55 @@ def test_the_win_rate_counts_online_and_manual_acceptances_alike(
     figures = metrics.quote_win_rate(scope)
     assert (figures["quotes_won"], figures["quotes_decided"]) == (2, 3)
     assert figures["median_days_to_close"] == 7  # 10 and 4 days
+
+
+def accept_online(quote: Quote) -> QuoteAcceptance:
+    return portal.accept_online(
+        link=link_of(quote),
+        name="Ana Lima",
+        title="CFO",
+        authorised=True,
+        signature="ana  lima",  # the same name, whatever its case and spacing
+        shown_sha256=quote.pdf_sha256,
+        ip_address="192.0.2.7",
+        user_agent="Firefox",
+    )
+
+
+def test_a_trial_conversion_accepted_online_converts_the_trial(
+    company, product, account_manager, django_capture_on_commit_callbacks
+):
+    from licensing.models import Trial
+    from tests.licensing.factories import TrialFactory
+
+    trial = TrialFactory(company=company, product=product, seats=20)
+    quote = services.draft_trial_conversion_quote(trial=trial, actor=account_manager)
+    quote = services.send_quote(quote=quote, actor=account_manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        accept_online(quote)
+    trial.refresh_from_db()
+    assert trial.status == Trial.Status.CONVERTED
+    assert Onboarding.objects.filter(license=trial.converted_license).exists()
+
+
+def test_an_expansion_shows_its_co_termed_period_and_adds_the_seats_online(
+    client, company, account_manager
+):
+    from tests.licensing.factories import LicenseFactory
+
+    today = timezone.localdate()
+    license = LicenseFactory(
+        company=company,
+        seats=20,
+        starts_on=today - timedelta(days=100),
+        ends_on=today + timedelta(days=265),
+    )
+    quote = services.draft_expansion_quote(
+        license=license, seats=10, effective_on=today, actor=account_manager
+    )
+    quote = services.send_quote(quote=quote, actor=account_manager)
+    html = client.get(page_url(quote)).content.decode()
+    assert "Co-termed period" in html and "266 of the term" in html
+    accept_online(quote)
+    license.refresh_from_db()
+    assert license.seats == 30
