@@ -71,7 +71,7 @@ def records(account_manager):
             title="CFO",
             authorised=True,
             signature="Ana Lima",
-            shown_sha256=sent.pdf_sha256,
+            shown_sha256=portal.document_sha256(sent),
             ip_address="192.0.2.1",
             user_agent="Firefox",
         )

@@ -462,7 +462,7 @@ def accept_online(quote: Quote) -> QuoteAcceptance:
         title="CFO",
         authorised=True,
         signature="ana  lima",  # the same name, whatever its case and spacing
-        shown_sha256=quote.pdf_sha256,
+        shown_sha256=portal.document_sha256(quote),
         ip_address="192.0.2.7",
         user_agent="Firefox",
     )
