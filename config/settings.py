@@ -227,6 +227,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
 SEATDESK_CURRENCY = env("SEATDESK_CURRENCY", default="EUR")
 QUOTE_APPROVAL_THRESHOLD_PERCENT = Decimal(env("QUOTE_APPROVAL_THRESHOLD_PERCENT", default="15"))
 QUOTE_VALIDITY_DAYS = env.int("QUOTE_VALIDITY_DAYS", default=30)
+# Answers posted from a quote's link (/q/<token>/): per link and per address, per hour.
+QUOTE_LINK_POSTS_PER_HOUR = env.int("QUOTE_LINK_POSTS_PER_HOUR", default=20)
+QUOTE_LINK_POSTS_PER_HOUR_PER_ADDRESS = env.int("QUOTE_LINK_POSTS_PER_HOUR_PER_ADDRESS", default=60)
 TRIAL_DEFAULT_DAYS = env.int("TRIAL_DEFAULT_DAYS", default=30)
 # The longest a trial may run, from its first to its last day, extensions included.
 TRIAL_MAX_DAYS = env.int("TRIAL_MAX_DAYS", default=90)

@@ -11,7 +11,14 @@ from accounts.admin import LargeListAdmin, ReadOnlyAdmin, service_action
 from accounts.forms import ADMIN_NUMBER_FIELDS
 from sales import services
 from sales.forms import PercentField
-from sales.models import Quote, QuoteLine, QuoteNumberSequence
+from sales.models import (
+    Quote,
+    QuoteAcceptance,
+    QuoteLine,
+    QuoteLink,
+    QuoteNumberSequence,
+    QuoteQuestion,
+)
 from sales.pricing import LineInput
 
 
@@ -199,3 +206,28 @@ class QuoteLineHistoryAdmin(ReadOnlyAdmin):
     search_fields = ("quote__number",)
     list_select_related = ("history_user", "quote", "product")
     date_hierarchy = "history_date"
+
+
+@admin.register(QuoteLink)
+class QuoteLinkAdmin(ReadOnlyAdmin):
+    """The quotes' personal links and their openings; the key (half of a token) stays hidden."""
+
+    list_display = ("quote", "email", "created_at", "opens", "last_opened_at", "withdrawn_at")
+    list_select_related = ("quote",)
+    search_fields = ("quote__number", "email")
+    exclude = ("key",)
+
+
+@admin.register(QuoteAcceptance)
+class QuoteAcceptanceAdmin(ReadOnlyAdmin):
+    list_display = ("quote", "name", "title", "email", "accepted_at", "ip_address")
+    list_select_related = ("quote",)
+    search_fields = ("quote__number", "name", "email")
+    exclude = ("certificate_pdf",)  # downloaded from the quote's page
+
+
+@admin.register(QuoteQuestion)
+class QuoteQuestionAdmin(ReadOnlyAdmin):
+    list_display = ("quote", "link", "asked_at", "message")
+    list_select_related = ("quote", "link__quote")
+    search_fields = ("quote__number", "message")

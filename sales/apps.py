@@ -6,8 +6,9 @@ class SalesConfig(AppConfig):
     name = "sales"
 
     def ready(self):
-        # Registers the quote's kind of outgoing email with the outbox.
+        # Registers the quote's kinds of outgoing email with the outbox.
         import sales.emails  # noqa: F401
+        import sales.portal_emails  # noqa: F401
         from sales.metrics import snapshot
 
         # A change to the records the figures count makes the book snapshots stale.

@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from accounts import outbox
 from accounts.models import Activity, OutboxMessage
 from accounts.services import record_activity
+from sales import links
 from sales.models import Quote
 from sales.pdf import PDFNotDrawn, open_pdf, pdf_filename
 
@@ -19,7 +20,13 @@ OUTBOX_KIND = "quote"
 
 def quote_email(quote: Quote) -> EmailMultiAlternatives:
     """The quote's email, HTML and text, its PDF attached; replies go to the account manager."""
-    context = {"quote": quote, "message": quote.email_message, "seller": settings.SELLER}
+    link = links.active_link(quote, quote.contact.email)
+    context = {
+        "quote": quote,
+        "message": quote.email_message,
+        "seller": settings.SELLER,
+        "link_url": links.url_of(link) if link else "",
+    }
     email = EmailMultiAlternatives(
         subject=f"Quote {quote.reference} from {settings.SELLER['name']}",
         body=render_to_string("sales/emails/quote.txt", context),
@@ -38,7 +45,8 @@ def quote_messages(quote: Quote):
 
 def queue_quote_email(quote: Quote) -> list[int]:
     """Record a new email of `quote` to its recipient in the current transaction; it goes
-    once this commits (or when a worker can)."""
+    once this commits (or when a worker can), carrying the recipient's personal link."""
+    links.issue_link(quote)
     number = quote_messages(quote).count() + 1
     return outbox.add_messages(
         [

@@ -220,3 +220,41 @@ class DashboardFilterForm(forms.Form):
                 "owner": data["owner"] or ALL_OWNERS,
             }
         )
+
+
+# The client's answers on the quote's page (/q/<token>/): the field names are the public
+# contract scripts and tests speak (name, title, authorised, signature; reason; message).
+
+
+class AcceptQuoteForm(forms.Form):
+    name = forms.CharField(label="Full name", max_length=limits.TEXT_NAME)
+    title = forms.CharField(label="Job title", max_length=limits.TEXT_NAME)
+    authorised = forms.BooleanField(required=False)
+    signature = forms.CharField(
+        label="Signature",
+        max_length=limits.TEXT_NAME,
+        help_text="Type your full name: it is your signature.",
+    )
+    # The SHA-256 of the PDF the page showed: a different document is never accepted.
+    document = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, company_name: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["authorised"].label = f"I am authorised to accept on behalf of {company_name}"
+
+
+class DeclineQuoteForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason (optional)",
+        required=False,
+        max_length=limits.TEXT_REASON,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class QuoteQuestionForm(forms.Form):
+    message = forms.CharField(
+        label="Your question",
+        max_length=limits.TEXT_REASON,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from accounts import limits
@@ -175,6 +176,12 @@ class Quote(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
     declined_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.TextField(
+        blank=True,
+        max_length=limits.TEXT_REASON,
+        validators=[limits.text_of_at_most(limits.TEXT_REASON)],
+        help_text="Why the client declined, as they or the account manager put it",
+    )
     expired_at = models.DateTimeField(null=True, blank=True)
     # The document the client received: drawn once right after the send from the frozen
     # quote, then served byte for byte (sales/pdf.py); why the last draw failed, until one works.
@@ -385,3 +392,86 @@ class BookSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"Book of {self.owner or 'every company'} as of {self.computed_at:%Y-%m-%d %H:%M}"
+class QuoteLinkQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(withdrawn_at__isnull=True)
+
+
+class QuoteLink(models.Model):
+    """The personal link (/q/<token>/) that carries one sent revision to one recipient. The
+    URL holds `key` signed with the site's secret (sales.services.portal), so a copy of the
+    database alone opens no quote. Opens are counted here, without cookies."""
+
+    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="links")
+    email = models.EmailField("sent to")
+    key = models.CharField(max_length=32, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    opens = models.PositiveIntegerField(default=0)
+    first_opened_at = models.DateTimeField(null=True, blank=True)
+    last_opened_at = models.DateTimeField(null=True, blank=True)
+
+    objects = QuoteLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["quote", "email"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="quote_link_one_active_per_recipient",
+                violation_error_message="This recipient already has a link to this quote.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.quote} → {self.email}"
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+
+class QuoteAcceptance(models.Model):
+    """What the client signed online: who, when, from where, and which document (the SHA-256
+    of the PDF the link served), with the certificate emailed to them. The certificate is
+    kept in the row, so the record and its proof are written in one transaction."""
+
+    quote = models.OneToOneField(Quote, on_delete=models.PROTECT, related_name="acceptance")
+    link = models.ForeignKey(QuoteLink, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=limits.TEXT_NAME)
+    title = models.CharField("job title", max_length=limits.TEXT_NAME)
+    signature = models.CharField("typed signature", max_length=limits.TEXT_NAME)
+    email = models.EmailField("email of the link")
+    accepted_at = models.DateTimeField()
+    ip_address = models.GenericIPAddressField("IP address", null=True, blank=True)
+    user_agent = models.CharField(max_length=500, blank=True)
+    pdf_sha256 = models.CharField("PDF SHA-256", max_length=64)
+    seal = models.CharField(
+        max_length=64, help_text="HMAC-SHA256 of the facts above with the site's secret"
+    )
+    certificate_pdf = models.BinaryField()
+    certificate_sha256 = models.CharField("certificate SHA-256", max_length=64)
+
+    def __str__(self):
+        return f"{self.quote} accepted by {self.name}"
+
+
+class QuoteQuestion(models.Model):
+    """A question the client asked from the quote's page."""
+
+    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="questions")
+    link = models.ForeignKey(QuoteLink, on_delete=models.CASCADE, related_name="questions")
+    message = models.TextField(
+        max_length=limits.TEXT_REASON, validators=[limits.text_of_at_most(limits.TEXT_REASON)]
+    )
+    asked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-asked_at", "-id"]
+
+    def __str__(self):
+        return f"{self.quote}: {self.message[:40]}"

@@ -1,4 +1,4 @@
-from sales.views import dashboard, drafts, exports, home, quotes, search
+from sales.views import dashboard, drafts, exports, home, portal, quotes, search
 
 urlpatterns = [
     *home.urlpatterns,
@@ -7,4 +7,5 @@ urlpatterns = [
     *drafts.urlpatterns,
     *exports.urlpatterns,
     *dashboard.urlpatterns,
+    *portal.urlpatterns,
 ]

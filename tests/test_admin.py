@@ -13,6 +13,7 @@ from licensing.models import License, Trial
 from licensing.reminders import record_due_reminders
 from sales import services
 from sales.models import Quote, QuoteNumberSequence
+from sales.services import portal
 from tests.accounts.factories import CompanyFactory, ContactFactory, UserFactory, make_api_token
 from tests.licensing.factories import ProductFactory
 from tests.sales.factories import make_quote
@@ -57,6 +58,22 @@ def records(account_manager):
         make_api_token(account_manager, name=f"script {number}")
         services.send_quote(
             quote=make_quote(company=company, product=quoted), actor=account_manager
+        )
+        # Another, accepted online (with a question first): stays a sent one of each kind.
+        sent = services.send_quote(
+            quote=make_quote(company=company, product=quoted), actor=account_manager
+        )
+        link = sent.links.get()
+        portal.ask_question(link=link, message="Can we pay monthly?")
+        portal.accept_online(
+            link=link,
+            name="Ana Lima",
+            title="CFO",
+            authorised=True,
+            signature="Ana Lima",
+            shown_sha256=portal.document_sha256(sent),
+            ip_address="192.0.2.1",
+            user_agent="Firefox",
         )
     # Each 30-day trial's 7-days-before reminder falls due in 22 days.
     record_due_reminders(today=today + timedelta(days=22))

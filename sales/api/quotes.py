@@ -87,6 +87,7 @@ class QuoteSerializer(CreateOnlyFieldsMixin, ModelSerializer):
             "sent_at",
             "accepted_at",
             "declined_at",
+            "decline_reason",
             "expired_at",
         ]
         read_only_fields = [
@@ -108,6 +109,7 @@ class QuoteSerializer(CreateOnlyFieldsMixin, ModelSerializer):
             "sent_at",
             "accepted_at",
             "declined_at",
+            "decline_reason",
             "expired_at",
         ]
         create_only_fields = ["company"]

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
+from accounts import limits
 from licensing import services as licensing
 from sales.models import Quote, QuoteLine
 from sales.services.quotes import _check_sent, _locked, _log
@@ -44,9 +45,11 @@ def _apply(quote: Quote, actor, now: datetime) -> None:
 
 
 @transaction.atomic
-def accept_quote(*, quote: Quote, actor, now: datetime | None = None) -> Quote:
+def accept_quote(*, quote: Quote, actor, now: datetime | None = None, online_by: str = "") -> Quote:
     """Record the client's acceptance and make the licenses: a new license, a trial
-    conversion, added seats (prorated) or the next term. Licenses send license_started."""
+    conversion, added seats (prorated) or the next term. Licenses send license_started.
+    `online_by` names the signer when the client accepted from the quote's link (the
+    timeline says which way it came; figures count both alike)."""
     quote = _locked(quote)
     _check_sent(quote, "accept")
     now = now or timezone.now()
@@ -56,7 +59,7 @@ def accept_quote(*, quote: Quote, actor, now: datetime | None = None) -> Quote:
     quote.status = Quote.Status.ACCEPTED
     quote.accepted_at = now
     quote.save(update_fields=["status", "accepted_at", "updated_at"])
-    _log(quote, "accepted", actor, now)
+    _log(quote, f"accepted online by {online_by}" if online_by else "marked accepted", actor, now)
     # A draft revision opened before the client said yes can never be sent: close it.
     for draft in Quote.objects.select_for_update().filter(
         previous_revision=quote, status=Quote.Status.DRAFT
@@ -68,14 +71,21 @@ def accept_quote(*, quote: Quote, actor, now: datetime | None = None) -> Quote:
 
 
 @transaction.atomic
-def decline_quote(*, quote: Quote, actor, now: datetime | None = None) -> Quote:
-    """Record that the client declined."""
+def decline_quote(
+    *, quote: Quote, actor, now: datetime | None = None, reason: str = "", online_by: str = ""
+) -> Quote:
+    """Record that the client declined, with their reason if given; `online_by` as in
+    accept_quote."""
+    limits.check(reason, [limits.text_of_at_most(limits.TEXT_REASON)], "reason")
     quote = _locked(quote)
     _check_sent(quote, "decline")
     quote.status = Quote.Status.DECLINED
     quote.declined_at = now or timezone.now()
-    quote.save(update_fields=["status", "declined_at", "updated_at"])
-    _log(quote, "declined", actor, quote.declined_at)
+    quote.decline_reason = reason.strip()
+    quote.save(update_fields=["status", "declined_at", "decline_reason", "updated_at"])
+    how = f"declined online by {online_by}" if online_by else "marked declined"
+    message = f"{how}: {quote.decline_reason}" if quote.decline_reason else how
+    _log(quote, message, actor, quote.declined_at)
     return quote
 
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 from accounts import outbox
 from accounts.models import Activity, OutboxMessage
 from accounts.services import record_activity
-from sales import emails
+from sales import emails, links
 from sales.models import Quote
 from sales.services.quotes import _check_sent, _locked
 
@@ -16,9 +16,10 @@ from sales.services.quotes import _check_sent, _locked
 def resend_quote_email(*, quote: Quote, actor) -> Quote:
     """Send the email of a sent quote again, with the same PDF and note: a failed, stuck or
     retrying email is tried again now (same Message-ID); after a delivered one (the client
-    lost it) a new email is queued."""
+    lost it) a new email is queued. Either way it carries the recipient's active link."""
     quote = _locked(quote)
     _check_sent(quote, "email")
+    links.issue_link(quote)  # a withdrawn link is replaced
     now = timezone.now()
     latest = emails.quote_messages(quote).order_by("-pk").first()
     Status = OutboxMessage.Status

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.views.decorators.http import require_POST
 
@@ -18,15 +18,19 @@ from config.pagination import CappedPaginator
 from sales import services
 from sales.forms import (
     ApprovalForm,
+    DeclineQuoteForm,
     QuoteFilterForm,
     QuoteForm,
     QuoteLineFormSet,
     SendQuoteForm,
 )
-from sales.models import Quote, QuoteLine
+from sales.models import Quote, QuoteAcceptance, QuoteLine, QuoteLink
 from sales.pricing import LineInput
+from sales.services import portal
+from sales.views.portal import certificate_response
 
 QUOTES_PER_PAGE = 50
+QUESTIONS_SHOWN = 20
 BLANK_LINES = 2
 
 
@@ -58,6 +62,9 @@ def quote_detail(request, pk: int):
         "may_approve": can(user, "approve_quote") and quote.is_draft and quote.needs_approval,
         "send_form": SendQuoteForm(),
         "approval_form": ApprovalForm(),
+        "links": quote.links.select_related("withdrawn_by"),
+        "acceptance": QuoteAcceptance.objects.filter(quote=quote).first(),
+        "questions": quote.questions.select_related("link")[:QUESTIONS_SHOWN],
         "history": changes_of(
             Quote.history.filter(id=quote.pk),
             (QuoteLine.history.filter(quote_id=quote.pk), _line_label),
@@ -277,12 +284,33 @@ def quote_accept(request, pk: int):
 @login_required
 def quote_decline(request, pk: int):
     quote = _editable_quote(request, pk)
+    form = DeclineQuoteForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else request.POST.get("reason", "")
     return _act(
         request,
         quote,
-        lambda: services.decline_quote(quote=quote, actor=request.user),
+        lambda: services.decline_quote(quote=quote, actor=request.user, reason=reason),
         "{quote.reference} marked declined.",
     )
+
+
+@require_POST
+@login_required
+def quote_withdraw_link(request, pk: int, link_pk: int):
+    quote = _editable_quote(request, pk)
+    link = get_object_or_404(QuoteLink, quote=quote, pk=link_pk)
+    return _act(
+        request,
+        quote,
+        lambda: portal.withdraw_link(link=link, actor=request.user).quote,
+        "The link of {quote.reference} is withdrawn; a resend makes a new one.",
+    )
+
+
+@login_required
+def quote_certificate(request, pk: int):
+    quote = get_for(request.user, "download_quote", Quote.objects.all(), pk=pk)
+    return certificate_response(get_object_or_404(QuoteAcceptance, quote=quote))
 
 
 # Approvals
@@ -337,6 +365,12 @@ urlpatterns = [
     path("quotes/<int:pk>/revise/", quote_revise, name="quote_revise"),
     path("quotes/<int:pk>/accept/", quote_accept, name="quote_accept"),
     path("quotes/<int:pk>/decline/", quote_decline, name="quote_decline"),
+    path(
+        "quotes/<int:pk>/links/<int:link_pk>/withdraw/",
+        quote_withdraw_link,
+        name="quote_withdraw_link",
+    ),
+    path("quotes/<int:pk>/certificate/", quote_certificate, name="quote_certificate"),
     path("quotes/<int:pk>/approve/", quote_approve, name="quote_approve"),
     path("quotes/<int:pk>/reject/", quote_reject, name="quote_reject"),
 ]

@@ -152,3 +152,21 @@ def test_htmx_and_the_dashboard_charts_work_under_the_policy(page: Page, live_se
     page.wait_for_load_state("networkidle")
 
     assert not violations, violations
+
+
+def test_the_clients_quote_page_holds_the_policy(page: Page, live_server, book):
+    from sales.links import token_of
+    from sales.models import Quote
+
+    violations = watch_for_violations(page)
+    sent = Quote.objects.get(status=Quote.Status.SENT)
+    response = page.goto(
+        f"{live_server.url}{reverse('portal_quote', args=[token_of(sent.links.get())])}"
+    )
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    page.wait_for_load_state("networkidle")
+    page.get_by_label("Your question").fill("Can we pay monthly?")
+    page.get_by_role("button", name="Send the question").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_role("heading", name="Accept the quote").is_visible()
+    assert not violations, violations
