@@ -40,8 +40,8 @@ class _Row:
     company_id: int | None = None
     product_code: str = ""
     day: date | None = None
-    assigned_seats: int = 0
-    active_users_30d: int = 0
+    assigned_seats: int | None = None
+    active_users_30d: int | None = None
     active_users_7d: int | None = None
 
 
@@ -106,6 +106,9 @@ def _parse(raw, number: int, today: date, errors: dict[int, list[str]]) -> _Row:
             setattr(row, field, _whole_number(given[field], field, problems, at_least=0))
         elif field != "active_users_7d":
             problems.append(f"{field} is required.")
+    if problems:
+        errors[number] = problems
+        return row
     if row.active_users_30d > row.assigned_seats:
         problems.append("active_users_30d cannot be more than assigned_seats.")
     if row.active_users_7d is not None and row.active_users_7d > row.active_users_30d:
@@ -115,15 +118,15 @@ def _parse(raw, number: int, today: date, errors: dict[int, list[str]]) -> _Row:
     return row
 
 
-def _whole_number(value, field: str, problems: list[str], *, at_least: int) -> int:
+def _whole_number(value, field: str, problems: list[str], *, at_least: int) -> int | None:
     if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int):
         problems.append(f"{field} must be a whole number.")
-        return 0
+        return None
     if not at_least <= value <= limits.MAX_SEATS:
         problems.append(f"{field} must be between {at_least} and {limits.MAX_SEATS:,}.")
-        return 0
+        return None
     return value
 
 
