@@ -14,7 +14,7 @@ from accounts.history import changes_of
 from accounts.models import Company
 from accounts.roles import can, get_for, require, visible
 from licensing.forms import RenewalsDueForm, TrialExtendForm, TrialStartForm
-from licensing.models import License, SeatChange, Trial
+from licensing.models import License, SeatChange, Trial, license_usage
 from licensing.services import cancel_trial, extend_trial, start_trial
 
 ROWS_PER_PAGE = 50
@@ -105,15 +105,36 @@ def license_detail(request, pk: int):
         pk=pk,
     )
     seat_changes = list(license.seat_changes.select_related("created_by"))
+    may_edit = (
+        can(request.user, "edit_license", license) and license.status == License.Status.ACTIVE
+    )
     context = {
         "license": license,
         "seat_changes": seat_changes,
         "initial_seats": license.seats - sum(change.delta for change in seat_changes),
         "renewal": License.objects.filter(renews=license).first(),
-        "may_edit": can(request.user, "edit_license", license)
-        and license.status == License.Status.ACTIVE,
+        "may_edit": may_edit,
+        **_usage_context(license),
         "history": changes_of(
             License.history.filter(id=license.pk), SeatChange.history.filter(license_id=license.pk)
         ),
     }
     return render(request, "licensing/license_detail.html", context)
+
+
+def _usage_context(license: License) -> dict:
+    """Utilisation now and its trend, and the chart's table (licensed, assigned and active
+    seats per day), which static/js/usage_chart.js draws."""
+    usage = license_usage(license)
+    header = ("Day", "Licensed", "Assigned", "Active (30 days)", "Active (7 days)")
+    rows = [
+        (
+            point.day.isoformat(),
+            point.licensed_seats,
+            point.assigned_seats,
+            point.active_users_30d,
+            "" if point.active_users_7d is None else point.active_users_7d,
+        )
+        for point in usage.points
+    ]
+    return {"usage": usage, "usage_chart": {"header": header, "rows": rows}}

@@ -19,7 +19,13 @@ from licensing.models.products import (
 )
 from licensing.models.reminders import Reminder, ReminderQuerySet, ReminderSweep
 from licensing.models.trials import Trial, TrialQuerySet
-from licensing.models.usage import UsageRecord, UsageRecordQuerySet
+from licensing.models.usage import (
+    LicenseUsage,
+    UsagePoint,
+    UsageRecord,
+    UsageRecordQuerySet,
+    license_usage,
+)
 
 __all__ = [
     "MONEY",
@@ -41,4 +47,7 @@ __all__ = [
     "ReminderSweep",
     "UsageRecordQuerySet",
     "UsageRecord",
+    "UsagePoint",
+    "LicenseUsage",
+    "license_usage",
 ]

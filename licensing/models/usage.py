@@ -1,13 +1,20 @@
 """Seat usage: what the vendor's product reports per license and day."""
 
+from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts import limits
+from licensing import pricing
 from licensing.models.licenses import License
+
+# The license page shows this many days of usage; its trend compares now with TREND_DAYS ago.
+HISTORY_DAYS = 90
+TREND_DAYS = 28
 
 
 class UsageRecordQuerySet(models.QuerySet):
@@ -61,3 +68,72 @@ class UsageRecord(models.Model):
 
     def __str__(self):
         return f"{self.license_id} on {self.day}: {self.active_users_30d}/{self.assigned_seats}"
+
+
+@dataclass(frozen=True)
+class UsagePoint:
+    day: date
+    licensed_seats: int
+    assigned_seats: int
+    active_users_30d: int
+    active_users_7d: int | None
+
+    @property
+    def utilisation(self) -> Decimal | None:
+        return pricing.utilisation(self.active_users_30d, self.licensed_seats)
+
+
+@dataclass(frozen=True)
+class LicenseUsage:
+    """A license's usage over the last HISTORY_DAYS days, for its page."""
+
+    points: list[UsagePoint]
+
+    @property
+    def latest(self) -> UsagePoint | None:
+        return self.points[-1] if self.points else None
+
+    @property
+    def utilisation(self) -> Decimal | None:
+        return self.latest.utilisation if self.latest else None
+
+    @property
+    def trend(self) -> Decimal | None:
+        """Utilisation now minus TREND_DAYS days before (the nearest report on or before
+        it): +0.0500 is 5 points up. None without a report that old."""
+        if not self.points:
+            return None
+        since = self.latest.day - timedelta(days=TREND_DAYS)
+        earlier = [point for point in self.points if point.day <= since]
+        if not earlier or earlier[-1].utilisation is None or self.utilisation is None:
+            return None
+        return self.utilisation - earlier[-1].utilisation
+
+    @property
+    def missing_seats(self) -> int:
+        """Seats assigned beyond those licensed on the latest report (a true-up)."""
+        if self.latest is None:
+            return 0
+        return pricing.true_up_seats(
+            assigned_seats=self.latest.assigned_seats,
+            licensed_seats=self.latest.licensed_seats,
+        )
+
+
+def license_usage(license: License, *, today: date | None = None) -> LicenseUsage:
+    """The license's last HISTORY_DAYS days of usage, each day against the seats licensed
+    that day (its seat changes counted from their effective day). Two queries."""
+    changes = list(license.seat_changes.values_list("effective_on", "delta"))
+    points = []
+    for record in UsageRecord.objects.of_license(license, days=HISTORY_DAYS, today=today):
+        later = sum(delta for effective_on, delta in changes if effective_on > record.day)
+        points.append(
+            UsagePoint(
+                day=record.day,
+                licensed_seats=license.seats - later,
+                assigned_seats=record.assigned_seats,
+                active_users_30d=record.active_users_30d,
+                active_users_7d=record.active_users_7d,
+            )
+        )
+    return LicenseUsage(points)

@@ -129,6 +129,14 @@ def percent(share: Decimal | None) -> str:
     return f"{Decimal(share) * 100:.1f}%"
 
 
+@register.filter
+def points(change: Decimal | None) -> str:
+    """A change of a share in percentage points: 0.052 -> "+5.2 pts"; None -> a dash."""
+    if change is None:
+        return MISSING
+    return f"{Decimal(change) * 100:+.1f} pts".replace("-", "−")
+
+
 @register.simple_tag(takes_context=True)
 def may(context, permission: str, obj=None) -> bool:
     """{% may "edit_trial" trial as editable %}: the roles module answers, per object."""
