@@ -24,6 +24,8 @@ from licensing.models.usage import (
     UsagePoint,
     UsageRecord,
     UsageRecordQuerySet,
+    UsageSummary,
+    UsageSummaryQuerySet,
     license_usage,
 )
 
@@ -50,4 +52,6 @@ __all__ = [
     "UsagePoint",
     "LicenseUsage",
     "license_usage",
+    "UsageSummaryQuerySet",
+    "UsageSummary",
 ]

@@ -4,8 +4,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.lookups import GreaterThanOrEqual, LessThan
 from django.utils import timezone
 
 from accounts import limits
@@ -15,6 +17,11 @@ from licensing.models.licenses import License
 # The license page shows this many days of usage; its trend compares now with TREND_DAYS ago.
 HISTORY_DAYS = 90
 TREND_DAYS = 28
+# A license whose latest report is older than this is left out of the usage lists and
+# figures: the feed stopped, and its old figures say nothing about today.
+FRESH_DAYS = 7
+# Adoption after go-live: the days until these shares of the licensed seats are active.
+ADOPTION_SHARES = (50, 80)
 
 
 class UsageRecordQuerySet(models.QuerySet):
@@ -68,6 +75,101 @@ class UsageRecord(models.Model):
 
     def __str__(self):
         return f"{self.license_id} on {self.day}: {self.active_users_30d}/{self.assigned_seats}"
+
+
+class UsageSummaryQuerySet(models.QuerySet):
+    """The usage lists and figures: every read of "utilisation now" goes through `fresh`,
+    so that pages, emails, the dashboard and the API agree."""
+
+    def fresh(self, today: date | None = None):
+        """Summaries of licenses in force on `today` whose latest report is recent."""
+        today = today or timezone.localdate()
+        return self.filter(
+            day__gt=today - timedelta(days=FRESH_DAYS),
+            license__in=License.objects.active(today),
+        )
+
+    def expansion_ready(self, today: date | None = None):
+        """Utilisation at or above USAGE_EXPANSION_THRESHOLD on each of the last
+        USAGE_EXPANSION_DAYS reported days, most used first."""
+        threshold = settings.USAGE_EXPANSION_THRESHOLD
+        return (
+            self.fresh(today)
+            .filter(
+                GreaterThanOrEqual(
+                    F("lowest_active_window") * 100, F("license__seats") * threshold
+                ),
+                days_reported_window__gte=settings.USAGE_EXPANSION_DAYS,
+            )
+            .order_by("-active_share", "license_id")
+        )
+
+    def renewal_at_risk(self, today: date | None = None):
+        """Licenses awaiting renewal within USAGE_RENEWAL_WINDOW_DAYS whose utilisation is
+        below USAGE_RISK_THRESHOLD, least used first."""
+        today = today or timezone.localdate()
+        due = License.objects.renewals_due_within(settings.USAGE_RENEWAL_WINDOW_DAYS, today)
+        return (
+            self.fresh(today)
+            .filter(
+                LessThan(
+                    F("active_users_30d") * 100, F("license__seats") * settings.USAGE_RISK_THRESHOLD
+                ),
+                license__in=due,
+            )
+            .order_by("active_share", "license_id")
+        )
+
+    def over_deployed(self, today: date | None = None):
+        """More seats assigned than licensed (a true-up), most missing seats first."""
+        return (
+            self.fresh(today)
+            .filter(assigned_seats__gt=F("license__seats"))
+            .order_by(F("license__seats") - F("assigned_seats"), "license_id")
+        )
+
+    def with_parties(self):
+        return self.select_related("license__company", "license__product")
+
+
+class UsageSummary(models.Model):
+    """Each license's latest usage and what the lists need of its recent past, kept by the
+    feed (licensing.services.usage) so that lists read one row per license, not its days."""
+
+    license = models.OneToOneField(
+        License, primary_key=True, on_delete=models.CASCADE, related_name="usage_summary"
+    )
+    day = models.DateField(help_text="The latest report")
+    assigned_seats = models.PositiveIntegerField()
+    active_users_30d = models.PositiveIntegerField()
+    active_users_7d = models.PositiveIntegerField(null=True, blank=True)
+    # Active users ÷ the license's seats when reported (lists sort by it).
+    active_share = models.FloatField()
+    # Over the USAGE_EXPANSION_DAYS days up to `day`: the fewest active users, and on how
+    # many of those days usage was reported.
+    lowest_active_window = models.PositiveIntegerField()
+    days_reported_window = models.PositiveSmallIntegerField()
+    # The first reported day, from go-live on, with 50 % and 80 % of the seats active.
+    adoption_50_on = models.DateField(null=True, blank=True)
+    adoption_80_on = models.DateField(null=True, blank=True)
+
+    objects = UsageSummaryQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="usage_summary_day")]
+
+    def __str__(self):
+        return f"{self.license_id} on {self.day}"
+
+    @property
+    def utilisation(self) -> Decimal | None:
+        return pricing.utilisation(self.active_users_30d, self.license.seats)
+
+    @property
+    def missing_seats(self) -> int:
+        return pricing.true_up_seats(
+            assigned_seats=self.assigned_seats, licensed_seats=self.license.seats
+        )
 
 
 @dataclass(frozen=True)

@@ -8,15 +8,17 @@ stored one changes nothing, a different one replaces it.
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
 from accounts import limits
-from licensing.models import License, UsageRecord
+from licensing.models import License, UsageRecord, UsageSummary
+from licensing.models.usage import ADOPTION_SHARES
 from licensing.signals import usage_recorded
 
 FIELDS = ("license", "company", "product", "date", "assigned_seats", "active_users_30d",
@@ -65,6 +67,7 @@ def record_usage(*, rows: Sequence[Mapping], first_row: int = 1, today: date | N
     with transaction.atomic():
         result = _store(parsed)
         license_ids = sorted({row.license_id for row in parsed})
+        refresh_summaries(license_ids=license_ids, rows=parsed)
         transaction.on_commit(
             lambda: usage_recorded.send(sender=UsageRecord, license_ids=license_ids)
         )
@@ -254,3 +257,96 @@ def _store(rows: list[_Row]) -> UsageResult:
         update_fields=[*COUNTS, "received_at"],
     )
     return UsageResult(created=created, replaced=replaced, unchanged=len(rows) - len(changed))
+
+
+def refresh_summaries(*, license_ids: list[int], rows: Sequence[_Row] = ()) -> None:
+    """Bring the usage summaries of `license_ids` up to their stored reports: the latest one,
+    the fewest active users over the expansion window before it, and the adoption days,
+    which `rows` (the batch just stored) can only bring earlier. A few queries per distinct
+    latest day (one for a daily feed)."""
+    window = settings.USAGE_EXPANSION_DAYS
+    last_days = dict(
+        UsageRecord.objects.filter(license_id__in=license_ids)
+        .values_list("license")
+        .annotate(last=Max("day"))
+        .order_by()
+    )
+    licenses = {
+        pk: (seats, live_on)
+        for pk, seats, live_on in License.objects.filter(pk__in=license_ids).values_list(
+            "pk", "seats", "live_on"
+        )
+    }
+    adoption = _adoption_days(rows, licenses)
+    summaries = []
+    for day in set(last_days.values()):
+        ids = [pk for pk, last in last_days.items() if last == day]
+        lows = {
+            pk: (lowest, count)
+            for pk, lowest, count in UsageRecord.objects.filter(
+                license_id__in=ids, day__gt=day - timedelta(days=window), day__lte=day
+            )
+            .values_list("license")
+            .annotate(lowest=Min("active_users_30d"), count=Count("pk"))
+            .order_by()
+        }
+        previous = {
+            summary.pk: summary
+            for summary in UsageSummary.objects.filter(license_id__in=ids).only(
+                "license_id", "adoption_50_on", "adoption_80_on"
+            )
+        }
+        for pk, assigned, active, active_7d in UsageRecord.objects.filter(
+            license_id__in=ids, day=day
+        ).values_list("license_id", *COUNTS):
+            before = previous.get(pk)
+            reached = {
+                share: _earliest(
+                    getattr(before, f"adoption_{share}_on", None), adoption.get((pk, share))
+                )
+                for share in ADOPTION_SHARES
+            }
+            summaries.append(
+                UsageSummary(
+                    license_id=pk,
+                    day=day,
+                    assigned_seats=assigned,
+                    active_users_30d=active,
+                    active_users_7d=active_7d,
+                    active_share=active / licenses[pk][0],
+                    lowest_active_window=lows[pk][0],
+                    days_reported_window=lows[pk][1],
+                    adoption_50_on=reached[50],
+                    adoption_80_on=reached[80],
+                )
+            )
+    UsageSummary.objects.bulk_create(
+        summaries,
+        batch_size=2000,
+        update_conflicts=True,
+        unique_fields=["license"],
+        update_fields=[
+            "day", *COUNTS, "active_share", "lowest_active_window", "days_reported_window",
+            "adoption_50_on", "adoption_80_on",
+        ],
+    )  # fmt: skip
+
+
+def _adoption_days(rows: Sequence[_Row], licenses: dict) -> dict[tuple[int, int], date]:
+    """The earliest day of `rows`, from each license's go-live on, on which at least each
+    share of ADOPTION_SHARES of its seats were active."""
+    earliest: dict[tuple[int, int], date] = {}
+    for row in rows:
+        seats, live_on = licenses[row.license_id]
+        if live_on is None or row.day < live_on:
+            continue
+        for share in ADOPTION_SHARES:
+            if row.active_users_30d * 100 >= share * seats:
+                key = (row.license_id, share)
+                earliest[key] = _earliest(earliest.get(key), row.day)
+    return earliest
+
+
+def _earliest(*days: date | None) -> date | None:
+    known = [day for day in days if day is not None]
+    return min(known) if known else None

@@ -98,6 +98,7 @@ def dashboard(request):
     if form.is_valid():
         figures = metrics.dashboard(form.scope())
         context["figures"] = figures
+        context["usage_lists"] = metrics.usage_lists(form.scope())
         context["query"] = form.query_string()
         context["charts"] = [
             {
