@@ -23,7 +23,7 @@ def _without_jit():
 
 def dashboard(scope: Scope) -> dict:
     """Every figure of the dashboard page and the metrics API, in a fixed number of queries
-    (19, plus the transaction that turns JIT off on PostgreSQL)."""
+    (18, plus the transaction that turns JIT off on PostgreSQL)."""
     with _without_jit():
         return _figures(scope)
 
