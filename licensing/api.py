@@ -3,11 +3,13 @@
 The actions that answer with a drafted quote (trial convert/, license add-seats/ and
 renew/) belong to sales and are added on the same paths by sales.api.quotes."""
 
+import json
+
 import django_filters
 from django.conf import settings
 from django.urls import path
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework import exceptions, mixins, parsers, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -298,12 +300,29 @@ class UsageResultSerializer(serializers.Serializer):
     unchanged = serializers.IntegerField(help_text="Rows equal to what was stored: no change")
 
 
+class BulkJSONParser(parsers.BaseParser):
+    """JSON read straight from the request stream: DRF's JSONParser reads `request.body`,
+    which Django caps at DATA_UPLOAD_MAX_MEMORY_SIZE; a usage batch is larger, and the body
+    size middleware holds it to the view's `max_body_size` instead."""
+
+    media_type = "application/json"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        if stream is None:
+            return {}
+        try:
+            return json.load(stream)
+        except ValueError as error:
+            raise exceptions.ParseError(f"JSON parse error - {error}") from error
+
+
 class UsageFeedView(APIView):
     """POST /api/v1/usage/: the vendor's product reports seat usage per license and day."""
 
     permission_classes = [TokenScopePermission, RolePermission]
     view_permission = edit_permission = "post_usage"
     usage_feed = True  # the one view a usage-feed token reaches
+    parser_classes = [BulkJSONParser]
     max_body_size = settings.USAGE_UPLOAD_MAX_SIZE
 
     @extend_schema(
