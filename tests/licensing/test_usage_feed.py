@@ -1,6 +1,7 @@
 """The usage feed: POST /api/v1/usage/ with a Usage feed token, all or nothing, idempotent
 per license and day; the token reaches nothing else; `manage.py create_usage_feed`."""
 
+import json
 from datetime import timedelta
 from io import StringIO
 
@@ -227,3 +228,21 @@ def test_a_usage_feed_account_gets_no_other_token(feed_key):
     user = UserFactory(username="usage-feed")
     with pytest.raises(Exception, match="Usage feed accounts"):
         make_api_token(user, scope="write")
+
+
+def test_a_batch_larger_than_the_usual_body_limit_is_taken(feed, company, product, settings):
+    today = timezone.localdate()
+    license = LicenseFactory(
+        company=company,
+        product=product,
+        starts_on=today - timedelta(days=9100),
+        ends_on=today + timedelta(days=100),
+    )
+    rows = [row(license, days_ago, 40, 30, active_users_7d=20) for days_ago in range(9000)]
+    body = json.dumps({"rows": rows}, indent=2)
+    assert len(body) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+    response = feed.post(URL, body, content_type="application/json")
+
+    assert response.status_code == 200
+    assert response.json() == {"created": 9000, "replaced": 0, "unchanged": 0}
