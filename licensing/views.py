@@ -1,6 +1,7 @@
 """Trials and licenses in the browser. Converting a trial, adding seats and drafting a
 renewal make quotes, so those views live in sales/views/drafts.py."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -13,9 +14,9 @@ from accounts.forms import add_service_error
 from accounts.history import changes_of
 from accounts.models import Company
 from accounts.roles import can, get_for, require, visible
-from licensing.forms import RenewalsDueForm, TrialExtendForm, TrialStartForm
+from licensing.forms import RenewalsDueForm, TrialExtendForm, TrialStartForm, UsageUploadForm
 from licensing.models import License, SeatChange, Trial, license_usage
-from licensing.services import cancel_trial, extend_trial, start_trial
+from licensing.services import cancel_trial, extend_trial, record_usage, start_trial
 
 ROWS_PER_PAGE = 50
 
@@ -138,3 +139,27 @@ def _usage_context(license: License) -> dict:
         for point in usage.points
     ]
     return {"usage": usage, "usage_chart": {"header": header, "rows": rows}}
+
+
+@require("post_usage")
+def usage_upload(request):
+    """Administrators upload seat usage as CSV, for vendors without an integration: the
+    same checks as the API feed, each bad row named by its line in the file."""
+    form = UsageUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = record_usage(rows=form.cleaned_data["file"], first_row=2, row_word="Line")
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request,
+                f"Usage stored: {result.created} new, {result.replaced} replaced, "
+                f"{result.unchanged} unchanged.",
+            )
+            return redirect("usage_upload")
+    return render(request, "licensing/usage_upload.html", {"form": form})
+
+
+# A file of a day's usage for many licenses is larger than a form post (accounts.middleware).
+usage_upload.max_body_size = settings.USAGE_UPLOAD_MAX_SIZE

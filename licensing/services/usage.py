@@ -47,10 +47,17 @@ class _Row:
     active_users_7d: int | None = None
 
 
-def record_usage(*, rows: Sequence[Mapping], first_row: int = 1, today: date | None = None):
+def record_usage(
+    *,
+    rows: Sequence[Mapping],
+    first_row: int = 1,
+    row_word: str = "Row",
+    today: date | None = None,
+) -> UsageResult:
     """Store a batch of usage rows (dicts with the keys of FIELDS) and return how many were
     created, replaced and unchanged; refuse the whole batch (ValidationError naming each bad
-    row, counted from `first_row`) when any row is bad. Sends `usage_recorded`."""
+    row as `row_word` and its number, counted from `first_row`) when any row is bad. Sends
+    `usage_recorded`."""
     today = today or timezone.localdate()
     if not rows:
         raise ValidationError({"rows": "Send at least one row."})
@@ -61,9 +68,9 @@ def record_usage(*, rows: Sequence[Mapping], first_row: int = 1, today: date | N
     errors: dict[int, list[str]] = {}
     parsed = [_parse(row, first_row + index, today, errors) for index, row in enumerate(rows)]
     licenses = _resolve_licenses(parsed, errors)
-    _refuse_repeats(parsed, errors)
+    _refuse_repeats(parsed, errors, row_word)
     if errors:
-        raise ValidationError({"rows": _messages(errors)})
+        raise ValidationError({"rows": _messages(errors, row_word)})
     with transaction.atomic():
         result, changed = _store(parsed)
         refresh_summaries(rows=changed, licenses=licenses)
@@ -74,13 +81,13 @@ def record_usage(*, rows: Sequence[Mapping], first_row: int = 1, today: date | N
     return result
 
 
-def _messages(errors: dict[int, list[str]]) -> list[str]:
+def _messages(errors: dict[int, list[str]], row_word: str) -> list[str]:
     numbers = sorted(errors)
     messages = [
-        f"Row {number}: {' '.join(errors[number])}" for number in numbers[:MAX_REPORTED_ROWS]
+        f"{row_word} {number}: {' '.join(errors[number])}" for number in numbers[:MAX_REPORTED_ROWS]
     ]
     if len(numbers) > MAX_REPORTED_ROWS:
-        messages.append(f"… and {len(numbers) - MAX_REPORTED_ROWS:,} more rows with errors.")
+        messages.append(f"… and {len(numbers) - MAX_REPORTED_ROWS:,} more with errors.")
     return messages
 
 
@@ -216,7 +223,7 @@ def _resolve_licenses(rows: list[_Row], errors: dict[int, list[str]]) -> dict[in
     return found
 
 
-def _refuse_repeats(rows: list[_Row], errors: dict[int, list[str]]) -> None:
+def _refuse_repeats(rows: list[_Row], errors: dict[int, list[str]], row_word: str) -> None:
     first: dict[tuple[int, date], int] = {}
     for row in rows:
         if row.number in errors:
@@ -224,7 +231,7 @@ def _refuse_repeats(rows: list[_Row], errors: dict[int, list[str]]) -> None:
         key = (row.license_id, row.day)
         if key in first:
             errors[row.number] = [
-                f"Row {first[key]} already gives license {row.license_id} on {row.day}."
+                f"{row_word} {first[key]} already gives license {row.license_id} on {row.day}."
             ]
         else:
             first[key] = row.number
