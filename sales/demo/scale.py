@@ -19,6 +19,7 @@ from django.utils.text import slugify
 
 from accounts.models import Activity, Company, Contact, Industry
 from licensing import pricing
+from licensing.demo_usage import seed_usage_in_bulk
 from licensing.models import License, Product, SeatChange, Trial
 from sales.demo.base import (
     DEMO_DOMAIN,
@@ -349,4 +350,5 @@ def seed_scale(*, companies: int, today: date | None = None) -> bool:
         for index in range(1, companies + 1):
             builder.company(index)
         builder.save()
+        seed_usage_in_bulk(today=builder.today)
     return True
