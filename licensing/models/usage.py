@@ -12,14 +12,11 @@ from django.utils import timezone
 
 from accounts import limits
 from licensing import pricing
-from licensing.models.licenses import License
+from licensing.models.licenses import FRESH_DAYS, License
 
 # The license page shows this many days of usage; its trend compares now with TREND_DAYS ago.
 HISTORY_DAYS = 90
 TREND_DAYS = 28
-# A license whose latest report is older than this is left out of the usage lists and
-# figures: the feed stopped, and its old figures say nothing about today.
-FRESH_DAYS = 7
 # Adoption after go-live: the days until these shares of the licensed seats are active.
 ADOPTION_SHARES = (50, 80)
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from licensing.models import SeatChange, UsageRecord, license_usage
+from licensing.services import record_usage
 from tests.licensing.factories import LicenseFactory
 
 
@@ -82,3 +83,18 @@ def test_a_license_without_usage_says_so(client, account_manager, license):
 
     assert "No usage reported in the last 90 days." in page
     assert "usage_chart.js" not in page
+
+
+def test_the_company_page_shows_utilisation_per_product_next_to_penetration(
+    client, account_manager, company, license
+):
+    today = timezone.localdate().isoformat()
+    record_usage(
+        rows=[{"license": license.pk, "date": today, "assigned_seats": 45, "active_users_30d": 40}]
+    )
+    client.force_login(account_manager)
+
+    page = client.get(reverse("company_detail", args=[company.pk])).content.decode()
+
+    assert '<th scope="col" class="number">Utilisation</th>' in page
+    assert '<td class="number">40</td><td class="number">80.0%</td>' in page
