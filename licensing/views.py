@@ -115,7 +115,7 @@ def license_detail(request, pk: int):
         "initial_seats": license.seats - sum(change.delta for change in seat_changes),
         "renewal": License.objects.filter(renews=license).first(),
         "may_edit": may_edit,
-        **_usage_context(license),
+        **_usage_context(license, seat_changes),
         "history": changes_of(
             License.history.filter(id=license.pk), SeatChange.history.filter(license_id=license.pk)
         ),
@@ -123,10 +123,10 @@ def license_detail(request, pk: int):
     return render(request, "licensing/license_detail.html", context)
 
 
-def _usage_context(license: License) -> dict:
+def _usage_context(license: License, seat_changes: list[SeatChange]) -> dict:
     """Utilisation now and its trend, and the chart's table (licensed, assigned and active
     seats per day), which static/js/usage_chart.js draws."""
-    usage = license_usage(license)
+    usage = license_usage(license, seat_changes=seat_changes)
     header = ("Day", "Licensed", "Assigned", "Active (30 days)", "Active (7 days)")
     rows = [
         (

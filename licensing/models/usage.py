@@ -219,10 +219,14 @@ class LicenseUsage:
         )
 
 
-def license_usage(license: License, *, today: date | None = None) -> LicenseUsage:
+def license_usage(
+    license: License, *, today: date | None = None, seat_changes=None
+) -> LicenseUsage:
     """The license's last HISTORY_DAYS days of usage, each day against the seats licensed
-    that day (its seat changes counted from their effective day). Two queries."""
-    changes = list(license.seat_changes.values_list("effective_on", "delta"))
+    that day (its seat changes, read unless given, counted from their effective day)."""
+    if seat_changes is None:
+        seat_changes = license.seat_changes.all()
+    changes = [(change.effective_on, change.delta) for change in seat_changes]
     points = []
     for record in UsageRecord.objects.of_license(license, days=HISTORY_DAYS, today=today):
         later = sum(delta for effective_on, delta in changes if effective_on > record.day)
