@@ -81,7 +81,7 @@ def bench_usage_feed() -> list[dict]:
     def post(batch) -> float:
         body = json.dumps({"rows": batch})
         started = time.perf_counter()
-        response = client.post("/api/v1/usage/", body, content_type="application/json")
+        response = client.post("/api/v1/usage/", body, content_type="application/json", secure=True)
         elapsed = time.perf_counter() - started
         assert response.status_code == 200, response.content[:500]
         return elapsed
