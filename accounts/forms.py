@@ -211,7 +211,12 @@ class ApiTokenForm(forms.Form):
         max_length=100, help_text="The script or tool that will use it, e.g. “BI export”."
     )
     scope = forms.ChoiceField(
-        choices=ApiToken.Scope.choices,
+        # Usage-feed tokens are made for machine accounts by `manage.py create_usage_feed`.
+        choices=[
+            (value, label)
+            for value, label in ApiToken.Scope.choices
+            if value != ApiToken.Scope.USAGE
+        ],
         initial=ApiToken.Scope.READ_ONLY,
         help_text="Read-only tokens may only read; read-write tokens act with your role.",
     )

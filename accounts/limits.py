@@ -43,6 +43,8 @@ MAX_AMOUNT = Decimal("999999999999.99")
 MAX_PERCENT = Decimal("100")
 
 # Dates a user enters (starts, due dates, periods): contracts of this century.
+# Rows in one usage feed request or CSV upload.
+MAX_USAGE_ROWS = 10_000
 EARLIEST_DATE = date(2000, 1, 1)
 LATEST_DATE = date(2100, 12, 31)
 
@@ -77,6 +79,8 @@ def text_of_at_most(limit: int) -> MaxLengthValidator:
 SEATS = [at_least(1, "seat"), at_most(MAX_SEATS, "seats")]
 SEATS_PER_LINE = [at_least(1, "seat"), at_most(MAX_SEATS, "seats per line")]
 SEATS_PER_LICENSE = [at_least(1, "seat"), at_most(MAX_SEATS, "seats per license")]
+# Seats assigned and users active, as the usage feed reports them (0 is a real figure).
+USAGE_COUNT = [at_most(MAX_SEATS, "seats or users")]
 SEAT_BLOCK_SIZE = [at_least(1, "seat per block"), at_most(MAX_SEAT_BLOCK_SIZE, "seats per block")]
 HEADCOUNT = [at_most(MAX_HEADCOUNT, "employees")]
 TERM_MONTHS = [at_least(1, "month"), at_most(MAX_TERM_MONTHS, "months")]

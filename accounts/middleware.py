@@ -2,15 +2,18 @@
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
+from django.urls import Resolver404, resolve
 from django.utils.cache import add_never_cache_headers
 
 
 def refuse_large_bodies(get_response):
     """A body larger than DATA_UPLOAD_MAX_MEMORY_SIZE is refused (413) before anything reads
-    it: Django checks the size of form posts only, not of the JSON bodies the API reads."""
+    it: Django checks the size of form posts only, not of the JSON bodies the API reads. A
+    view that takes bulk data (the usage feed) names its own `max_body_size`."""
 
     def middleware(request):
-        if _declared_length(request) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        length = _declared_length(request)
+        if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE and length > _limit_of(request):
             response = _too_large(request)
             add_never_cache_headers(response)
             return response
@@ -39,8 +42,18 @@ def _declared_length(request) -> int:
         return 0
 
 
+def _limit_of(request) -> int:
+    """The body size the view of the request accepts (its class's for a DRF view)."""
+    try:
+        view = resolve(request.path_info).func
+    except Resolver404:
+        return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    view = getattr(view, "cls", view)
+    return getattr(view, "max_body_size", settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+
+
 def _too_large(request):
-    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    limit = _limit_of(request)
     message = f"The request body is larger than the {limit // 1024} KB this server accepts."
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": message}, status=413)

@@ -21,10 +21,14 @@ class Role(StrEnum):
     SUPPORT = "Support"
     FINANCE = "Finance"
     ADMINISTRATOR = "Administrators"
+    # A machine account (the vendor's product): it posts seat usage and does nothing else.
+    USAGE_FEED = "Usage feed"
 
 
 AM, SUPPORT, FINANCE, ADMIN = Role.ACCOUNT_MANAGER, Role.SUPPORT, Role.FINANCE, Role.ADMINISTRATOR
-EVERYONE = frozenset(Role)
+USAGE_FEED = Role.USAGE_FEED
+# Every staff role: people. The usage feed is not one of them.
+EVERYONE = frozenset({AM, SUPPORT, FINANCE, ADMIN})
 
 PERMISSIONS: dict[str, frozenset[Role]] = {
     "view_companies": EVERYONE,
@@ -46,6 +50,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "edit_onboarding": frozenset({SUPPORT, ADMIN}),
     "view_dashboard": frozenset({AM, FINANCE, ADMIN}),
     "manage_emails": frozenset({ADMIN}),  # the outbox: failed and stuck emails, re-send
+    "post_usage": frozenset({USAGE_FEED, ADMIN}),  # the seat usage feed and its CSV upload
 }
 
 # For these, an account manager needs to own the object (its company's owner or its own owner).

@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import PROTECT, ProtectedError
@@ -7,7 +9,7 @@ from django.utils import timezone
 from knox.settings import knox_settings
 
 from accounts.models import Activity, ApiToken, Company, Contact
-from accounts.roles import can, company_owners
+from accounts.roles import USAGE_FEED, can, company_owners, roles_of
 
 
 def record_activity(
@@ -109,6 +111,11 @@ def create_api_token(
         raise ValidationError({"name": "Keep the name to 100 characters."})
     if scope not in ApiToken.Scope.values:
         raise ValidationError({"scope": "Choose read-only or read-write."})
+    # A machine account that posts usage gets usage-feed tokens, and only it does.
+    if (scope == ApiToken.Scope.USAGE) != (USAGE_FEED in roles_of(user)):
+        raise ValidationError(
+            {"scope": "Usage-feed tokens are for Usage feed accounts, and they have no other."}
+        )
     default_days = knox_settings.TOKEN_TTL.days
     days = default_days if days is None else days
     if not 1 <= days <= API_TOKEN_MAX_DAYS:
@@ -116,6 +123,30 @@ def create_api_token(
     if not user.is_active:
         raise ValidationError("An inactive user cannot have API tokens.")
     return ApiToken.objects.create(user=user, expiry=timedelta(days=days), name=name, scope=scope)
+
+
+@transaction.atomic
+def create_usage_feed_token(
+    *, username: str, name: str, days: int | None = None
+) -> tuple[ApiToken, str]:
+    """Make a usage-feed token (the key, shown once) for the machine account `username`,
+    creating the account in the Usage feed role, without a password, when it is new. An
+    existing user of any other role is refused: a person's account never posts usage."""
+    username = username.strip()
+    if not username:
+        raise ValidationError({"username": "Name the machine account, e.g. “usage-feed”."})
+    user, created = get_user_model().objects.get_or_create(
+        username=username, defaults={"first_name": "Usage feed"}
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        user.groups.add(Group.objects.get(name=USAGE_FEED))
+    elif roles_of(user) != {USAGE_FEED}:
+        raise ValidationError(
+            {"username": f"{username} is a person's account, not a Usage feed account."}
+        )
+    return create_api_token(user=user, name=name, scope=ApiToken.Scope.USAGE, days=days)
 
 
 @transaction.atomic

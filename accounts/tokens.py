@@ -25,13 +25,18 @@ class ApiTokenAuthentication(TokenAuthentication):
 
 
 class TokenScopePermission(permissions.BasePermission):
-    """A read-only token reads: every method but GET, HEAD and OPTIONS is refused (403)."""
-
-    message = "This token is read-only: make a read-write token to change data."
+    """A read-only token reads: every method but GET, HEAD and OPTIONS is refused (403). A
+    usage-feed token reaches only the views that say `usage_feed = True` (403 elsewhere)."""
 
     def has_permission(self, request, view):
         token = request.auth
-        if isinstance(token, ApiToken) and token.read_only:
+        if not isinstance(token, ApiToken):
+            return True
+        if token.usage_only:
+            self.message = "This token may only post seat usage."
+            return getattr(view, "usage_feed", False)
+        if token.read_only:
+            self.message = "This token is read-only: make a read-write token to change data."
             return request.method in permissions.SAFE_METHODS
         return True
 

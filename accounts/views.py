@@ -67,7 +67,9 @@ def company_detail(request, pk: int):
         "contacts": company.contacts.all(),
         "trials": company.trials.select_related("product").order_by("-starts_on", "-pk"),
         "licenses": company.licenses.select_related("product").order_by("-ends_on", "-pk"),
-        "product_seats": company.licenses.active().per_product().order_by("-product_seats"),
+        "product_seats": company.licenses.active()
+        .per_product_with_usage()
+        .order_by("-product_seats"),
         "quotes": company.quotes.order_by("-created_at", "-pk") if may_see_quotes else None,
         "activities": company.activities.select_related("actor")[:50],
         "may_edit": can(request.user, "edit_company", company),

@@ -356,6 +356,17 @@ SPECTACULAR_SETTINGS = {
 # The largest legitimate body (a quote of a few hundred lines) is a few tens of kilobytes.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=1000)
+# The usage feed and its CSV upload take a batch of 10,000 rows in one body.
+USAGE_UPLOAD_MAX_SIZE = env.int("USAGE_UPLOAD_MAX_SIZE", default=8 * 1024 * 1024)
+
+# Seat usage: a license is expansion-ready when its utilisation (active users ÷ licensed
+# seats) stays at or above USAGE_EXPANSION_THRESHOLD (percent) for USAGE_EXPANSION_DAYS days;
+# its renewal is at risk when, within USAGE_RENEWAL_WINDOW_DAYS of its end, utilisation is
+# below USAGE_RISK_THRESHOLD (percent).
+USAGE_EXPANSION_THRESHOLD = env.int("USAGE_EXPANSION_THRESHOLD", default=90)
+USAGE_EXPANSION_DAYS = env.int("USAGE_EXPANSION_DAYS", default=14)
+USAGE_RISK_THRESHOLD = env.int("USAGE_RISK_THRESHOLD", default=60)
+USAGE_RENEWAL_WINDOW_DAYS = env.int("USAGE_RENEWAL_WINDOW_DAYS", default=90)
 
 # Content-Security-Policy: every script and style is a static file of our own; nothing inline.
 CONTENT_SECURITY_POLICY = {

@@ -3,14 +3,26 @@
 The actions that answer with a drafted quote (trial convert/, license add-seats/ and
 renew/) belong to sales and are added on the same paths by sales.api.quotes."""
 
+import json
+
 import django_filters
+from django.conf import settings
+from django.urls import path
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import exceptions, mixins, parsers, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from accounts import limits
-from accounts.api_base import DateField, IntegerField, ModelSerializer, RoleViewSetMixin
+from accounts.api_base import (
+    DateField,
+    IntegerField,
+    ModelSerializer,
+    RolePermission,
+    RoleViewSetMixin,
+)
+from accounts.tokens import TokenScopePermission
 from licensing import pricing, services
 from licensing.models import LICENSE_STATES, SCHEDULED, License, PriceTier, Product, Trial
 
@@ -256,6 +268,83 @@ class LicenseViewSet(
     search_fields = ["company__name", "product__name"]
     ordering_fields = ["ends_on", "starts_on", "seats", "created_at"]
 
+
+class UsageRowSerializer(serializers.Serializer):
+    """One license's usage on one day (documentation: rows are checked by the service)."""
+
+    license = serializers.IntegerField(required=False, help_text="The license's id; or:")
+    company = serializers.IntegerField(required=False, help_text="The company's id, with")
+    product = serializers.CharField(
+        required=False, help_text="the product's code: the company's license of it that day"
+    )
+    date = serializers.DateField()
+    assigned_seats = serializers.IntegerField(min_value=0, max_value=limits.MAX_SEATS)
+    active_users_30d = serializers.IntegerField(
+        min_value=0, max_value=limits.MAX_SEATS, help_text="At most assigned_seats"
+    )
+    active_users_7d = serializers.IntegerField(
+        min_value=0,
+        max_value=limits.MAX_SEATS,
+        required=False,
+        help_text="At most active_users_30d",
+    )
+
+
+class UsageBatchSerializer(serializers.Serializer):
+    rows = UsageRowSerializer(many=True, max_length=limits.MAX_USAGE_ROWS)
+
+
+class UsageResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField(help_text="Rows new for their license and day")
+    replaced = serializers.IntegerField(help_text="Rows that replaced different figures")
+    unchanged = serializers.IntegerField(help_text="Rows equal to what was stored: no change")
+
+
+class BulkJSONParser(parsers.BaseParser):
+    """JSON read straight from the request stream: DRF's JSONParser reads `request.body`,
+    which Django caps at DATA_UPLOAD_MAX_MEMORY_SIZE; a usage batch is larger, and the body
+    size middleware holds it to the view's `max_body_size` instead."""
+
+    media_type = "application/json"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        if stream is None:
+            return {}
+        try:
+            return json.load(stream)
+        except ValueError as error:
+            raise exceptions.ParseError(f"JSON parse error - {error}") from error
+
+
+class UsageFeedView(APIView):
+    """POST /api/v1/usage/: the vendor's product reports seat usage per license and day."""
+
+    permission_classes = [TokenScopePermission, RolePermission]
+    view_permission = edit_permission = "post_usage"
+    usage_feed = True  # the one view a usage-feed token reaches
+    parser_classes = [BulkJSONParser]
+    max_body_size = settings.USAGE_UPLOAD_MAX_SIZE
+
+    @extend_schema(
+        summary="Report seat usage",
+        description=(
+            f"Up to {limits.MAX_USAGE_ROWS:,} rows per request. All or nothing: one bad row "
+            "refuses the whole batch (400, `rows` lists each bad row by its number, from 1, and "
+            "why) and nothing is stored. Idempotent per license and day: a row equal to the "
+            "stored one changes nothing, a different one replaces it."
+        ),
+        request=UsageBatchSerializer,
+        responses={200: UsageResultSerializer},
+    )
+    def post(self, request):
+        rows = request.data.get("rows") if isinstance(request.data, dict) else None
+        if not isinstance(rows, list):
+            raise exceptions.ValidationError({"rows": ["Send a list of rows."]})
+        result = services.record_usage(rows=rows)
+        return Response(UsageResultSerializer(result).data, status=status.HTTP_200_OK)
+
+
+urlpatterns = [path("usage/", UsageFeedView.as_view(), name="api-usage")]
 
 routes = [
     ("products", ProductViewSet, "product"),

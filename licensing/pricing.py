@@ -205,3 +205,22 @@ def proration_factor(*, starts_on: date, ends_on: date, effective_on: date) -> D
 def prorate(full_amount: Decimal, factor: Decimal, currency: str) -> Decimal:
     """The part of a full-term amount that a proration factor leaves, never negative."""
     return max(quantize(full_amount * factor, currency), quantize(ZERO, currency))
+
+
+# Seat usage
+
+
+def utilisation(active_users: int, licensed_seats: int) -> Decimal | None:
+    """Active users ÷ licensed seats, as a fraction to 4 places (0.9125 = 91.25 %); None when
+    nothing is licensed. The one definition every page, list, email and figure reads."""
+    if licensed_seats <= 0:
+        return None
+    return (Decimal(active_users) / Decimal(licensed_seats)).quantize(
+        Decimal("0.0001"), rounding=ROUND_HALF_UP
+    )
+
+
+def true_up_seats(*, assigned_seats: int, licensed_seats: int) -> int:
+    """The seats a license is short of what its users were assigned (0 when not over-deployed);
+    a true-up quote asks for them, and pricing bills them in whole blocks."""
+    return max(assigned_seats - licensed_seats, 0)

@@ -17,8 +17,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Company, Contact, OutboxMessage
-from licensing.models import License, Reminder, Trial
-from licensing.reminders import RENEWAL_DUE, TRIAL_ENDING, parse_subject, register_kind
+from licensing.models import License, Reminder, Trial, UsageSummary
+from licensing.reminders import (
+    RENEWAL_AT_RISK,
+    RENEWAL_DUE,
+    TRIAL_ENDING,
+    parse_subject,
+    register_kind,
+)
 
 OWNER, CONTACT = "owner", "contact"
 
@@ -144,5 +150,52 @@ def build_renewal_due(reminder: Reminder, message: OutboxMessage):
     )
 
 
+def owner_recipients(reminders: list[Reminder]):
+    """The account manager of each reminder's company, alone (an internal warning)."""
+    owners = dict(
+        Company.objects.filter(pk__in={reminder.company_id for reminder in reminders})
+        .exclude(owner__email="")
+        .values_list("pk", "owner__email")
+    )
+    for reminder in reminders:
+        if owners.get(reminder.company_id):
+            yield reminder, OWNER, owners[reminder.company_id]
+
+
+def build_renewal_at_risk(reminder: Reminder, message: OutboxMessage):
+    pk, ends_on = parse_subject(reminder.subject)
+    day = sending_day(reminder)
+    summary = (
+        UsageSummary.objects.filter(
+            license__in=License.objects.awaiting_renewal(day),
+            license_id=pk,
+            license__ends_on=ends_on,
+            license__ends_on__gte=day,
+        )
+        .select_related("license__company__owner", "license__product")
+        .first()
+    )
+    if summary is None:  # renewed, cancelled, expired or over
+        return None
+    license = summary.license
+    return render_email(
+        template="licensing/emails/renewal_at_risk",
+        subject=(
+            f"Renewal at risk: {license.product} for {license.company} is "
+            f"{summary.active_users_30d} of {license.seats} seats used"
+        ),
+        context={
+            "license": license,
+            "summary": summary,
+            "days_left": days_phrase((license.ends_on - day).days),
+            "license_url": settings.SITE_URL.rstrip("/")
+            + reverse("license_detail", args=[license.pk]),
+        },
+        owner=license.company.owner,
+        message=message,
+    )
+
+
 register_kind(TRIAL_ENDING, recipients=trial_recipients, build=build_trial_ending)
 register_kind(RENEWAL_DUE, recipients=renewal_recipients, build=build_renewal_due)
+register_kind(RENEWAL_AT_RISK, recipients=owner_recipients, build=build_renewal_at_risk)

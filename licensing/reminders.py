@@ -34,10 +34,12 @@ from django.utils import timezone
 from accounts import outbox
 from accounts.models import Activity, OutboxMessage
 from accounts.services import record_activity
-from licensing.models import License, Reminder, ReminderSweep, Trial
+from licensing.models import License, Reminder, ReminderSweep, Trial, UsageSummary
 
 TRIAL_ENDING = "trial_ending"
 RENEWAL_DUE = "renewal_due"
+# Once per license and term (offset 0): its renewal is due and its seats are little used.
+RENEWAL_AT_RISK = "renewal_at_risk"
 SWEEP_NAME = "licensing"
 OUTBOX_KIND = "reminder"
 
@@ -124,7 +126,8 @@ def as_reminder_rows(queryset, *, kind: str, due_on: date):
 
 
 def due_reminder_rows(*, today: date, since: date):
-    """Trial and renewal reminders due today, as one query whatever the number of rows."""
+    """Trial, renewal and renewal-at-risk reminders due today, as one query whatever the
+    number of rows."""
     trials = due_offsets(
         Trial.objects.active(today),
         offsets=settings.REMINDER_TRIAL_OFFSETS,
@@ -140,7 +143,32 @@ def due_reminder_rows(*, today: date, since: date):
         since=since,
     )
     return as_reminder_rows(trials, kind=TRIAL_ENDING, due_on=today).union(
-        as_reminder_rows(licenses, kind=RENEWAL_DUE, due_on=today), all=True
+        as_reminder_rows(licenses, kind=RENEWAL_DUE, due_on=today),
+        at_risk_reminder_rows(today=today),
+        all=True,
+    )
+
+
+def at_risk_reminder_rows(*, today: date):
+    """Licenses whose renewal is at risk today (UsageSummary.renewal_at_risk) as reminder
+    rows; the subject names the license and the end of its term, so the reminder goes once
+    per term, whenever in the renewal window the risk first shows."""
+    return (
+        UsageSummary.objects.renewal_at_risk(today)
+        .order_by()
+        .values(
+            reminder_subject=Concat(
+                Value("license:"),
+                Cast("license_id", CharField()),
+                Value(":"),
+                Cast("license__ends_on", CharField()),
+                output_field=CharField(),
+            ),
+            reminder_kind=Value(RENEWAL_AT_RISK, output_field=CharField()),
+            reminder_offset=Value(0, output_field=IntegerField()),
+            reminder_due_on=Value(today, output_field=DateField()),
+            reminder_company=F("license__company_id"),
+        )
     )
 
 

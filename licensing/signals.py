@@ -6,3 +6,5 @@ from django.dispatch import Signal
 license_started = Signal()
 # Sent after seats are added to a license: kwargs license, seat_change.
 seats_added = Signal()
+# Sent after a batch of seat usage is stored: kwargs license_ids (the licenses it reported on).
+usage_recorded = Signal()

@@ -9,4 +9,5 @@ urlpatterns = [
     path("trials/<int:pk>/cancel/", views.trial_cancel, name="trial_cancel"),
     path("licenses/", views.license_list, name="license_list"),
     path("licenses/<int:pk>/", views.license_detail, name="license_detail"),
+    path("usage/upload/", views.usage_upload, name="usage_upload"),
 ]

@@ -1,6 +1,7 @@
 """Trials and licenses in the browser. Converting a trial, adding seats and drafting a
 renewal make quotes, so those views live in sales/views/drafts.py."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -13,9 +14,9 @@ from accounts.history import changes_of
 from accounts.models import Company
 from accounts.roles import can, get_for, require, visible
 from config.pagination import CappedPaginator
-from licensing.forms import RenewalsDueForm, TrialExtendForm, TrialStartForm
-from licensing.models import License, SeatChange, Trial
-from licensing.services import cancel_trial, extend_trial, start_trial
+from licensing.forms import RenewalsDueForm, TrialExtendForm, TrialStartForm, UsageUploadForm
+from licensing.models import License, SeatChange, Trial, license_usage
+from licensing.services import cancel_trial, extend_trial, record_usage, start_trial
 
 ROWS_PER_PAGE = 50
 
@@ -105,15 +106,60 @@ def license_detail(request, pk: int):
         pk=pk,
     )
     seat_changes = list(license.seat_changes.select_related("created_by"))
+    may_edit = (
+        can(request.user, "edit_license", license) and license.status == License.Status.ACTIVE
+    )
     context = {
         "license": license,
         "seat_changes": seat_changes,
         "initial_seats": license.seats - sum(change.delta for change in seat_changes),
         "renewal": License.objects.filter(renews=license).first(),
-        "may_edit": can(request.user, "edit_license", license)
-        and license.status == License.Status.ACTIVE,
+        "may_edit": may_edit,
+        **_usage_context(license, seat_changes),
         "history": changes_of(
             License.history.filter(id=license.pk), SeatChange.history.filter(license_id=license.pk)
         ),
     }
     return render(request, "licensing/license_detail.html", context)
+
+
+def _usage_context(license: License, seat_changes: list[SeatChange]) -> dict:
+    """Utilisation now and its trend, and the chart's table (licensed, assigned and active
+    seats per day), which static/js/usage_chart.js draws."""
+    usage = license_usage(license, seat_changes=seat_changes)
+    header = ("Day", "Licensed", "Assigned", "Active (30 days)", "Active (7 days)")
+    rows = [
+        (
+            point.day.isoformat(),
+            point.licensed_seats,
+            point.assigned_seats,
+            point.active_users_30d,
+            "" if point.active_users_7d is None else point.active_users_7d,
+        )
+        for point in usage.points
+    ]
+    return {"usage": usage, "usage_chart": {"header": header, "rows": rows}}
+
+
+@require("post_usage")
+def usage_upload(request):
+    """Administrators upload seat usage as CSV, for vendors without an integration: the
+    same checks as the API feed, each bad row named by its line in the file."""
+    form = UsageUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = record_usage(rows=form.cleaned_data["file"], first_row=2, row_word="Line")
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request,
+                f"Usage stored: {result.created} new, {result.replaced} replaced, "
+                f"{result.unchanged} unchanged.",
+            )
+            return redirect("usage_upload")
+    return render(request, "licensing/usage_upload.html", {"form": form})
+
+
+# A file of a day's usage for many licenses is larger than a form post (accounts.middleware).
+usage_upload.max_body_size = settings.USAGE_UPLOAD_MAX_SIZE

@@ -17,13 +17,19 @@ def add_education_task_on_seats_added(sender, *, license, seat_change, **kwargs)
     add_expansion_task(license=license, seat_change=seat_change)
 
 
+def add_tasks_on_usage_recorded(sender, *, license_ids, **kwargs):
+    from onboarding.services import add_low_adoption_tasks
+
+    add_low_adoption_tasks(license_ids=license_ids)
+
+
 class OnboardingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "onboarding"
 
     def ready(self):
         from licensing.reminders import register_kind
-        from licensing.signals import license_started, seats_added
+        from licensing.signals import license_started, seats_added, usage_recorded
         from onboarding.digests import DIGEST, build_digest, digest_recipients
 
         license_started.connect(
@@ -32,4 +38,5 @@ class OnboardingConfig(AppConfig):
         seats_added.connect(
             add_education_task_on_seats_added, dispatch_uid="onboarding_seats_added"
         )
+        usage_recorded.connect(add_tasks_on_usage_recorded, dispatch_uid="onboarding_usage")
         register_kind(DIGEST, recipients=digest_recipients, build=build_digest)

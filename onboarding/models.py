@@ -315,6 +315,8 @@ class Task(models.Model):
         max_length=limits.TEXT_NOTES,
         validators=[limits.text_of_at_most(limits.TEXT_NOTES)],
     )
+    # What added the task by itself (LOW_ADOPTION), so that it is added once per onboarding.
+    trigger = models.CharField(max_length=20, blank=True, editable=False)
     # Set on the task an expansion adds, so receiving seats_added twice adds one task.
     seat_change = models.OneToOneField(
         SeatChange,
@@ -341,6 +343,12 @@ class Task(models.Model):
                 | (~Q(status="done") & Q(done_at__isnull=True)),
                 name="onboarding_task_done_has_time",
                 violation_error_message="A done task records when it was done, and only then.",
+            ),
+            models.UniqueConstraint(
+                fields=["onboarding", "trigger"],
+                condition=~Q(trigger=""),
+                name="onboarding_task_once_per_trigger",
+                violation_error_message="This onboarding already has this task.",
             ),
         ]
         indexes = [

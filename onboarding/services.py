@@ -13,10 +13,14 @@ from accounts import limits
 from accounts.models import Activity
 from accounts.roles import Role, can, members_of
 from accounts.services import record_activity
-from licensing.models import License, SeatChange
+from licensing.models import License, SeatChange, UsageSummary
 from onboarding.models import GO_LIVE_CATEGORIES, Category, ChecklistTemplate, Onboarding, Task
 
 EXPANSION_TASK_DUE_DAYS = 14
+# An onboarding whose users have not reached 50 % of the seats this long after go-live gets
+# a user-education task (once: its trigger).
+LOW_ADOPTION_DAYS = 30
+LOW_ADOPTION = "low_adoption"
 GO_LIVE_DAYS_WITHOUT_TEMPLATE = 30
 
 
@@ -207,6 +211,7 @@ def add_task(
     assignee=None,
     notes: str = "",
     seat_change: SeatChange | None = None,
+    trigger: str = "",
 ) -> Task:
     """Add a task at the end of an onboarding's checklist."""
     _check_assignee(assignee)
@@ -221,6 +226,7 @@ def add_task(
         assignee=assignee,
         notes=notes,
         seat_change=seat_change,
+        trigger=trigger,
     )
     task.full_clean(exclude=["done_by"])
     task.save()
@@ -336,3 +342,41 @@ def expansion_task(onboarding: Onboarding, seat_change: SeatChange) -> Task:
         assignee_id=onboarding.owner_id,
         seat_change=seat_change,
     )
+
+
+@transaction.atomic
+def add_low_adoption_tasks(*, license_ids: list[int], today: date | None = None) -> list[Task]:
+    """Add a "user education" task, once per onboarding, to the onboardings of `license_ids`
+    that went live LOW_ADOPTION_DAYS or more ago while fewer than half their seats are active
+    (their fresh usage has never reached 50 %)."""
+    today = today or timezone.localdate()
+    onboardings = (
+        Onboarding.objects.filter(
+            license_id__in=license_ids,
+            live_on__lte=today - timedelta(days=LOW_ADOPTION_DAYS),
+            license__usage_summary__in=UsageSummary.objects.fresh(today),
+            license__usage_summary__adoption_50_on__isnull=True,
+        )
+        .exclude(tasks__trigger=LOW_ADOPTION)
+        .select_related("license__usage_summary", "license", "owner")
+    )
+    tasks = []
+    for onboarding in onboardings:
+        summary = onboarding.license.usage_summary
+        tasks.append(
+            add_task(
+                onboarding=onboarding,
+                actor=None,
+                title="User education: fewer than half the seats are in use",
+                category=Category.USER_EDUCATION,
+                description=(
+                    f"{(today - onboarding.live_on).days} days after go-live, "
+                    f"{summary.active_users_30d} of {onboarding.license.seats} seats are active "
+                    "(30 days): find out why and train the users."
+                ),
+                due_on=today + timedelta(days=EXPANSION_TASK_DUE_DAYS),
+                assignee=onboarding.owner,
+                trigger=LOW_ADOPTION,
+            )
+        )
+    return tasks

@@ -392,6 +392,8 @@ class BookSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"Book of {self.owner or 'every company'} as of {self.computed_at:%Y-%m-%d %H:%M}"
+
+
 class QuoteLinkQuerySet(models.QuerySet):
     def active(self):
         return self.filter(withdrawn_at__isnull=True)

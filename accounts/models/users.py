@@ -13,11 +13,13 @@ class ApiTokenQuerySet(models.QuerySet):
 
 class ApiToken(AbstractAuthToken):
     """An API client's token (django-rest-knox): only its hash is stored, the key is shown once.
-    A read-only token may only read; a read-write one acts with its user's role."""
+    A read-only token may only read; a read-write one acts with its user's role; a usage-feed
+    token (of a Usage feed machine account) may only post seat usage."""
 
     class Scope(models.TextChoices):
         READ_ONLY = "read", "Read-only"
         READ_WRITE = "write", "Read-write"
+        USAGE = "usage", "Usage feed"
 
     name = models.CharField(max_length=100)
     scope = models.CharField(max_length=5, choices=Scope.choices, default=Scope.READ_ONLY)
@@ -34,6 +36,10 @@ class ApiToken(AbstractAuthToken):
     @property
     def read_only(self) -> bool:
         return self.scope == self.Scope.READ_ONLY
+
+    @property
+    def usage_only(self) -> bool:
+        return self.scope == self.Scope.USAGE
 
     def is_expired(self, now) -> bool:
         return self.expiry is not None and self.expiry <= now

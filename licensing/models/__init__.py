@@ -1,5 +1,5 @@
 """Licensing models, one module per subject: the price book (products), trials, licenses
-and their seat changes (licenses), reminder emails (reminders)."""
+and their seat changes (licenses), reminder emails (reminders), seat usage (usage)."""
 
 from licensing.models.licenses import (
     LICENSE_STATES,
@@ -19,6 +19,15 @@ from licensing.models.products import (
 )
 from licensing.models.reminders import Reminder, ReminderQuerySet, ReminderSweep
 from licensing.models.trials import Trial, TrialQuerySet
+from licensing.models.usage import (
+    LicenseUsage,
+    UsagePoint,
+    UsageRecord,
+    UsageRecordQuerySet,
+    UsageSummary,
+    UsageSummaryQuerySet,
+    license_usage,
+)
 
 __all__ = [
     "MONEY",
@@ -38,4 +47,11 @@ __all__ = [
     "ReminderQuerySet",
     "Reminder",
     "ReminderSweep",
+    "UsageRecordQuerySet",
+    "UsageRecord",
+    "UsagePoint",
+    "LicenseUsage",
+    "license_usage",
+    "UsageSummaryQuerySet",
+    "UsageSummary",
 ]

@@ -15,6 +15,10 @@ from accounts.models import Company
 from licensing import pricing
 from licensing.models.products import MONEY, Product, annual_value_expression
 
+# A license whose latest usage report is older than this is left out of the usage lists and
+# figures: the feed stopped, and its old figures say nothing about today.
+FRESH_DAYS = 7
+
 
 class LicenseQuerySet(models.QuerySet):
     """Every read of "active" licenses (seats, ARR, customers, renewals due, reminders, company
@@ -66,6 +70,17 @@ class LicenseQuerySet(models.QuerySet):
             self.order_by()
             .values("company", "product", "product__name")
             .annotate(product_seats=Sum("seats"))
+        )
+
+    def per_product_with_usage(self, today: date | None = None):
+        """`per_product`, with the usage of the licenses that report it (a fresh
+        UsageSummary): reporting_seats, their seats, and active_users, their users active
+        in 30 days; utilisation = active_users / reporting_seats."""
+        today = today or timezone.localdate()
+        fresh = Q(usage_summary__day__gt=today - timedelta(days=FRESH_DAYS))
+        return self.per_product().annotate(
+            reporting_seats=Sum("seats", filter=fresh),
+            active_users=Sum("usage_summary__active_users_30d", filter=fresh),
         )
 
 

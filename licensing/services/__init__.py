@@ -2,7 +2,7 @@
 ValidationError before anything is written.
 
 One module per subject: the price book (products), trials, licenses, and the checks trials
-and licenses share (common)."""
+and licenses share (common), seat usage (usage)."""
 
 from licensing.services.common import check_product_not_held, check_products_not_held
 from licensing.services.licenses import (
@@ -24,6 +24,7 @@ from licensing.services.trials import (
     extend_trial,
     start_trial,
 )
+from licensing.services.usage import UsageResult, record_usage
 
 __all__ = [
     "save_product",
@@ -43,4 +44,6 @@ __all__ = [
     "renew_license",
     "cancel_license",
     "expire_license",
+    "UsageResult",
+    "record_usage",
 ]

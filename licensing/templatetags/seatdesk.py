@@ -6,6 +6,7 @@ from django import template
 from django.conf import settings
 
 from accounts.roles import can
+from licensing import pricing
 from licensing.pricing import format_money
 
 register = template.Library()
@@ -127,6 +128,23 @@ def percent(share: Decimal | None) -> str:
     if share is None:
         return MISSING
     return f"{Decimal(share) * 100:.1f}%"
+
+
+@register.filter
+def utilisation(active_users: int | None, licensed_seats: int | None) -> Decimal | None:
+    """{{ active|utilisation:seats|percent }}: licensing.pricing.utilisation; None (a dash)
+    when nothing reports usage."""
+    if active_users is None or not licensed_seats:
+        return None
+    return pricing.utilisation(active_users, licensed_seats)
+
+
+@register.filter
+def points(change: Decimal | None) -> str:
+    """A change of a share in percentage points: 0.052 -> "+5.2 pts"; None -> a dash."""
+    if change is None:
+        return MISSING
+    return f"{Decimal(change) * 100:+.1f} pts".replace("-", "−")
 
 
 @register.simple_tag(takes_context=True)

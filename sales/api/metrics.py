@@ -16,6 +16,7 @@ from accounts import limits
 from accounts.api_base import RolePermission
 from accounts.tokens import TokenScopePermission
 from config.api import refuse_malformed_query
+from sales import metrics
 from sales.forms import DashboardFilterForm
 from sales.metrics import snapshot
 
@@ -98,6 +99,30 @@ class OpportunitySerializer(serializers.Serializer):
     whitespace_value = money_field()
 
 
+class UsageRowSerializer(serializers.Serializer):
+    license = serializers.IntegerField(source="license_id")
+    company = serializers.IntegerField(source="license.company_id")
+    company_name = serializers.CharField(source="license.company.name")
+    product = serializers.CharField(source="license.product.code")
+    licensed_seats = serializers.IntegerField(source="license.seats")
+    assigned_seats = serializers.IntegerField()
+    active_users_30d = serializers.IntegerField()
+    utilisation = fraction_field(help_text="Active users (30 days) / licensed seats")
+    ends_on = serializers.DateField(source="license.ends_on")
+    whitespace_seats = serializers.IntegerField(source="whitespace")
+
+
+class UsageListSerializer(serializers.Serializer):
+    total = serializers.IntegerField(help_text="Licenses in the list")
+    rows = UsageRowSerializer(many=True, help_text="The first 10")
+
+
+class UsageListsSerializer(serializers.Serializer):
+    expansion_ready = UsageListSerializer()
+    renewal_at_risk = UsageListSerializer()
+    over_deployed = UsageListSerializer()
+
+
 class MetricsSerializer(serializers.Serializer):
     start = serializers.DateField()
     end = serializers.DateField()
@@ -149,6 +174,16 @@ class MetricsSerializer(serializers.Serializer):
     quote_win_rate = fraction_field()
     licenses_gone_live = serializers.IntegerField()
     median_days_to_go_live = days_field()
+    # Seat usage (licenses in force with a report in the last 7 days).
+    book_utilisation = fraction_field(help_text="Active users (30 days) / licensed seats")
+    utilisation_active_users = serializers.IntegerField()
+    utilisation_licensed_seats = serializers.IntegerField()
+    utilisation_licenses = serializers.IntegerField()
+    median_days_to_50_percent_active = days_field()
+    licenses_50_percent_active = serializers.IntegerField()
+    median_days_to_80_percent_active = days_field()
+    licenses_80_percent_active = serializers.IntegerField()
+    usage_lists = UsageListsSerializer()
     # Series.
     seat_growth_by_month = SeatMonthSerializer(many=True)
     conversion_by_month = ConversionMonthSerializer(many=True)
@@ -183,7 +218,10 @@ class MetricsView(APIView):
             raise ValidationError(form.errors)
         scope = form.scope()
         figures = snapshot.figures(scope)
-        return Response(MetricsSerializer({**figures, "owner": scope.owner_id}).data)
+        usage_lists = {each.slug.replace("-", "_"): each for each in metrics.usage_lists(scope)}
+        return Response(
+            MetricsSerializer({**figures, "owner": scope.owner_id, "usage_lists": usage_lists}).data
+        )
 
 
 urlpatterns = [path("metrics/", MetricsView.as_view(), name="api-metrics")]

@@ -24,6 +24,7 @@ from django.utils.text import slugify
 from accounts.bulk import insert_rows
 from accounts.models import Activity, Company, Contact, Industry
 from licensing import pricing
+from licensing.demo_usage import seed_usage_in_bulk
 from licensing.models import License, Product, SeatChange, Trial
 from sales.demo.base import (
     DEMO_DOMAIN,
@@ -358,4 +359,5 @@ def seed_scale(*, companies: int, today: date | None = None) -> bool:
             builder.company(index)
         builder.save()
         replay_reminder_sweeps(today=builder.today)
+        seed_usage_in_bulk(today=builder.today)
     return True

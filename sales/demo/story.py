@@ -18,6 +18,7 @@ from django.utils.text import slugify
 from accounts.models import Company, Contact, Industry
 from accounts.services import save_company, save_contact
 from licensing import services as licensing
+from licensing.demo_usage import seed_usage
 from licensing.models import Trial
 from sales import services
 from sales.demo.base import (
@@ -309,4 +310,5 @@ def seed_demo(*, today: date | None = None) -> bool:
             if story:
                 stories.append(story(demo, company))
         run_in_date_order(demo, stories)
+        seed_usage(today=demo.today)
     return True

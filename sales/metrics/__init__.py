@@ -7,7 +7,9 @@ Two kinds of figures:
   whitespace, renewals due, and over the 12 months before today the renewal rate and net seat
   retention;
 - flows in the chosen period, `Scope.start` to `Scope.end`, both days included, in flows.py:
-  trial conversion, seats added and lost, deal sizes, quote win rate, time to go-live.
+  trial conversion, seats added and lost, deal sizes, quote win rate, time to go-live;
+- seat usage, in usage.py: utilisation of the book, adoption after go-live, and the usage
+  lists (expansion-ready, renewal at risk, over-deployed).
 
 Each figure is a SQL aggregate over a records queryset defined once in records.py; the
 drill-down page lists those same records (`RECORDS`). Pages and the API read each book's
@@ -36,6 +38,7 @@ from sales.metrics.flows import (
     trial_conversion,
 )
 from sales.metrics.records import Scope, default_period, median_of, rate
+from sales.metrics.usage import UsageList, usage_figures, usage_lists
 
 __all__ = [
     "Scope",
@@ -55,4 +58,7 @@ __all__ = [
     "time_to_live",
     "dashboard",
     "RECORDS",
+    "UsageList",
+    "usage_figures",
+    "usage_lists",
 ]

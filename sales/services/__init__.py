@@ -8,6 +8,7 @@ from sales.services.drafts import (
     draft_expansion_quote,
     draft_renewal_quote,
     draft_trial_conversion_quote,
+    draft_true_up_quote,
 )
 from sales.services.quote_emails import resend_quote_email
 from sales.services.quotes import (
@@ -34,5 +35,6 @@ __all__ = [
     "draft_expansion_quote",
     "draft_renewal_quote",
     "draft_trial_conversion_quote",
+    "draft_true_up_quote",
     "resend_quote_email",
 ]

@@ -2,11 +2,13 @@
 
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Company, Contact
 from licensing import services as licensing
-from licensing.models import License, Trial
+from licensing.models import License, Trial, license_usage
 from licensing.pricing import months_between
 from sales.models import Quote
 from sales.pricing import LineInput
@@ -41,6 +43,18 @@ def draft_expansion_quote(*, license: License, seats: int, effective_on: date, a
         starts_on=effective_on,
         license=license,
     )
+
+
+def draft_true_up_quote(*, license: License, actor, today: date | None = None) -> Quote:
+    """Draft an expansion for the seats the license's latest usage report shows assigned
+    beyond those licensed, from today, prorated to its end (billed in whole blocks)."""
+    today = today or timezone.localdate()
+    missing = license_usage(license, today=today).missing_seats
+    if not missing:
+        raise ValidationError(
+            "The latest usage report assigns no more seats than are licensed: nothing to true up."
+        )
+    return draft_expansion_quote(license=license, seats=missing, effective_on=today, actor=actor)
 
 
 @transaction.atomic

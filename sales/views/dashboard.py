@@ -99,6 +99,7 @@ def dashboard(request):
     if form.is_valid():
         figures = snapshot.figures(form.scope())
         context["figures"] = figures
+        context["usage_lists"] = metrics.usage_lists(form.scope())
         context["query"] = form.query_string()
         context["charts"] = [
             {

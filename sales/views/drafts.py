@@ -1,5 +1,5 @@
 """The trial and license actions that draft quotes: convert a trial, add seats to a
-license (with a live price), draft its renewal."""
+license (with a live price), draft its renewal or a true-up of its over-deployed seats."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -93,8 +93,21 @@ def license_renew(request, pk: int):
     )
 
 
+@require_POST
+@login_required
+def license_true_up(request, pk: int):
+    license = _editable_license(request, pk)
+    return _open_draft(
+        request,
+        lambda: services.draft_true_up_quote(license=license, actor=request.user),
+        refused=redirect("license_detail", pk=license.pk),
+        done="{quote.reference} drafted for the seats assigned beyond the license: check and send.",
+    )
+
+
 urlpatterns = [
     path("trials/<int:pk>/convert/", trial_convert, name="trial_convert"),
     path("licenses/<int:pk>/add-seats/", license_add_seats, name="license_add_seats"),
     path("licenses/<int:pk>/renew/", license_renew, name="license_renew"),
+    path("licenses/<int:pk>/true-up/", license_true_up, name="license_true_up"),
 ]

@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts import outbox
 from accounts.roles import ADMIN, AM, FINANCE, SUPPORT, roles_of
 from licensing.models import License, Trial
+from sales import metrics
 from sales.metrics import snapshot
 from sales.models import Quote
 
@@ -42,6 +43,13 @@ def _manager_lists(user, today, *, everyone: bool) -> dict:
     }
 
 
+def _usage_lists(user, today, *, everyone: bool) -> list[metrics.UsageList]:
+    """Expansion-ready, renewal-at-risk and over-deployed licenses of the manager's book."""
+    return metrics.usage_lists(
+        metrics.Scope(start=today, end=today, owner_id=None if everyone else user.pk, today=today)
+    )
+
+
 def _finance_lists(today) -> dict:
     month_start = today.replace(day=1)
     # A bound on the column itself (not on its date) lets the database use its index.
@@ -71,6 +79,7 @@ def home(request):
     context = {"today": today, "is_support": bool(roles & {SUPPORT, ADMIN})}
     if roles & {AM, ADMIN}:
         context["manager"] = _manager_lists(request.user, today, everyone=ADMIN in roles)
+        context["usage_lists"] = _usage_lists(request.user, today, everyone=ADMIN in roles)
     if roles & {FINANCE, ADMIN}:
         context["finance"] = _finance_lists(today)
     if ADMIN in roles:

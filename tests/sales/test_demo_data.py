@@ -1,9 +1,11 @@
 import pytest
 from django.db import transaction
 from django.db.models import Count
+from django.utils import timezone
 
 from accounts.models import Company, Contact
-from licensing.models import License, Product, SeatChange, Trial
+from licensing.models import License, Product, SeatChange, Trial, UsageRecord
+from sales import metrics
 from sales.models import Quote
 from tests.sales.demo_support import (
     assert_demo_logins_work,
@@ -76,3 +78,14 @@ def test_running_seed_demo_twice_changes_no_counts(demo):
 
 def test_every_demo_row_is_within_the_bounds(demo):
     assert_every_row_is_within_the_bounds()
+
+
+def test_every_license_in_force_has_90_days_of_usage_and_every_usage_list_has_rows(demo):
+    today = timezone.localdate()
+    in_force = License.objects.active(today)
+    reported = UsageRecord.objects.filter(day=today).values_list("license", flat=True)
+    assert set(in_force.values_list("pk", flat=True)) <= set(reported)
+    full = [license for license in in_force if (today - license.starts_on).days >= 89]
+    assert full and all(license.usage_records.count() == 90 for license in full)
+    scope = metrics.Scope(start=today.replace(month=1, day=1), end=today, today=today)
+    assert all(usage_list.total for usage_list in metrics.usage_lists(scope))

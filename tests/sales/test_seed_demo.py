@@ -6,7 +6,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import Activity, Company, Contact
-from licensing.models import License, SeatChange, Trial
+from licensing.models import License, SeatChange, Trial, UsageRecord, UsageSummary
 from licensing.pricing import term_end
 from licensing.signals import license_started
 from sales.demo.base import term_ending_on
@@ -95,3 +95,15 @@ def test_a_demo_term_can_end_on_any_day_even_28_february_of_a_leap_year():
     for ends_on in (timezone.localdate(), date(2028, 2, 28), date(2027, 2, 28), date(2026, 12, 31)):
         starts_on, months = term_ending_on(ends_on, 12)
         assert term_end(starts_on, months) == ends_on and months in (11, 12)
+
+
+def test_seed_demo_scale_adds_usage_in_bulk_with_its_summaries():
+    seed("--scale", "50")
+
+    today = timezone.localdate()
+    in_force = set(License.objects.active(today).values_list("pk", flat=True))
+    assert in_force and in_force <= set(
+        UsageRecord.objects.filter(day=today).values_list("license", flat=True)
+    )
+    assert set(UsageSummary.objects.values_list("pk", flat=True)) >= in_force
+    assert UsageSummary.objects.filter(day=today).count() >= len(in_force)

@@ -1,0 +1,90 @@
+"""Seat usage on the dashboard, the home page and the metrics API: the utilisation of the
+whole book, adoption after go-live, and the three usage lists (over-deployed,
+expansion-ready, renewal at risk). Every read goes through licensing's UsageSummary queryset
+(`fresh`: licenses in force with a recent report), so pages, the API and emails agree."""
+
+from collections import Counter
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, Q, Sum
+
+from accounts.models import Company
+from licensing.models import UsageSummary
+from sales.metrics.records import Scope, _book, median_of, rate
+
+LIST_ROWS = 10
+
+
+@dataclass(frozen=True)
+class UsageList:
+    slug: str
+    title: str
+    rows: list[UsageSummary]
+    total: int
+
+
+def usage_figures(scope: Scope) -> dict:
+    """book_utilisation = active users (30 days) ÷ licensed seats over the licenses in force
+    with a fresh report; adoption = median days from go-live to 50 % and 80 % of the seats
+    active, over the licenses gone live in the period that reached it. Two queries."""
+    fresh = _book(UsageSummary.objects.fresh(scope.today), scope, "license__company__")
+    totals = fresh.aggregate(
+        active=Sum("active_users_30d"), seats=Sum("license__seats"), licenses=Count("pk")
+    )
+    gone_live = _book(
+        UsageSummary.objects.filter(license__live_on__range=(scope.start, scope.end)),
+        scope,
+        "license__company__",
+    )
+    figures = {
+        "book_utilisation": rate(totals["active"] or 0, totals["seats"] or 0),
+        "utilisation_active_users": totals["active"] or 0,
+        "utilisation_licensed_seats": totals["seats"] or 0,
+        "utilisation_licenses": totals["licenses"],
+    }
+    reached = list(
+        gone_live.filter(
+            Q(adoption_50_on__isnull=False) | Q(adoption_80_on__isnull=False)
+        ).values_list("license__live_on", "adoption_50_on", "adoption_80_on")
+    )
+    for index, share in enumerate((50, 80), start=1):
+        days = Counter((row[index] - row[0]).days for row in reached if row[index] is not None)
+        figures[f"median_days_to_{share}_percent_active"] = median_of(dict(days))
+        figures[f"licenses_{share}_percent_active"] = sum(days.values())
+    return figures
+
+
+def usage_lists(scope: Scope, rows: int = LIST_ROWS) -> list[UsageList]:
+    """The three usage lists, each its first `rows` and its length, with the whitespace of
+    each row's company (`summary.whitespace`). Seven queries (six when all are empty)."""
+    summaries = _book(UsageSummary.objects.all(), scope, "license__company__").with_parties()
+    lists = [
+        UsageList(slug, title, list(queryset[:rows]), queryset.count())
+        for slug, title, queryset in (
+            (
+                "expansion-ready",
+                f"Expansion-ready: {settings.USAGE_EXPANSION_THRESHOLD}% used or more for "
+                f"{settings.USAGE_EXPANSION_DAYS} days",
+                summaries.expansion_ready(scope.today),
+            ),
+            (
+                "renewal-at-risk",
+                f"Renewal at risk: under {settings.USAGE_RISK_THRESHOLD}% used, renewal due in "
+                f"{settings.USAGE_RENEWAL_WINDOW_DAYS} days",
+                summaries.renewal_at_risk(scope.today),
+            ),
+            ("over-deployed", "Over-deployed: more seats assigned than licensed",
+             summaries.over_deployed(scope.today)),
+        )
+    ]  # fmt: skip
+    company_ids = {summary.license.company_id for each in lists for summary in each.rows}
+    whitespace = dict(
+        Company.objects.filter(pk__in=company_ids)
+        .with_seats(scope.today)
+        .values_list("pk", "whitespace")
+    )
+    for each in lists:
+        for summary in each.rows:
+            summary.whitespace = whitespace[summary.license.company_id]
+    return lists

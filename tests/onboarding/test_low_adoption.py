@@ -1,0 +1,65 @@
+"""Adoption after go-live: an onboarding whose users have not reached half the seats thirty
+days after go-live gets a "user education" task for support, once, when usage comes in."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import TestCase
+from django.utils import timezone
+
+from licensing.services import record_usage
+from onboarding.models import Category, Onboarding, Task
+from tests.licensing.factories import LicenseFactory
+from tests.onboarding.factories import OnboardingFactory
+
+
+def report(license, *, active, days_ago=0):
+    day = timezone.localdate() - timedelta(days=days_ago)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        record_usage(
+            rows=[{"license": license.pk, "date": day.isoformat(), "assigned_seats": 20,
+                   "active_users_30d": active}]
+        )  # fmt: skip
+
+
+@pytest.fixture
+def live_since(company, product, support):
+    def live(days: int) -> Onboarding:
+        today = timezone.localdate()
+        license = LicenseFactory(
+            company=company, product=product, seats=20,
+            starts_on=today - timedelta(days=days + 40), ends_on=today + timedelta(days=300),
+            live_on=today - timedelta(days=days),
+        )  # fmt: skip
+        return OnboardingFactory(
+            license=license, owner=support, status=Onboarding.Status.LIVE, live_on=license.live_on
+        )
+
+    return live
+
+
+def education_tasks():
+    return list(Task.objects.filter(category=Category.USER_EDUCATION))
+
+
+def test_low_use_thirty_days_after_go_live_adds_one_education_task(live_since, support):
+    onboarding = live_since(31)
+
+    report(onboarding.license, active=7)
+    report(onboarding.license, active=8)
+    report(onboarding.license, active=8, days_ago=1)
+
+    [task] = education_tasks()
+    assert task.onboarding == onboarding and task.assignee == support
+    assert task.title == "User education: fewer than half the seats are in use"
+    assert "31 days after go-live, 7 of 20 seats are active" in task.description
+
+
+def test_no_task_before_thirty_days_or_once_half_the_seats_were_active(live_since):
+    early = live_since(20)
+    report(early.license, active=3)
+    adopted = live_since(40)
+    report(adopted.license, active=12, days_ago=5)  # 60 % five days ago
+    report(adopted.license, active=9)
+
+    assert education_tasks() == []
