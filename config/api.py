@@ -14,7 +14,7 @@ from rest_framework import exceptions, filters, pagination, serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from config.pagination import COUNT_CAP, CappedPaginator
+from config.pagination import COUNT_CAP, PaginatorByIds
 
 
 def exception_handler(exc, context):
@@ -47,14 +47,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
     page_size_query_param = "page_size"
     max_page_size = 200
-    django_paginator_class = CappedPaginator
-
-    def paginate_queryset(self, queryset, request, view=None):
-        ids = super().paginate_queryset(queryset.values_list("pk", flat=True), request, view)
-        if ids is None:
-            return None
-        rows = queryset.in_bulk(ids)
-        return [rows[pk] for pk in ids]
+    django_paginator_class = PaginatorByIds
 
     def get_paginated_response_schema(self, schema):
         schema = super().get_paginated_response_schema(schema)

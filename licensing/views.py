@@ -13,7 +13,7 @@ from accounts.forms import add_service_error
 from accounts.history import changes_of
 from accounts.models import Company
 from accounts.roles import can, get_for, require, visible
-from config.pagination import CappedPaginator
+from config.pagination import PaginatorByIds
 from licensing.forms import RenewalsDueForm, TrialExtendForm, TrialStartForm, UsageUploadForm
 from licensing.models import License, SeatChange, Trial, license_usage
 from licensing.services import cancel_trial, extend_trial, record_usage, start_trial
@@ -25,7 +25,7 @@ ROWS_PER_PAGE = 50
 def trial_list(request):
     trials = visible(request.user, Trial.objects.active()).select_related("company", "product")
     trials = trials.order_by("ends_on", "pk")
-    page = CappedPaginator(trials, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    page = PaginatorByIds(trials, ROWS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request, "licensing/trial_list.html", {"page": page, "today": timezone.localdate()}
     )
@@ -91,7 +91,7 @@ def license_list(request):
     due = form.cleaned_data["due"] if form.is_valid() else None
     if due is not None:
         licenses = licenses.renewals_due_within(due, timezone.localdate())
-    page = CappedPaginator(licenses.order_by("ends_on", "pk"), ROWS_PER_PAGE).get_page(
+    page = PaginatorByIds(licenses.order_by("ends_on", "pk"), ROWS_PER_PAGE).get_page(
         request.GET.get("page")
     )
     return render(request, "licensing/license_list.html", {"form": form, "page": page, "due": due})

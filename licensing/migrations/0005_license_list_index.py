@@ -5,7 +5,6 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0007_list_and_search_indexes"),
         ("licensing", "0004_audit_history"),
     ]
 

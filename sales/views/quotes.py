@@ -14,7 +14,7 @@ from accounts.forms import add_service_error
 from accounts.history import changes_of
 from accounts.models import Company
 from accounts.roles import can, ensure, get_for, require, visible
-from config.pagination import CappedPaginator
+from config.pagination import PaginatorByIds
 from sales import services
 from sales.forms import (
     ApprovalForm,
@@ -40,7 +40,7 @@ def quote_list(request):
     quotes = visible(request.user, Quote.objects.with_parties()).order_by("-created_at", "-pk")
     if form.is_valid():
         quotes = form.filter(quotes)
-    page = CappedPaginator(quotes, QUOTES_PER_PAGE).get_page(request.GET.get("page"))
+    page = PaginatorByIds(quotes, QUOTES_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "sales/quotes/list.html", {"form": form, "page": page})
 
 
