@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from tests.bench.support import setup_django
+from tests.bench.support import BOOK_SQL, setup_django
 
 TODAY = date(2026, 11, 26)
 SIZES = [100_000, 1_000_000]
@@ -20,18 +20,8 @@ def _seed(cursor, size: int) -> None:
     the licenses and 30% of the trials active; 100 of each per company."""
     half = size // 2
     cursor.execute(
-        """
-        INSERT INTO auth_user (username, password, first_name, last_name, email, is_staff,
-                               is_active, is_superuser, date_joined)
-        VALUES ('bench-owner', '!', 'Bench', 'Owner', 'owner@bench.example', false, true,
-                false, now());
-        INSERT INTO licensing_product (code, name, description, seat_block_size, billing_period,
-                                       currency, active)
-        VALUES ('bench', 'Bench', '', 5, 'year', 'EUR', true);
-        INSERT INTO accounts_company (name, domain, industry, country, owner_id, created_at,
-                                      updated_at)
-        SELECT 'Company ' || i, '', 'software', 'FR', (SELECT id FROM auth_user), now(), now()
-        FROM generate_series(1, %(companies)s) AS i;
+        BOOK_SQL
+        + """
         INSERT INTO licensing_license (company_id, product_id, seats, unit_price, starts_on,
                                        ends_on, status, created_at)
         SELECT c.first + i %% %(companies)s, (SELECT id FROM licensing_product), 10, 40,

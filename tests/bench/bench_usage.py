@@ -7,7 +7,7 @@ import json
 import time
 from datetime import date, timedelta
 
-from tests.bench.support import setup_django
+from tests.bench.support import BOOK_SQL, setup_django
 
 LICENSES = 100_000
 BATCH = 10_000
@@ -16,18 +16,8 @@ TODAY = date(2026, 11, 26)
 
 def _seed(cursor) -> None:
     cursor.execute(
-        """
-        INSERT INTO auth_user (username, password, first_name, last_name, email, is_staff,
-                               is_active, is_superuser, date_joined)
-        VALUES ('bench-owner', '!', 'Bench', 'Owner', 'owner@bench.example', false, true,
-                false, now());
-        INSERT INTO licensing_product (code, name, description, seat_block_size, billing_period,
-                                       currency, active)
-        VALUES ('bench', 'Bench', '', 5, 'year', 'EUR', true);
-        INSERT INTO accounts_company (name, domain, industry, country, owner_id, created_at,
-                                      updated_at)
-        SELECT 'Company ' || i, '', 'software', 'FR', (SELECT id FROM auth_user), now(), now()
-        FROM generate_series(1, %(companies)s) AS i;
+        BOOK_SQL
+        + """
         INSERT INTO licensing_license (company_id, product_id, seats, unit_price, starts_on,
                                        ends_on, status, created_at)
         SELECT c.first + i %% %(companies)s, (SELECT id FROM licensing_product), 50, 40,

@@ -11,3 +11,20 @@ def setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("DEBUG", "true")
     django.setup()
+
+
+# One owner, one product and %(companies)s companies, written by SQL alone: the start of the
+# benchmarks' books that are too large to build through the ORM (reminders, usage).
+BOOK_SQL = """
+    INSERT INTO auth_user (username, password, first_name, last_name, email, is_staff,
+                           is_active, is_superuser, date_joined)
+    VALUES ('bench-owner', '!', 'Bench', 'Owner', 'owner@bench.example', false, true,
+            false, now());
+    INSERT INTO licensing_product (code, name, description, seat_block_size, billing_period,
+                                   currency, active)
+    VALUES ('bench', 'Bench', '', 5, 'year', 'EUR', true);
+    INSERT INTO accounts_company (name, domain, industry, country, owner_id, created_at,
+                                  updated_at)
+    SELECT 'Company ' || i, '', 'software', 'FR', (SELECT id FROM auth_user), now(), now()
+    FROM generate_series(1, %(companies)s) AS i;
+"""
