@@ -39,18 +39,6 @@ def feed(feed_key):
     return client
 
 
-@pytest.fixture
-def license(company, product):
-    today = timezone.localdate()
-    return LicenseFactory(
-        company=company,
-        product=product,
-        seats=50,
-        starts_on=today - timedelta(days=100),
-        ends_on=today + timedelta(days=265),
-    )
-
-
 def row(license, days_ago=1, assigned=40, active=30, **extra):
     day = timezone.localdate() - timedelta(days=days_ago)
     return {

@@ -8,20 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from licensing.models import UsageRecord
-from tests.licensing.factories import LicenseFactory
 
 HEADER = "license,company,product,date,assigned_seats,active_users_30d,active_users_7d\n"
-
-
-@pytest.fixture
-def license(company, product):
-    today = timezone.localdate()
-    return LicenseFactory(
-        company=company,
-        product=product,
-        starts_on=today - timedelta(days=100),
-        ends_on=today + timedelta(days=265),
-    )
 
 
 def upload(client, text: str, encoding="utf-8"):
