@@ -12,6 +12,7 @@ from onboarding.models import Onboarding
 from sales import services
 from sales.links import token_of
 from sales.models import Quote, QuoteAcceptance
+from sales.services.portal import document_sha256
 from tests.sales.factories import make_quote
 
 SIGNER = {"name": "Ana Lima", "title": "CFO", "authorised": "on", "signature": "Ana Lima"}
@@ -52,7 +53,7 @@ def _post(quote: Quote, action: str, data: dict):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_accepts_at_once_make_one_license_and_one_onboarding(postgresql, sent_quote):
-    accept = _post(sent_quote, "accept", {**SIGNER, "document": sent_quote.pdf_sha256})
+    accept = _post(sent_quote, "accept", {**SIGNER, "document": document_sha256(sent_quote)})
     results = _at_once([accept, accept, accept])
     assert results == [302, 302, 302]  # each click lands on the confirmation
     assert License.objects.filter(company=sent_quote.company).count() == 1
@@ -63,7 +64,7 @@ def test_two_accepts_at_once_make_one_license_and_one_onboarding(postgresql, sen
 
 @pytest.mark.django_db(transaction=True)
 def test_an_accept_and_a_decline_at_once_leave_one_answer(postgresql, sent_quote):
-    accept = _post(sent_quote, "accept", {**SIGNER, "document": sent_quote.pdf_sha256})
+    accept = _post(sent_quote, "accept", {**SIGNER, "document": document_sha256(sent_quote)})
     decline = _post(sent_quote, "decline", {"reason": "No budget"})
     results = _at_once([accept, decline])
     quote = Quote.objects.get(pk=sent_quote.pk)

@@ -133,6 +133,10 @@ def test_a_sweep_right_after_seeding_records_only_what_falls_due_today():
 
     ids = reminders.record_due_reminders(today=today)
 
-    new = set(Reminder.objects.filter(pk__in=ids).values_list("subject", "kind", "offset"))
+    recorded = Reminder.objects.filter(pk__in=ids)
+    # Renewals at risk follow the usage, not a date: the seed leaves them to the first sweep,
+    # as on a vendor's first day with the usage feed.
+    at_risk = recorded.filter(kind=reminders.RENEWAL_AT_RISK)
+    new = set(recorded.exclude(pk__in=at_risk).values_list("subject", "kind", "offset"))
     assert new == due_today
     assert reminders.record_due_reminders(today=today) == []
