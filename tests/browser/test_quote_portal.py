@@ -44,6 +44,7 @@ def send(settings, live_server):
         )
         [email] = [email for email in mail.outbox if email.to[0].endswith("<ana@acme.example>")]
         url = re.search(rf"{re.escape(live_server.url)}/q/\S+/", email.body).group(0)
+        quote.refresh_from_db()  # the PDF and its hash, stored as the email went
         return quote, url
 
     return send
