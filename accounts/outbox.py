@@ -355,9 +355,8 @@ def overdue_cutoff(now: datetime) -> datetime:
 
 def stuck_messages(now: datetime | None = None):
     """Due and not sent for more than OUTBOX_ALERT_MINUTES (no worker, a broker lost its
-    tasks, a worker died holding it)."""
-    now = now or timezone.now()
-    return OutboxMessage.objects.stuck(now, overdue_cutoff(now))
+    tasks, a worker died holding it, a mail server down while the retries wait)."""
+    return OutboxMessage.objects.stuck(overdue_cutoff(now or timezone.now()))
 
 
 def messages_needing_attention(now: datetime | None = None):

@@ -18,7 +18,7 @@ class OutboxMessageQuerySet(models.QuerySet):
             | Q(status=OutboxMessage.Status.SENDING, claimed_at__lt=lease_cutoff)
         )
 
-    def stuck(self, now, cutoff):
+    def stuck(self, cutoff):
         """Not sent although it should have been by `cutoff`: due since then and not sent,
         retried since then (the mail server refuses or is down), or `sending` since then (its
         worker died)."""
