@@ -356,7 +356,7 @@ def quote_pdfs_zip(quotes: QuerySet[Quote]) -> StreamingHttpResponse:
     return _attachment(pdf_zip_chunks(quotes), "quote-pdfs.zip", "application/zip")
 
 
-def pdf_response(quote: Quote) -> FileResponse | HttpResponse:
+def pdf_response(quote: Quote, *, as_attachment: bool = True) -> FileResponse | HttpResponse:
     """The quote's PDF as a download: the stored bytes of a sent quote (drawn now if the
     worker has not yet), a fresh draft render; a 503 saying so when it cannot be drawn."""
     try:
@@ -370,7 +370,7 @@ def pdf_response(quote: Quote) -> FileResponse | HttpResponse:
         )
     return FileResponse(
         document,
-        as_attachment=True,
+        as_attachment=as_attachment,
         filename=pdf_filename(quote),
         content_type="application/pdf",
     )

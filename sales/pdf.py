@@ -158,4 +158,24 @@ def open_pdf(quote: Quote):
     and stored now if the worker has not yet), a fresh render of a draft. Raises PDFNotDrawn."""
     if quote.status in Quote.UNSENT:
         return io.BytesIO(render_quote_pdf(quote))
-    return draw_pdf(quote).pdf.open("rb")
+    quote = draw_pdf(quote)
+    try:
+        return quote.pdf.open("rb")
+    except FileNotFoundError:
+        return io.BytesIO(_restore_lost_file(quote))
+
+
+def _restore_lost_file(quote: Quote) -> bytes:
+    """Draw again the PDF whose stored file was lost (a disk, a bucket): the drawing is pinned
+    to the frozen quote, so it is the document sent only if its SHA-256 is the one recorded;
+    then it is stored again under its name. Otherwise it raises PDFNotDrawn (a backup holds it)."""
+    logger.error("The stored PDF of %s is missing", quote.reference)
+    data = render_quote_pdf(quote)
+    if hashlib.sha256(data).hexdigest() != quote.pdf_sha256:
+        raise PDFNotDrawn(
+            f"The stored PDF of {quote.reference} is missing and drawing it again does not give "
+            "the document sent (its SHA-256 differs); restore it from a backup"
+        )
+    quote.pdf.storage.save(quote.pdf.name, ContentFile(data))
+    _log(quote, "the stored PDF was missing; drawn again, same SHA-256")
+    return data

@@ -20,7 +20,7 @@ from sales import portal_emails
 from sales.certificates import render_certificate, seal_of
 from sales.links import active_link
 from sales.models import Quote, QuoteAcceptance, QuoteLink, QuoteQuestion
-from sales.pdf import open_pdf
+from sales.pdf import PDFNotDrawn, open_pdf
 from sales.services.answers import accept_quote, decline_quote
 from sales.services.quotes import _locked, _log
 
@@ -146,7 +146,12 @@ def accept_online(
         )
     if name.casefold() != signature.casefold():  # both with their spaces collapsed
         raise ValidationError({"signature": "Type your full name exactly as above to sign."})
-    pdf_sha256 = document_sha256(quote)
+    try:
+        pdf_sha256 = document_sha256(quote)
+    except PDFNotDrawn as error:
+        raise ValidationError(
+            "The document cannot be shown right now: try again in a minute."
+        ) from error
     if pdf_sha256 != shown_sha256 or (quote.pdf_sha256 and quote.pdf_sha256 != pdf_sha256):
         raise ValidationError("The quote changed since this page was loaded: reload it.")
     accept_quote(quote=quote, actor=None, now=now, online_by=f"{name} ({title}, {link.email})")

@@ -8,7 +8,7 @@ import hashlib
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.cache import never_cache
@@ -16,10 +16,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.forms import add_service_error
 from accounts.signin import client_ip
+from sales.exports import pdf_response
 from sales.forms import AcceptQuoteForm, DeclineQuoteForm, QuoteQuestionForm
 from sales.links import find_link, token_of, url_of
 from sales.models import QuoteAcceptance, QuoteLink
-from sales.pdf import open_pdf, pdf_filename
+from sales.pdf import PDFNotDrawn
 from sales.services import portal
 from sales.services.portal import State
 
@@ -76,7 +77,15 @@ def _page(request, link: QuoteLink, *, forms: dict | None = None, error: str = "
     }
     if state == State.OPEN:
         forms = forms or {}
-        sha256 = portal.document_sha256(quote)
+        try:
+            sha256 = portal.document_sha256(quote)
+        except PDFNotDrawn:
+            return HttpResponse(
+                "This quote's document cannot be shown right now; try again in a minute.",
+                status=503,
+                content_type="text/plain; charset=utf-8",
+                headers={"Retry-After": "60"},
+            )
         context |= {
             "lines": quote.lines.select_related("product"),
             "sha256": sha256,
@@ -176,10 +185,7 @@ def quote_pdf(request, token: str):
     link = _link(token)
     if link.is_withdrawn:
         raise Http404
-    quote = link.quote
-    return FileResponse(
-        open_pdf(quote), content_type="application/pdf", filename=pdf_filename(quote)
-    )
+    return pdf_response(link.quote, as_attachment=False)
 
 
 @never_cache

@@ -122,6 +122,41 @@ def test_a_download_before_the_worker_stores_the_pdf_that_the_email_then_carries
     assert len(stored_files(settings)) == 1
 
 
+@pytest.mark.django_db
+def test_a_download_whose_stored_file_was_lost_draws_the_same_pdf_again_and_stores_it(
+    settings, client, account_manager, company, product
+):
+    quote = send_and_work(quote=make_quote(company=company, product=product))
+    [stored] = stored_files(settings)
+    sent_bytes = stored.read_bytes()
+    stored.unlink()
+    client.force_login(account_manager)
+
+    response = client.get(reverse("quote_pdf", args=[quote.pk]))
+
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == sent_bytes
+    assert stored.read_bytes() == sent_bytes
+    assert Activity.objects.filter(message__contains="stored PDF was missing").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_lost_file_that_draws_differently_answers_503_and_stores_nothing(
+    settings, client, account_manager, company, product
+):
+    quote = send_and_work(quote=make_quote(company=company, product=product))
+    [stored] = stored_files(settings)
+    stored.unlink()
+    Quote.objects.filter(pk=quote.pk).update(pdf_sha256="0" * 64)  # not what a drawing gives
+    client.force_login(account_manager)
+
+    response = client.get(reverse("quote_pdf", args=[quote.pk]))
+
+    assert response.status_code == 503
+    assert "restore it from a backup" in response.content.decode()
+    assert stored_files(settings) == []
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_download_racing_the_worker_on_postgresql_stores_one_pdf_that_both_serve(
     postgresql, settings, client, account_manager, company, product, broker_unreachable

@@ -505,3 +505,31 @@ def test_an_expansion_shows_its_co_termed_period_and_adds_the_seats_online(
     accept_online(quote)
     license.refresh_from_db()
     assert license.seats == 30
+
+
+def test_a_document_that_cannot_be_drawn_answers_503_and_accepts_nothing(
+    client, company, product, account_manager, monkeypatch
+):
+    from weasyprint import HTML
+
+    quote = services.send_quote(
+        quote=make_quote(company=company, product=product), actor=account_manager
+    )
+    monkeypatch.setattr(HTML, "write_pdf", lambda *args, **kwargs: 1 / 0)
+
+    page = client.get(page_url(quote))
+    with pytest.raises(ValidationError, match="try again in a minute"):
+        portal.accept_online(
+            link=link_of(quote),
+            name="Ana Lima",
+            title="CFO",
+            authorised=True,
+            signature="Ana Lima",
+            shown_sha256="",
+            ip_address="203.0.113.9",
+            user_agent="test",
+        )
+
+    assert page.status_code == 503 and page["Retry-After"] == "60"
+    assert Quote.objects.get(pk=quote.pk).status == Quote.Status.SENT
+    assert not QuoteAcceptance.objects.exists()
