@@ -2,6 +2,7 @@
 admin share (no app imports: config/ is the ground floor)."""
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.db.models.sql.where import WhereNode
 from django.utils.functional import cached_property
 
 # Beyond this many rows a list says "more than 10,000" instead of counting them all: a
@@ -20,8 +21,8 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def _counted(self) -> int:
-        # Any cap + 1 rows will do: no sort (nor the figures a sort may compute) is needed.
-        return self.object_list.order_by()[: self.cap + 1].count()
+        # Any cap + 1 rows will do: no sort, nor the figures (annotations) the rows carry.
+        return self.object_list.order_by().values("pk")[: self.cap + 1].count()
 
     @property
     def is_capped(self) -> bool:
@@ -72,14 +73,41 @@ class CappedPaginator(Paginator):
 
 
 class PaginatorByIds(CappedPaginator):
-    """A CappedPaginator over model rows that finds the page among bare ids first, then reads
-    only its rows: a deep page skips index entries, not joined rows (select_related) and
-    computed figures (annotations). One query more."""
+    """A CappedPaginator over model rows that reads the ids of the list's first `cap` + 1 rows
+    in one query, counts them and takes the page from them (a page beyond the cap reads its
+    own ids), then reads only that page's rows by id: `rows` (default: the list's queryset
+    without its filters). A search is thus run once per page view, not once to count and again
+    to page, and a deep page skips index entries, not joined rows (select_related) and
+    computed figures (annotations)."""
+
+    def __init__(self, object_list, per_page, *args, rows=None, **kwargs):
+        super().__init__(object_list, per_page, *args, **kwargs)
+        self.rows = rows
+
+    @cached_property
+    def _first_ids(self) -> list:
+        return list(self.object_list.values_list("pk", flat=True)[: self.cap + 1])
+
+    @cached_property
+    def _counted(self) -> int:
+        return len(self._first_ids)
 
     def _rows(self, bottom: int, top: int) -> list:
-        ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
-        rows = self.object_list.in_bulk(ids)
+        if top <= len(self._first_ids) or not self.is_capped:
+            ids = self._first_ids[bottom:top]
+        else:
+            ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        rows = self._rows_by_id().in_bulk(ids)
         return [rows[pk] for pk in ids]
+
+    def _rows_by_id(self):
+        if self.rows is not None:
+            return self.rows
+        # The ids already passed the list's filters (role, search, filters): read their rows
+        # without them, so that a search's subqueries do not run a second time.
+        rows = self.object_list.all()
+        rows.query.where = WhereNode()
+        return rows
 
 
 class CappedPage(Page):
