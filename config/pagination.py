@@ -103,10 +103,12 @@ class PaginatorByIds(CappedPaginator):
     def _rows_by_id(self):
         if self.rows is not None:
             return self.rows
-        # The ids already passed the list's filters (role, search, filters): read their rows
-        # without them, so that a search's subqueries do not run a second time.
         rows = self.object_list.all()
-        rows.query.where = WhereNode()
+        if rows.query.group_by is None and not rows.query.distinct:
+            # The ids already passed the list's filters (role, search, filters): read their
+            # rows without them, so that a search's subqueries do not run a second time. Not
+            # where a filter may shape the rows (an aggregate over a filtered join, DISTINCT).
+            rows.query.where = WhereNode()
         return rows
 
 
