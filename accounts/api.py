@@ -95,7 +95,7 @@ class CompanySerializer(CountryFieldMixin, ModelSerializer):
 
 
 class CompanyFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=CompanyStatus.choices)
+    status = django_filters.ChoiceFilter(choices=CompanyStatus.choices, method="filter_status")
     archived = django_filters.BooleanFilter(
         method="filter_archived",
         help_text="true: archived companies only; false: current ones only. The list leaves "
@@ -105,6 +105,9 @@ class CompanyFilter(django_filters.FilterSet):
     class Meta:
         model = Company
         fields = ["owner", "industry", "country", "status", "archived"]
+
+    def filter_status(self, queryset, name, value):
+        return queryset.in_status(value)
 
     def filter_archived(self, queryset, name, value):
         return queryset.filter(archived_at__isnull=not value)

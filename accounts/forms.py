@@ -124,7 +124,7 @@ class CompanyFilterForm(forms.Form):
         if data["owner"]:
             companies = companies.filter(owner=data["owner"])
         if data["status"]:
-            companies = companies.with_status().filter(status=data["status"])
+            companies = companies.in_status(data["status"])
         if data["industry"]:
             companies = companies.filter(industry=data["industry"])
         if data["archived"] == "only":

@@ -34,7 +34,7 @@ from accounts.services import (
     save_company,
     save_contact,
 )
-from config.pagination import CappedPaginator
+from config.pagination import PaginatorByIds
 
 COMPANIES_PER_PAGE = 25
 
@@ -50,11 +50,9 @@ def company_list(request):
     filtered = form.filter(companies) if form.is_valid() else companies.active()
     # Page through bare ids, then sum seats for the 25 shown only: with 100,000 companies the
     # sums of every row would cost more than the whole rest of the page.
-    ids = form.order(filtered).values_list("pk", flat=True)
-    page = CappedPaginator(ids, COMPANIES_PER_PAGE).get_page(request.GET.get("page"))
-    ids = list(page.object_list)
-    shown = _annotated_companies().in_bulk(ids)
-    page.object_list = [shown[pk] for pk in ids]
+    page = PaginatorByIds(
+        form.order(filtered), COMPANIES_PER_PAGE, rows=_annotated_companies()
+    ).get_page(request.GET.get("page"))
     return render(request, "accounts/company_list.html", {"form": form, "page": page})
 
 

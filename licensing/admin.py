@@ -97,7 +97,7 @@ class TrialAdmin(StartedThroughServiceAdmin):
         "converted_license__company",
         "converted_license__product",
     )
-    date_hierarchy = "ends_on"
+    ordering = ("ends_on", "pk")  # the order of the trial(ends_on, id) index: no sort
     autocomplete_fields = ("company",)
     add_fields = ("company", "product", "seats", "starts_on", "ends_on")
     fields = add_fields + (
@@ -168,7 +168,7 @@ class LicenseAdmin(StartedThroughServiceAdmin):
     list_filter = ("status", "product", "ends_on")
     search_fields = ("company__name",)
     list_select_related = ("company", "product")
-    date_hierarchy = "ends_on"
+    ordering = ("ends_on", "pk")  # the order of the license(ends_on, id) index: no sort
     autocomplete_fields = ("company",)
     add_fields = ("company", "product", "seats", "unit_price", "starts_on", "ends_on")
     fields = add_fields + ("status", "renews", "cancelled_on", "live_on", "created_at")

@@ -9,6 +9,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.admin import LargeListAdmin, ReadOnlyAdmin, service_action
 from accounts.forms import ADMIN_NUMBER_FIELDS
+from licensing.models import Product
 from sales import services
 from sales.forms import PercentField
 from sales.models import (
@@ -50,6 +51,21 @@ class QuoteLineInline(admin.TabularInline):
         return (obj is None or obj.is_draft) and super().has_delete_permission(request, obj)
 
 
+class CurrencyFilter(admin.SimpleListFilter):
+    """Quotes by currency, offered from the products' currencies (a few rows) rather than
+    from every quote's."""
+
+    title = "currency"
+    parameter_name = "currency"
+
+    def lookups(self, request, model_admin):
+        currencies = Product.objects.order_by("currency").values_list("currency", flat=True)
+        return [(currency, currency) for currency in currencies.distinct()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(currency=self.value()) if self.value() else queryset
+
+
 @admin.register(Quote)
 class QuoteAdmin(LargeListAdmin, SimpleHistoryAdmin):
     formfield_overrides = ADMIN_NUMBER_FIELDS
@@ -65,10 +81,11 @@ class QuoteAdmin(LargeListAdmin, SimpleHistoryAdmin):
         "sent_at",
         "valid_until",
     )
-    list_filter = ("status", "kind", "approval", "owner", "currency", "sent_at")
+    # No date_hierarchy, nor a filter by the currencies found in the table: each reads the
+    # distinct values of every quote on every view (half a second at 110,000 quotes).
+    list_filter = ("status", "kind", "approval", "owner", CurrencyFilter, "sent_at")
     search_fields = ("number", "company__name", "contact__email")
     list_select_related = ("company", "owner")
-    date_hierarchy = "created_at"
     autocomplete_fields = ("company", "contact", "trial", "license")
     inlines = [QuoteLineInline]
 

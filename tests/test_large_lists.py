@@ -8,9 +8,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from accounts.admin import LargeListAdmin
 from accounts.forms import CompanyFilterForm
 from accounts.models import Company
-from config.pagination import CappedPaginator
+from config.pagination import CappedPaginator, PaginatorByIds
 from sales.models import Quote
 from tests.accounts.factories import CompanyFactory, ContactFactory, make_api_token
 from tests.licensing.factories import LicenseFactory, ProductFactory, TrialFactory
@@ -275,3 +276,132 @@ def test_on_postgresql_the_searches_read_the_trigram_indexes(
         cursor.execute("RESET enable_seqscan")
 
     assert index in plan
+
+
+# One search per page view: the count and the page come from one read of the first ids.
+
+
+def test_a_page_of_a_search_runs_the_search_once_and_reads_its_rows_by_id(searchable):
+    paginator = PaginatorByIds(Company.objects.search("granite").order_by("name", "pk"), 5)
+
+    with CaptureQueriesContext(connection) as queries:
+        page = paginator.page(1)
+        count = paginator.count
+
+    assert (count, [c.name for c in page]) == (1, ["Granite Partners"])
+    searches = [q["sql"] for q in queries if "LIKE" in q["sql"].upper()]
+    assert len(searches) == 1 and len(queries) == 2  # the ids (and count), then the rows
+
+
+def test_a_plain_list_counts_rows_in_no_order_and_reads_only_its_pages_ids(twelve_companies):
+    paginator = PaginatorByIds(Company.objects.order_by("name", "pk"), 5)
+
+    with CaptureQueriesContext(connection) as queries:
+        names = [c.name for c in paginator.page(2)]
+
+    assert names == [f"Company {n:02d}" for n in range(5, 10)]
+    count, ids, rows = (q["sql"] for q in queries)
+    assert "COUNT(*)" in count and "ORDER BY" not in count
+    assert "LIMIT 5 OFFSET 5" in ids
+
+
+def test_pages_beyond_the_first_ids_read_their_own(twelve_companies):
+    paginator = PaginatorByIds(Company.objects.search("company").order_by("name", "pk"), 5)
+    paginator.cap = 7
+
+    assert paginator.count_label == "more than 7"
+    assert [c.name for c in paginator.page(2)] == [f"Company {n:02d}" for n in range(5, 10)]
+    assert [c.name for c in paginator.page(3)] == ["Company 10", "Company 11"]
+    assert not paginator.page(3).has_next()
+
+
+def test_the_api_reads_a_pages_figures_without_the_search(api, searchable, product):
+    LicenseFactory(company=searchable["contact"], product=product, seats=40)
+
+    body = api.get("/api/v1/companies/", {"search": "lovelace"}).json()
+
+    assert [(c["name"], c["licensed_seats"]) for c in body["results"]] == [("Harbor Labs", 40)]
+
+
+# The admin changelists: a page of ids in an index's order, no distinct values of a table.
+
+
+def test_the_admins_action_box_is_djangos(admin, searchable):
+    from django.contrib import admin as django_admin
+
+    model_admin = django_admin.site._registry[Company]
+    company = searchable["name"]
+
+    ours = model_admin.action_checkbox(company)
+
+    assert ours == django_admin.ModelAdmin.action_checkbox(model_admin, company)
+
+
+@pytest.mark.parametrize(
+    ("path", "table"),
+    [
+        ("/admin/accounts/company/", "accounts_company"),
+        ("/admin/accounts/contact/", "accounts_contact"),
+        ("/admin/sales/quote/", "sales_quote"),
+        ("/admin/licensing/license/", "licensing_license"),
+        ("/admin/licensing/trial/", "licensing_trial"),
+    ],
+)
+def test_an_admin_changelist_reads_no_distinct_values_and_sorts_in_an_indexes_order(
+    client, admin, account_manager, product, path, table, monkeypatch
+):
+    monkeypatch.setattr(LargeListAdmin, "list_per_page", 2)  # two pages: ids, then rows
+    _grow(account_manager, product, 3)
+    client.force_login(admin)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+
+    assert response.status_code == 200 and len(response.context["cl"].result_list) == 2
+    ids = f'SELECT "{table}"."id" AS "pk" FROM'
+    listed = [q["sql"] for q in queries if q["sql"].startswith(ids) and "ORDER BY" in q["sql"]]
+    assert len(listed) == 1
+    order = listed[0].split("ORDER BY")[1].split("LIMIT")[0].split(",")
+    assert len({"DESC" in key for key in order}) == 1  # one direction: an index reads it
+    distinct = [
+        q["sql"] for q in queries if "DISTINCT" in q["sql"] and f'FROM "{table}"' in q["sql"]
+    ]
+    assert not distinct  # date_hierarchy, or a filter by the values found in the table
+
+
+def test_the_quote_changelist_filters_by_the_products_currencies(client, admin, searchable):
+    client.force_login(admin)
+
+    euros = client.get("/admin/sales/quote/", {"currency": "EUR"}).context["cl"]
+    dollars = client.get("/admin/sales/quote/", {"currency": "USD"}).context["cl"]
+
+    assert list(euros.result_list) == [searchable["quote"]]
+    assert list(dollars.result_list) == []
+
+
+def test_on_postgresql_the_trigram_indexes_keep_no_pending_list(postgresql):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reloptions FROM pg_class WHERE relname LIKE %s", ["%\\_trgm"]
+        )
+        indexes = dict(cursor.fetchall())
+
+    assert len(indexes) == 6
+    assert all("fastupdate=off" in (options or []) for options in indexes.values())
+
+
+def test_filtering_by_status_keeps_the_companies_with_status_gives_it(db):
+    prospect = CompanyFactory()
+    in_trial = CompanyFactory()
+    TrialFactory(company=in_trial)
+    customer = CompanyFactory()
+    LicenseFactory(company=customer)
+    TrialFactory(company=customer)  # a customer in a trial of another product stays a customer
+    churned = CompanyFactory()
+    LicenseFactory(company=churned, status="cancelled")
+    statuses = dict(Company.objects.with_status().values_list("pk", "status"))
+
+    for status in ("prospect", "trial", "customer", "churned"):
+        kept = set(Company.objects.in_status(status).values_list("pk", flat=True))
+        assert kept == {pk for pk, given in statuses.items() if given == status}
+    assert {prospect.pk, in_trial.pk, customer.pk, churned.pk} == set(statuses)

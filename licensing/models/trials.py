@@ -71,6 +71,7 @@ class Trial(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "ends_on"]),
+            models.Index(fields=["ends_on", "id"], name="trial_ends_on_id"),  # the lists
             # The reminder sweep reads active rows by ends_on, from the index alone.
             models.Index(
                 fields=["ends_on", "company"],
