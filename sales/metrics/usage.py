@@ -24,30 +24,35 @@ class UsageList:
     total: int
 
 
-def usage_figures(scope: Scope) -> dict:
+def utilisation(scope: Scope) -> dict:
     """book_utilisation = active users (30 days) ÷ licensed seats over the licenses in force
-    with a fresh report; adoption = median days from go-live to 50 % and 80 % of the seats
-    active, over the licenses gone live in the period that reached it. Two queries."""
+    with a fresh report. One query."""
     fresh = _book(UsageSummary.objects.fresh(scope.today), scope, "license__company__")
     totals = fresh.aggregate(
         active=Sum("active_users_30d"), seats=Sum("license__seats"), licenses=Count("pk")
     )
-    gone_live = _book(
-        UsageSummary.objects.filter(license__live_on__range=(scope.start, scope.end)),
-        scope,
-        "license__company__",
-    )
-    figures = {
+    return {
         "book_utilisation": rate(totals["active"] or 0, totals["seats"] or 0),
         "utilisation_active_users": totals["active"] or 0,
         "utilisation_licensed_seats": totals["seats"] or 0,
         "utilisation_licenses": totals["licenses"],
     }
+
+
+def adoption(scope: Scope) -> dict:
+    """Adoption = median days from go-live to 50 % and 80 % of the seats active, over the
+    licenses gone live in the period that reached it. One query."""
+    gone_live = _book(
+        UsageSummary.objects.filter(license__live_on__range=(scope.start, scope.end)),
+        scope,
+        "license__company__",
+    )
     reached = list(
         gone_live.filter(
             Q(adoption_50_on__isnull=False) | Q(adoption_80_on__isnull=False)
         ).values_list("license__live_on", "adoption_50_on", "adoption_80_on")
     )
+    figures = {}
     for index, share in enumerate((50, 80), start=1):
         days = Counter((row[index] - row[0]).days for row in reached if row[index] is not None)
         figures[f"median_days_to_{share}_percent_active"] = median_of(dict(days))
