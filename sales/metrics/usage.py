@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, Sum, Window
 
 from accounts.models import Company
 from licensing.models import UsageSummary
@@ -62,10 +62,14 @@ def adoption(scope: Scope) -> dict:
 
 def usage_lists(scope: Scope, rows: int = LIST_ROWS) -> list[UsageList]:
     """The three usage lists, each its first `rows` and its length, with the whitespace of
-    each row's company (`summary.whitespace`). Seven queries (six when all are empty)."""
-    summaries = _book(UsageSummary.objects.all(), scope, "license__company__").with_parties()
-    lists = [
-        UsageList(slug, title, list(queryset[:rows]), queryset.count())
+    each row's company (`summary.whitespace`). Five queries (three when all are empty): each
+    list's first rows with its length (a window count, one pass over the book's summaries),
+    then their licenses, companies and products, then the companies' whitespace."""
+    summaries = _book(UsageSummary.objects.all(), scope, "license__company__")
+    firsts = {
+        slug: (title, list(
+            queryset.annotate(total=Window(Count("pk"))).values_list("pk", "total")[:rows]
+        ))
         for slug, title, queryset in (
             (
                 "expansion-ready",
@@ -82,7 +86,16 @@ def usage_lists(scope: Scope, rows: int = LIST_ROWS) -> list[UsageList]:
             ("over-deployed", "Over-deployed: more seats assigned than licensed",
              summaries.over_deployed(scope.today)),
         )
-    ]  # fmt: skip
+    }  # fmt: skip
+    # Joined to their parties once the first rows are known: joining every company of the
+    # book before ranking would hash them all, three times.
+    loaded = UsageSummary.objects.with_parties().in_bulk(
+        [pk for _, first in firsts.values() for pk, _ in first]
+    )
+    lists = [
+        UsageList(slug, title, [loaded[pk] for pk, _ in first], first[0][1] if first else 0)
+        for slug, (title, first) in firsts.items()
+    ]
     company_ids = {summary.license.company_id for each in lists for summary in each.rows}
     whitespace = dict(
         Company.objects.filter(pk__in=company_ids)

@@ -133,8 +133,8 @@ def test_the_metrics_take_the_same_queries_whatever_the_data_size(
         # A fresh user each time: roles are cached on the user object for one request.
         api.force_authenticate(type(finance).objects.get(pk=finance.pk))
         # Roles, the owner choices, the book's snapshot row, the period's 9 queries, then the
-        # usage lists' 6.
-        with django_assert_num_queries(18 + EXTRA_ON_POSTGRESQL):
+        # usage lists' 3 (none reported).
+        with django_assert_num_queries(15 + EXTRA_ON_POSTGRESQL):
             assert api.get(URL, PERIOD).status_code == 200
 
     snapshot.book(None)  # the first look of the day stores it
