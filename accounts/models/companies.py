@@ -36,6 +36,34 @@ class CompanyStatus(models.TextChoices):
     CHURNED = "churned", "Churned"
 
 
+def whitespace(prefix: str = ""):
+    """whitespace = max((target seats, or else headcount) - top_product_seats, 0); 0 when the
+    company has neither. Over a row with top_product_seats and the company's fields (their
+    names after `prefix`); the one definition Company.with_seats and the book's figures use."""
+    gap = Coalesce(f"{prefix}target_seats", f"{prefix}employee_count") - F("top_product_seats")
+    return Case(
+        When(GreaterThanOrEqual(gap, 0), then=gap),
+        default=Value(0),
+        output_field=models.IntegerField(),
+    )
+
+
+def penetration():
+    """The top product's seats per 100 employees, over a row with top_product_seats and
+    employee_count; None when the headcount is unknown."""
+    return Case(
+        When(
+            employee_count__gt=0,
+            then=ExpressionWrapper(
+                F("top_product_seats") * Value(100.0) / F("employee_count"),
+                output_field=models.FloatField(),
+            ),
+        ),
+        default=None,
+        output_field=models.FloatField(),
+    )
+
+
 class CompanyQuerySet(models.QuerySet):
     """Company reads. Licensing data is reached through the reverse relations, so that
     accounts does not import licensing (imports flow accounts <- licensing)."""
@@ -79,11 +107,9 @@ class CompanyQuerySet(models.QuerySet):
         - whitespace = max((target seats, or else headcount) - top_product_seats, 0); 0 when
           the company has neither. The target is the reach the customer agreed to (never above
           the headcount, see Company.clean); without one, every employee is a possible user."""
-        in_force = self._licenses().active(today).filter(company=OuterRef("pk"))
+        licenses = self._licenses().active(today)
         money = models.DecimalField(max_digits=18, decimal_places=2)
-        totals = in_force.per_company()
-        top_product = in_force.per_product().order_by("-product_seats").values("product_seats")
-        gap = Coalesce("target_seats", "employee_count") - F("top_product_seats")
+        totals = licenses.filter(company=OuterRef("pk")).per_company()
         return self.annotate(
             licensed_seats=Coalesce(
                 Subquery(totals.values("total_seats"), output_field=models.IntegerField()),
@@ -94,32 +120,13 @@ class CompanyQuerySet(models.QuerySet):
                 Value(Decimal("0.00")),
                 output_field=money,
             ),
-            top_product_seats=Coalesce(
-                Subquery(top_product[:1], output_field=models.IntegerField()), Value(0)
-            ),
-            whitespace=Case(
-                When(GreaterThanOrEqual(gap, 0), then=gap),
-                default=Value(0),
-                output_field=models.IntegerField(),
-            ),
+            top_product_seats=Coalesce(licenses.top_product_seats(OuterRef("pk")), Value(0)),
+            whitespace=whitespace(),
         )
 
     def with_penetration(self):
-        """Annotate penetration: the top product's seats per 100 employees (needs with_seats;
-        None when the headcount is unknown)."""
-        return self.annotate(
-            penetration=Case(
-                When(
-                    employee_count__gt=0,
-                    then=ExpressionWrapper(
-                        F("top_product_seats") * Value(100.0) / F("employee_count"),
-                        output_field=models.FloatField(),
-                    ),
-                ),
-                default=None,
-                output_field=models.FloatField(),
-            )
-        )
+        """Annotate penetration (see `penetration`; needs with_seats)."""
+        return self.annotate(penetration=penetration())
 
     def _status_rules(self, today: date | None):
         """The statuses but prospect, each with its condition, in the order they are decided:

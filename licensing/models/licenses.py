@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q, Sum
+from django.db.models import F, Q, Subquery, Sum
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -70,6 +70,17 @@ class LicenseQuerySet(models.QuerySet):
             self.order_by()
             .values("company", "product", "product__name")
             .annotate(product_seats=Sum("seats"))
+        )
+
+    def top_product_seats(self, company):
+        """The seats of the most-licensed product of `company` (an OuterRef) among these
+        licenses, as a subquery; NULL without any (see per_product)."""
+        return Subquery(
+            self.filter(company=company)
+            .per_product()
+            .order_by("-product_seats")
+            .values("product_seats")[:1],
+            output_field=models.IntegerField(),
         )
 
     def per_product_with_usage(self, today: date | None = None):

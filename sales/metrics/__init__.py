@@ -28,7 +28,7 @@ from sales.metrics.book import (
     renewals,
     renewals_by_month,
 )
-from sales.metrics.dashboard import dashboard
+from sales.metrics.dashboard import book_figures, dashboard, period_figures
 from sales.metrics.drilldown import RECORDS
 from sales.metrics.flows import (
     deal_sizes,
@@ -38,7 +38,7 @@ from sales.metrics.flows import (
     trial_conversion,
 )
 from sales.metrics.records import Scope, default_period, median_of, rate
-from sales.metrics.usage import UsageList, usage_figures, usage_lists
+from sales.metrics.usage import UsageList, adoption, usage_lists, utilisation
 
 __all__ = [
     "Scope",
@@ -57,8 +57,11 @@ __all__ = [
     "quote_win_rate",
     "time_to_live",
     "dashboard",
+    "book_figures",
+    "period_figures",
     "RECORDS",
     "UsageList",
-    "usage_figures",
+    "utilisation",
+    "adoption",
     "usage_lists",
 ]

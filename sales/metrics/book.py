@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.db.models.lookups import GreaterThanOrEqual, LessThan
 
+from accounts.models import companies
 from licensing.models import License, annual_value_expression
 from licensing.pricing import add_months
 from sales.metrics.records import (
@@ -19,13 +20,14 @@ from sales.metrics.records import (
     Scope,
     active_licenses,
     book_companies,
-    customers,
+    customer_seats,
     licenses_a_year_ago,
     licenses_up_for_renewal,
     money,
     months_of,
     rate,
     renewals_due,
+    whitespace_value,
 )
 
 TOP_OPPORTUNITIES = 10
@@ -71,6 +73,20 @@ class CompanySeats:
             employee_count=company.employee_count,
             target_seats=company.target_seats,
             whitespace=company.whitespace,
+            **extra,
+        )
+
+    @classmethod
+    def of_row(cls, row: dict, **extra) -> "CompanySeats":
+        """From a row of `customer_seats` annotated with name and whitespace."""
+        return cls(
+            pk=row["company"],
+            name=row["name"],
+            licensed_seats=row["total_seats"],
+            top_product_seats=row["top_product_seats"],
+            employee_count=row["employee_count"],
+            target_seats=row["target_seats"],
+            whitespace=row["whitespace"],
             **extra,
         )
 
@@ -190,26 +206,36 @@ def penetration(scope: Scope) -> dict:
         )
         if upper is not None:
             condition &= LessThan(F("top_product_seats") * 100, F("employee_count") * upper)
-        buckets[f"bucket{index}"] = Count("pk", filter=condition)
-    totals = customers(scope).aggregate(
-        companies=Count("pk"),
+        buckets[f"bucket{index}"] = Count("company", filter=condition)
+    totals = customer_seats(scope).aggregate(
+        companies=Count("company"),
         seats_with_headcount=Coalesce(Sum("top_product_seats", filter=known), 0),
         headcount=Coalesce(Sum("employee_count", filter=known), 0),
         seats_with_target=Coalesce(Sum("top_product_seats", filter=Q(target_seats__gt=0)), 0),
         target=Coalesce(Sum("target_seats", filter=Q(target_seats__gt=0)), 0),
-        total_whitespace=Coalesce(Sum("whitespace"), 0),
-        # An aggregate named like the annotation it sums would shadow it: hence total_*.
-        total_whitespace_value=Sum("whitespace_value"),
-        no_headcount=Count("pk", filter=~known),
+        total_whitespace=Coalesce(Sum(companies.whitespace()), 0),
+        total_whitespace_value=Sum(whitespace_value("total_value")),
+        # Not ~known: over an annotation, negation would leave out a NULL headcount.
+        no_headcount=Count("company", filter=Q(employee_count__isnull=True) | Q(employee_count=0)),
         **buckets,
     )
     distribution = [
         PenetrationBucket(label, totals[f"bucket{index}"])
         for index, (label, _, _) in enumerate(PENETRATION_BUCKETS)
     ]
+    ranked = (
+        customer_seats(scope)
+        .annotate(
+            name=F("company__name"),
+            whitespace=companies.whitespace(),
+            whitespace_value=whitespace_value("total_value"),
+        )
+        .filter(whitespace__gt=0)
+        .order_by("-whitespace_value", "name")
+    )
     opportunities = [
-        CompanySeats.of(company, whitespace_value=money(company.whitespace_value))
-        for company in customers(scope).filter(whitespace__gt=0)[:TOP_OPPORTUNITIES]
+        CompanySeats.of_row(row, whitespace_value=money(row["whitespace_value"]))
+        for row in ranked[:TOP_OPPORTUNITIES]
     ]
     return {
         "customers": totals["companies"],
@@ -227,16 +253,29 @@ def penetration(scope: Scope) -> dict:
 
 def lowest_penetration(scope: Scope) -> dict:
     """The companies (not archived, with a headcount) of the book whose top product's seats
-    cover the smallest share of their headcount, lowest first: where to win users next."""
-    companies = (
+    cover the smallest share of their headcount, lowest first (then by name): where to win
+    users next. Those with no license in force (0 %) come first, by name; then the customers,
+    ranked over their grouped rows (`customer_seats`) rather than one subquery per company."""
+    uncovered = (
         book_companies(scope)
-        .with_seats(scope.today)
-        .with_penetration()
         .filter(employee_count__gt=0)
-        .order_by("penetration", "name", "pk")
+        .exclude(Exists(License.objects.active(scope.today).filter(company=OuterRef("pk"))))
+        .with_seats(scope.today)
+        .order_by("name", "pk")
     )
-    return {
-        "lowest_penetration": [
-            CompanySeats.of(company) for company in companies[:LOWEST_PENETRATION_ROWS]
-        ]
-    }
+    covered = (
+        customer_seats(scope)
+        .filter(company__archived_at__isnull=True, employee_count__gt=0)
+        .annotate(
+            name=F("company__name"),
+            whitespace=companies.whitespace(),
+            penetration=companies.penetration(),
+        )
+        .order_by("penetration", "name", "company")
+    )
+    # Both lists always read (a constant number of queries), the uncovered first.
+    lowest = [
+        *(CompanySeats.of(company) for company in uncovered[:LOWEST_PENETRATION_ROWS]),
+        *(CompanySeats.of_row(row) for row in covered[:LOWEST_PENETRATION_ROWS]),
+    ]
+    return {"lowest_penetration": lowest[:LOWEST_PENETRATION_ROWS]}

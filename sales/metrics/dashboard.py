@@ -25,23 +25,26 @@ def dashboard(scope: Scope) -> dict:
     """Every figure of the dashboard page and the metrics API, in a fixed number of queries
     (counted by the tests), plus the transaction that turns JIT off on PostgreSQL."""
     with _without_jit():
-        return _figures(scope)
+        return {**book_figures(scope), **_period_figures(scope)}
 
 
-def _figures(scope: Scope) -> dict:
-    figures = {"start": scope.start, "end": scope.end, "today": scope.today}
+def period_figures(scope: Scope) -> dict:
+    """The figures of the chosen period alone (flows and adoption): what another period than
+    the default one adds to its book's snapshot."""
+    with _without_jit():
+        return _period_figures(scope)
+
+
+def book_figures(scope: Scope) -> dict:
+    """The figures of the book today (`Scope.today` and the owner; the period changes none)."""
+    figures = {"today": scope.today}
     for part in (
         book.book_today,
         book.renewal_rate,
         book.net_seat_retention,
-        flows.trial_conversion,
         book.penetration,
         book.lowest_penetration,
-        flows.seat_growth,
-        flows.deal_sizes,
-        flows.quote_win_rate,
-        flows.time_to_live,
-        usage.usage_figures,
+        usage.utilisation,
     ):
         figures.update(part(scope))
     due = book.renewals(scope)
@@ -50,4 +53,18 @@ def _figures(scope: Scope) -> dict:
         figures[f"renewals_due_{window.days}_days"] = window.licenses
         figures[f"renewals_due_{window.days}_days_value"] = window.annual_value
     figures["renewals_by_month"] = book.renewals_by_month(scope)
+    return figures
+
+
+def _period_figures(scope: Scope) -> dict:
+    figures = {"start": scope.start, "end": scope.end}
+    for part in (
+        flows.trial_conversion,
+        flows.seat_growth,
+        flows.deal_sizes,
+        flows.quote_win_rate,
+        flows.time_to_live,
+        usage.adoption,
+    ):
+        figures.update(part(scope))
     return figures

@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.db.models import (
     Case,
+    Count,
     DateField,
     DecimalField,
     DurationField,
@@ -29,6 +30,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from accounts.models import Company
+from accounts.models.companies import whitespace
 from licensing.models import License, SeatChange, Trial
 from licensing.pricing import add_months, quantize
 from sales.models import Quote
@@ -167,22 +169,48 @@ def book_companies(scope: Scope) -> QuerySet:
     return _book(Company.objects.active(), scope, company="")
 
 
+def whitespace_value(annual_value: str = "annual_value"):
+    """whitespace x annual value per seat of the top product (what the company pays today per
+    user it covers), over a row with whitespace (or its expression) and top_product_seats."""
+    return ExpressionWrapper(
+        whitespace() * F(annual_value) / F("top_product_seats"), output_field=MONEY_FIELD
+    )
+
+
 def customers(scope: Scope) -> QuerySet:
     """Companies with at least one license in force, annotated by Company.with_seats (licensed
     seats, annual value, the top product's seats and the whitespace, defined there once),
-    plus whitespace_value = whitespace x annual value per seat of the top product (what the
-    company pays today per user it covers), ranked highest first."""
+    plus whitespace_value (see `whitespace_value`), ranked highest first."""
     in_force = License.objects.active(scope.today).filter(company=OuterRef("pk"))
     return (
         _book(Company.objects.filter(Exists(in_force)), scope, company="")
         .with_seats(scope.today)
-        .annotate(
-            whitespace_value=ExpressionWrapper(
-                F("whitespace") * F("annual_value") / F("top_product_seats"),
-                output_field=MONEY_FIELD,
-            )
-        )
+        .annotate(whitespace_value=whitespace_value())
         .order_by("-whitespace_value", "name")
+    )
+
+
+def customer_seats(scope: Scope) -> QuerySet:
+    """The customers (see `customers`) as rows grouped from their licenses in force: company,
+    total_seats and total_value (licensed_seats and annual_value), top_product_seats,
+    employee_count and target_seats, by Company.with_seats' definitions. An aggregate over
+    these rows reads them as a subquery, each license once, where over `customers` every
+    figure would run every per-company subquery again."""
+    in_force = License.objects.active(scope.today)
+    return (
+        _book(in_force, scope)
+        .per_company()
+        .annotate(
+            # One product in force (most customers): its seats are the total; the subquery
+            # runs only for customers of several products.
+            products=Count("product", distinct=True),
+            top_product_seats=Case(
+                When(products=1, then=F("total_seats")),
+                default=in_force.top_product_seats(OuterRef("company")),
+            ),
+            employee_count=F("company__employee_count"),
+            target_seats=F("company__target_seats"),
+        )
     )
 
 

@@ -6,7 +6,8 @@ A snapshot is computed on the first look of the day (or by the daily beat task b
 and again after every change to the records the figures count (companies, licenses, seat
 changes, trials, sent quotes, go-lives): the change's commit marks the snapshots stale and
 queues their refresh. Figures carry `as_of`, the time they stood at, which the pages show:
-they are never older than they say. Another period than the default one is computed live.
+they are never older than they say. Another period than the default one takes the book's
+figures from the snapshot and computes only its own (the flows) live.
 """
 
 from dataclasses import fields, is_dataclass
@@ -19,7 +20,7 @@ from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from sales.metrics.book import CompanySeats, PenetrationBucket, RenewalMonth, Renewals
-from sales.metrics.dashboard import dashboard
+from sales.metrics.dashboard import dashboard, period_figures
 from sales.metrics.flows import ConversionMonth, DealSize, SeatMonth
 from sales.metrics.records import Scope, default_period
 from sales.models import BookSnapshot, Quote
@@ -92,10 +93,14 @@ def is_default_view(scope: Scope) -> bool:
 
 
 def figures(scope: Scope) -> dict:
-    """The dashboard's figures of the scope, with as_of: from the book's snapshot for the
-    default view, else computed now."""
+    """The dashboard's figures of the scope, with as_of. Looked at today, the book's figures
+    come from its snapshot (the period changes none of them) and another period's flows are
+    computed now, on top: as_of stays the snapshot's, the older of the two. Another day than
+    today is computed now."""
     if is_default_view(scope):
         return book(scope.owner_id)
+    if scope.today == timezone.localdate():
+        return {**book(scope.owner_id), **period_figures(scope)}
     return {**dashboard(scope), "as_of": timezone.now()}
 
 

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, Sum, Window
 
 from accounts.models import Company
 from licensing.models import UsageSummary
@@ -24,30 +24,35 @@ class UsageList:
     total: int
 
 
-def usage_figures(scope: Scope) -> dict:
+def utilisation(scope: Scope) -> dict:
     """book_utilisation = active users (30 days) ÷ licensed seats over the licenses in force
-    with a fresh report; adoption = median days from go-live to 50 % and 80 % of the seats
-    active, over the licenses gone live in the period that reached it. Two queries."""
+    with a fresh report. One query."""
     fresh = _book(UsageSummary.objects.fresh(scope.today), scope, "license__company__")
     totals = fresh.aggregate(
         active=Sum("active_users_30d"), seats=Sum("license__seats"), licenses=Count("pk")
     )
-    gone_live = _book(
-        UsageSummary.objects.filter(license__live_on__range=(scope.start, scope.end)),
-        scope,
-        "license__company__",
-    )
-    figures = {
+    return {
         "book_utilisation": rate(totals["active"] or 0, totals["seats"] or 0),
         "utilisation_active_users": totals["active"] or 0,
         "utilisation_licensed_seats": totals["seats"] or 0,
         "utilisation_licenses": totals["licenses"],
     }
+
+
+def adoption(scope: Scope) -> dict:
+    """Adoption = median days from go-live to 50 % and 80 % of the seats active, over the
+    licenses gone live in the period that reached it. One query."""
+    gone_live = _book(
+        UsageSummary.objects.filter(license__live_on__range=(scope.start, scope.end)),
+        scope,
+        "license__company__",
+    )
     reached = list(
         gone_live.filter(
             Q(adoption_50_on__isnull=False) | Q(adoption_80_on__isnull=False)
         ).values_list("license__live_on", "adoption_50_on", "adoption_80_on")
     )
+    figures = {}
     for index, share in enumerate((50, 80), start=1):
         days = Counter((row[index] - row[0]).days for row in reached if row[index] is not None)
         figures[f"median_days_to_{share}_percent_active"] = median_of(dict(days))
@@ -57,10 +62,14 @@ def usage_figures(scope: Scope) -> dict:
 
 def usage_lists(scope: Scope, rows: int = LIST_ROWS) -> list[UsageList]:
     """The three usage lists, each its first `rows` and its length, with the whitespace of
-    each row's company (`summary.whitespace`). Seven queries (six when all are empty)."""
-    summaries = _book(UsageSummary.objects.all(), scope, "license__company__").with_parties()
-    lists = [
-        UsageList(slug, title, list(queryset[:rows]), queryset.count())
+    each row's company (`summary.whitespace`). Five queries (three when all are empty): each
+    list's first rows with its length (a window count, one pass over the book's summaries),
+    then their licenses, companies and products, then the companies' whitespace."""
+    summaries = _book(UsageSummary.objects.all(), scope, "license__company__")
+    firsts = {
+        slug: (title, list(
+            queryset.annotate(total=Window(Count("pk"))).values_list("pk", "total")[:rows]
+        ))
         for slug, title, queryset in (
             (
                 "expansion-ready",
@@ -77,7 +86,16 @@ def usage_lists(scope: Scope, rows: int = LIST_ROWS) -> list[UsageList]:
             ("over-deployed", "Over-deployed: more seats assigned than licensed",
              summaries.over_deployed(scope.today)),
         )
-    ]  # fmt: skip
+    }  # fmt: skip
+    # Joined to their parties once the first rows are known: joining every company of the
+    # book before ranking would hash them all, three times.
+    loaded = UsageSummary.objects.with_parties().in_bulk(
+        [pk for _, first in firsts.values() for pk, _ in first]
+    )
+    lists = [
+        UsageList(slug, title, [loaded[pk] for pk, _ in first], first[0][1] if first else 0)
+        for slug, (title, first) in firsts.items()
+    ]
     company_ids = {summary.license.company_id for each in lists for summary in each.rows}
     whitespace = dict(
         Company.objects.filter(pk__in=company_ids)

@@ -145,7 +145,7 @@ def test_adoption_counts_days_from_go_live_to_half_and_most_seats_active(company
     )  # 1 more active user each day from go-live
 
     today = timezone.localdate()
-    figures = metrics.usage_figures(
+    figures = metrics.adoption(
         metrics.Scope(start=today - timedelta(days=60), end=today, today=today)
     )
 
