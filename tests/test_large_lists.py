@@ -195,7 +195,7 @@ def test_the_admin_changelist_counts_up_to_the_cap(client, admin, twelve_compani
 def test_a_sort_on_seats_over_too_many_companies_asks_to_narrow_the_list(
     client, account_manager, twelve_companies, monkeypatch
 ):
-    monkeypatch.setattr(CompanyFilterForm, "MOST_SORTED_ON_SEATS", 5)
+    monkeypatch.setattr(CompanyFilterForm, "MOST_SORTED_ON_FIGURES", 5)
     client.force_login(account_manager)
 
     everyone = client.get(reverse("company_list"), {"sort": "-value"})
