@@ -53,6 +53,8 @@ def days_left_this_week(today: date) -> int:
     return 6 - today.weekday()
 
 
+# Sums of money come back from some databases without their decimals (SQLite: 1600).
+CENTS = Decimal("0.01")
 # Rows fetched per database round trip while a CSV file streams.
 CSV_CHUNK_SIZE = 500
 
@@ -190,6 +192,7 @@ def company_rows(companies) -> Iterator[list]:
             company.employee_count, company.target_seats, company.licensed_seats,
             company.top_product_seats,
             None if company.penetration is None else percent_cell(company.penetration / 100),
-            company.whitespace, percent_cell(company.lowest_utilisation), company.annual_value,
+            company.whitespace, percent_cell(company.lowest_utilisation),
+            company.annual_value.quantize(CENTS, rounding=ROUND_HALF_UP),
             settings.SEATDESK_CURRENCY, "yes" if company.archived_at else "",
         ]  # fmt: skip
