@@ -44,6 +44,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "download_quote": frozenset({AM, FINANCE, ADMIN}),  # owned for account managers
     "approve_quote": frozenset({FINANCE, ADMIN}),
     "export": frozenset({FINANCE, ADMIN}),
+    "export_lists": frozenset({AM, FINANCE, ADMIN}),  # a list as CSV, the rows the role sees
     "view_price_book": EVERYONE,
     "edit_price_book": frozenset({FINANCE, ADMIN}),
     "view_onboarding": frozenset({AM, SUPPORT, ADMIN}),

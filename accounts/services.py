@@ -8,7 +8,7 @@ from django.db.models import PROTECT, ProtectedError
 from django.utils import timezone
 from knox.settings import knox_settings
 
-from accounts.models import Activity, ApiToken, Company, Contact
+from accounts.models import Activity, ApiToken, Company, Contact, SavedFilter
 from accounts.roles import USAGE_FEED, can, company_owners, roles_of
 
 
@@ -218,3 +218,26 @@ def delete_company(*, company: Company, actor) -> None:
         company.delete()
     except ProtectedError as error:  # a record added since the check
         raise ValidationError(deletion_refusal(company) or str(error)) from error
+
+
+@transaction.atomic
+def save_filter(*, user, list_key: str, name: str, query: str) -> SavedFilter:
+    """Save a list's filter under `name` for `user`; a filter of the same name on that list
+    takes the new query (saving again updates it)."""
+    saved = (
+        SavedFilter.objects.select_for_update()
+        .filter(user=user, list_key=list_key, name=name)
+        .first()
+    ) or SavedFilter(user=user, list_key=list_key, name=name)
+    saved.query = query
+    saved.full_clean(validate_constraints=False)
+    saved.save()
+    return saved
+
+
+@transaction.atomic
+def delete_saved_filter(*, saved_filter: SavedFilter, actor) -> None:
+    """Delete a saved filter: only its own user may."""
+    if saved_filter.user_id != actor.pk:
+        raise PermissionDenied
+    saved_filter.delete()

@@ -1,13 +1,16 @@
 """Companies and their contacts in the browser, and the email outbox for administrators:
 thin views over the accounts services."""
 
+from collections import defaultdict
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import JsonResponse
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from knox.settings import knox_settings
@@ -18,22 +21,27 @@ from accounts.forms import (
     CompanyFilterForm,
     CompanyForm,
     ContactForm,
+    SavedFilterForm,
     add_service_error,
 )
 from accounts.history import changes_of
-from accounts.models import ApiToken, Company, Contact, OutboxMessage
+from accounts.lists import COMPANY_HEADER, LISTS, company_rows, list_tools, wants_csv
+from accounts.models import ApiToken, Company, Contact, OutboxMessage, SavedFilter
 from accounts.roles import ADMIN, can, ensure, get_for, require, roles_of, visible
 from accounts.services import (
     archive_company,
     create_api_token,
     delete_company,
+    delete_saved_filter,
     deletion_refusal,
     remove_contact,
     restore_company,
     revoke_api_token,
     save_company,
     save_contact,
+    save_filter,
 )
+from config.csv_stream import csv_response
 from config.pagination import PaginatorByIds
 
 COMPANIES_PER_PAGE = 25
@@ -48,12 +56,23 @@ def company_list(request):
     form = CompanyFilterForm(request.GET)
     companies = visible(request.user, Company.objects.all())
     filtered = form.filter(companies) if form.is_valid() else companies.active()
+    ordered = form.order(filtered)
+    if wants_csv(request):
+        ensure(request.user, "export_lists")
+        return csv_response(COMPANY_HEADER, company_rows(ordered), "companies.csv")
     # Page through bare ids, then sum seats for the 25 shown only: with 100,000 companies the
     # sums of every row would cost more than the whole rest of the page.
     page = PaginatorByIds(
-        form.order(filtered), COMPANIES_PER_PAGE, rows=_annotated_companies()
+        ordered, COMPANIES_PER_PAGE, rows=_annotated_companies().with_utilisation()
     ).get_page(request.GET.get("page"))
-    return render(request, "accounts/company_list.html", {"form": form, "page": page})
+    ids = [company.pk for company in page.object_list]
+    usage = defaultdict(list)
+    for row in Company.objects.filter(pk__in=ids).usage_per_product():
+        usage[row["company"]].append(row)
+    for company in page.object_list:
+        company.product_usage = usage[company.pk]
+    context = {"form": form, "page": page, **list_tools(request, "companies")}
+    return render(request, "accounts/company_list.html", context)
 
 
 @login_required
@@ -280,3 +299,43 @@ def api_token_revoke(request, digest):
     revoke_api_token(token=token, actor=request.user)
     messages.success(request, f"Token “{token.name}” revoked.")
     return redirect("api_tokens")
+
+
+# Saved filters of the lists (accounts.lists)
+
+
+@login_required
+@require_POST
+def saved_filter_save(request):
+    """Save the list's current filter by name, and show the list with it."""
+    form = SavedFilterForm(request.POST)
+    list_key = request.POST.get("list_key")
+    if list_key not in LISTS:
+        return HttpResponseBadRequest("Unknown list.")
+    url_name, permission = LISTS[list_key]
+    ensure(request.user, permission)
+    query = request.POST.get("query", "")
+    if form.is_valid():
+        try:
+            saved = save_filter(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, f"Filter “{saved.name}” saved.")
+    if form.errors:
+        problems = [
+            f"{form[name].label}: {' '.join(errors)}" if name in form.fields else " ".join(errors)
+            for name, errors in form.errors.items()
+        ]
+        messages.error(request, "The filter was not saved. " + " ".join(problems))
+    return redirect(f"{reverse(url_name)}?{query}" if query else reverse(url_name))
+
+
+@login_required
+@require_POST
+def saved_filter_delete(request, pk: int):
+    """Delete one of the user's saved filters (another user's answers 404)."""
+    saved = get_object_or_404(SavedFilter, pk=pk, user=request.user)
+    delete_saved_filter(saved_filter=saved, actor=request.user)
+    messages.success(request, f"Filter “{saved.name}” deleted.")
+    return redirect(LISTS[saved.list_key][0])

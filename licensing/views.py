@@ -11,10 +11,19 @@ from django.views.decorators.http import require_POST
 
 from accounts.forms import add_service_error
 from accounts.history import changes_of
+from accounts.lists import list_tools, wants_csv
 from accounts.models import Company
-from accounts.roles import can, get_for, require, visible
+from accounts.roles import can, ensure, get_for, require, visible
+from config.csv_stream import csv_response
 from config.pagination import PaginatorByIds
-from licensing.forms import RenewalsDueForm, TrialExtendForm, TrialStartForm, UsageUploadForm
+from licensing.forms import (
+    RenewalsDueForm,
+    TrialExtendForm,
+    TrialFilterForm,
+    TrialStartForm,
+    UsageUploadForm,
+)
+from licensing.lists import LICENSE_HEADER, TRIAL_HEADER, license_rows, trial_rows
 from licensing.models import License, SeatChange, Trial, license_usage
 from licensing.services import cancel_trial, extend_trial, record_usage, start_trial
 
@@ -23,12 +32,19 @@ ROWS_PER_PAGE = 50
 
 @require("view_trials")
 def trial_list(request):
-    trials = visible(request.user, Trial.objects.active()).select_related("company", "product")
-    trials = trials.order_by("ends_on", "pk")
+    today = timezone.localdate()
+    form = TrialFilterForm(request.GET)
+    trials = visible(request.user, Trial.objects.active(today))
+    if form.is_valid():
+        trials = form.filter(trials, today)
+    trials = form.order(trials)
+    if wants_csv(request):
+        ensure(request.user, "export_lists")
+        return csv_response(TRIAL_HEADER, trial_rows(trials, today), "trials.csv")
+    trials = trials.select_related("company", "product")
     page = PaginatorByIds(trials, ROWS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(
-        request, "licensing/trial_list.html", {"page": page, "today": timezone.localdate()}
-    )
+    context = {"form": form, "page": page, "today": today, **list_tools(request, "trials")}
+    return render(request, "licensing/trial_list.html", context)
 
 
 @login_required
@@ -86,15 +102,20 @@ def trial_cancel(request, pk: int):
 
 @require("view_licenses")
 def license_list(request):
+    today = timezone.localdate()
     form = RenewalsDueForm(request.GET)
-    licenses = visible(request.user, License.objects.select_related("company", "product"))
+    licenses = visible(request.user, License.objects.with_utilisation(today))
+    if form.is_valid():
+        licenses = form.filter(licenses, today)
+    licenses = form.order(licenses)
+    if wants_csv(request):
+        ensure(request.user, "export_lists")
+        return csv_response(LICENSE_HEADER, license_rows(licenses, today), "licenses.csv")
+    licenses = licenses.select_related("company", "product")
+    page = PaginatorByIds(licenses, ROWS_PER_PAGE).get_page(request.GET.get("page"))
     due = form.cleaned_data["due"] if form.is_valid() else None
-    if due is not None:
-        licenses = licenses.renewals_due_within(due, timezone.localdate())
-    page = PaginatorByIds(licenses.order_by("ends_on", "pk"), ROWS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
-    return render(request, "licensing/license_list.html", {"form": form, "page": page, "due": due})
+    context = {"form": form, "page": page, "due": due, **list_tools(request, "licenses")}
+    return render(request, "licensing/license_list.html", context)
 
 
 @login_required

@@ -1,11 +1,8 @@
 """Finance exports, shared by the exports page and the API: one filter of quotes (and of
 licenses), CSV files and a zip of PDFs, all streamed.
 
-CSV files are UTF-8 without BOM with a header row, numbers with a dot decimal and no
-thousands separator, ISO dates, and text cells that a spreadsheet would run as a formula
-prefixed with an apostrophe."""
+CSV files are written as config/csv_stream.py says (formula-like text cells defused)."""
 
-import csv
 import struct
 import tempfile
 import zlib
@@ -23,13 +20,12 @@ from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
 from accounts.forms import DateInput
+from config.csv_stream import attachment, csv_response
 from licensing.models import License
 from licensing.pricing import term_days
 from sales.models import Quote, QuoteLine
 from sales.pdf import PDFNotDrawn, open_pdf, pdf_filename
 
-# Cells starting with these are formulas to Excel, LibreOffice and Google Sheets.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Rows fetched per database round trip while streaming; fewer for the zip, whose time goes
 # to reading files, so that its memory stays flat from a few dozen quotes on.
 CHUNK_SIZE = 200
@@ -134,40 +130,6 @@ def earlier_revisions(quotes: QuerySet[Quote]) -> int:
     return quotes.count() - quotes.latest_sent().count()
 
 
-def _cell(value):
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, datetime):
-        return timezone.localtime(value).isoformat(timespec="seconds")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return f"'{value}"
-    return value
-
-
-class _Echo:
-    """A file-like object that hands back what is written, for csv.writer in a generator."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-# Excel reads a CSV file as the system's legacy code page unless it starts with a UTF-8 byte
-# order mark: with it, "Zürich" and "Gdańsk" open as written (other tools skip the mark).
-# Money stays a plain number ("4320.00") beside its currency column, so that Excel sums it.
-BOM = "\ufeff"
-
-
-def csv_lines(header: list[str], rows: Iterable[list]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield BOM + writer.writerow(header)
-    for row in rows:
-        yield writer.writerow([_cell(value) for value in row])
-
-
 def _sent_on(quote: Quote) -> date | None:
     return timezone.localdate(quote.sent_at) if quote.sent_at else None
 
@@ -246,27 +208,16 @@ def _license_rows(licenses: QuerySet[License]) -> Iterator[list]:
         ]  # fmt: skip
 
 
-def _attachment(content, filename: str, content_type: str) -> StreamingHttpResponse:
-    return StreamingHttpResponse(
-        content,
-        content_type=content_type,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
 def quotes_csv(quotes: QuerySet[Quote]) -> StreamingHttpResponse:
-    rows = csv_lines(QUOTE_HEADER, _quote_rows(quotes))
-    return _attachment(rows, "quotes.csv", "text/csv; charset=utf-8")
+    return csv_response(QUOTE_HEADER, _quote_rows(quotes), "quotes.csv")
 
 
 def quote_lines_csv(quotes: QuerySet[Quote]) -> StreamingHttpResponse:
-    rows = csv_lines(LINE_HEADER, _line_rows(quotes))
-    return _attachment(rows, "quote-lines.csv", "text/csv; charset=utf-8")
+    return csv_response(LINE_HEADER, _line_rows(quotes), "quote-lines.csv")
 
 
 def licenses_csv(licenses: QuerySet[License]) -> StreamingHttpResponse:
-    rows = csv_lines(LICENSE_HEADER, _license_rows(licenses))
-    return _attachment(rows, "licenses.csv", "text/csv; charset=utf-8")
+    return csv_response(LICENSE_HEADER, _license_rows(licenses), "licenses.csv")
 
 
 # Zip records (PKWARE APPNOTE 4.3): local header, data descriptor, central directory header,
@@ -353,7 +304,7 @@ def pdf_zip_chunks(quotes: QuerySet[Quote]) -> Iterator[bytes]:
 
 
 def quote_pdfs_zip(quotes: QuerySet[Quote]) -> StreamingHttpResponse:
-    return _attachment(pdf_zip_chunks(quotes), "quote-pdfs.zip", "application/zip")
+    return attachment(pdf_zip_chunks(quotes), "quote-pdfs.zip", "application/zip")
 
 
 def pdf_response(quote: Quote, *, as_attachment: bool = True) -> FileResponse | HttpResponse:

@@ -13,6 +13,7 @@ from accounts.forms import (
     account_managers,
     formfield_callback,
 )
+from accounts.lists import SortedList, sort_field
 from accounts.roles import ADMIN, AM, FINANCE, roles_of, sees_own_only
 from licensing.models import Product
 from licensing.pricing import add_months
@@ -109,12 +110,25 @@ QuoteLineFormSet = forms.formset_factory(
 )
 
 
-class QuoteFilterForm(forms.Form):
+class QuoteFilterForm(SortedList, forms.Form):
+    SORTS = {
+        "-created": ("Newest", ["-created_at", "-pk"]),
+        "created": ("Oldest", ["created_at", "pk"]),
+        "-total": ("Largest total", ["-total", "-pk"]),
+        "total": ("Smallest total", ["total", "pk"]),
+        "company": ("Company A–Z", ["company__name", "-created_at", "-pk"]),
+        "-company": ("Company Z–A", ["-company__name", "-created_at", "-pk"]),
+    }
+    DEFAULT_SORT = "-created"
+    FIGURE_SORTS = frozenset({"company", "-company"})  # a join: no index orders it
+    rows_word = "quotes"
+
     status = forms.ChoiceField(choices=[("", "Any status"), *Quote.Status.choices], required=False)
     owner = OwnerChoiceField(queryset=account_managers(), required=False, empty_label="Any owner")
     kind = forms.ChoiceField(choices=[("", "Any kind"), *Quote.Kind.choices], required=False)
     created_from = forms.DateField(label="Created from", required=False, widget=DateInput())
     created_to = forms.DateField(label="Created until", required=False, widget=DateInput())
+    sort = sort_field()
 
     def filter(self, quotes):
         data = self.cleaned_data

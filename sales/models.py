@@ -233,6 +233,7 @@ class Quote(models.Model):
             models.Index(fields=["status", "sent_at"]),
             models.Index(fields=["owner", "status"]),
             models.Index(fields=["-created_at", "-id"], name="quote_newest_first"),  # the list
+            models.Index(fields=["total", "id"], name="quote_total_id"),  # sorted by total
             # The home page: quotes awaiting an answer by validity, this month's sent and
             # accepted quotes.
             models.Index(fields=["status", "valid_until"], name="quote_status_valid_until"),

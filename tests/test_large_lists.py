@@ -196,7 +196,7 @@ def test_the_admin_changelist_counts_up_to_the_cap(client, admin, twelve_compani
 def test_a_sort_on_seats_over_too_many_companies_asks_to_narrow_the_list(
     client, account_manager, twelve_companies, monkeypatch
 ):
-    monkeypatch.setattr(CompanyFilterForm, "MOST_SORTED_ON_SEATS", 5)
+    monkeypatch.setattr(CompanyFilterForm, "MOST_SORTED_ON_FIGURES", 5)
     client.force_login(account_manager)
 
     everyone = client.get(reverse("company_list"), {"sort": "-value"})
@@ -216,6 +216,10 @@ PAGES = [
     ("account_manager", "/quotes/", {}),
     ("account_manager", "/licenses/", {}),
     ("account_manager", "/trials/", {}),
+    ("account_manager", "/companies/", {"sort": "-utilisation", "utilisation": "low"}),
+    ("account_manager", "/quotes/", {"sort": "-total"}),
+    ("account_manager", "/trials/", {"sort": "company", "ending": 60}),
+    ("account_manager", "/licenses/", {"sort": "utilisation", "due": 365, "owner": ""}),
     ("admin", "/admin/accounts/company/", {}),
     ("admin", "/admin/accounts/company/", {"q": "company"}),
     ("admin", "/admin/accounts/contact/", {}),

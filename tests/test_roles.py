@@ -52,6 +52,12 @@ MATRIX = [
     ("license_add_seats", "license", "get", "", OWNER),
     ("license_renew", "license", "post", "", OWNER_POST),
     ("quote_list", None, "get", "", SELLERS),
+    # A list as CSV: the roles that sell or account for it (support reads the lists only).
+    ("company_list", None, "get", "?format=csv", SELLERS),
+    ("trial_list", None, "get", "?format=csv", SELLERS),
+    ("license_list", None, "get", "?format=csv", SELLERS),
+    ("quote_list", None, "get", "?format=csv", SELLERS),
+    ("saved_filter_save", None, "post", "", {role: 400 for role in ROLES[1:]}),
     ("quote_detail", "quote", "get", "", {**SELLERS, "support": 404}),
     ("quote_detail", "missing", "get", "", MISSING),
     ("quote_create", None, "get", "?company={company}", OWNER),

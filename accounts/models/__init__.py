@@ -1,5 +1,6 @@
 """Accounts models, one module per subject: companies with their contacts and timeline
-(companies), the email outbox (outbox), API tokens and role changes (users)."""
+(companies), the email outbox (outbox), API tokens and role changes (users),
+the filters users save on lists (lists)."""
 
 from accounts.models.companies import (
     Activity,
@@ -9,6 +10,7 @@ from accounts.models.companies import (
     Contact,
     Industry,
 )
+from accounts.models.lists import SavedFilter
 from accounts.models.outbox import OutboxMessage, OutboxMessageQuerySet
 from accounts.models.users import ApiToken, ApiTokenQuerySet, RoleChange
 
@@ -24,4 +26,5 @@ __all__ = [
     "ApiTokenQuerySet",
     "ApiToken",
     "RoleChange",
+    "SavedFilter",
 ]

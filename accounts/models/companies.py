@@ -128,6 +128,30 @@ class CompanyQuerySet(models.QuerySet):
         """Annotate penetration (see `penetration`; needs with_seats)."""
         return self.annotate(penetration=penetration())
 
+    def with_utilisation(self, today: date | None = None):
+        """Annotate lowest_utilisation: the utilisation of the company's least-used license
+        in force with fresh usage (LicenseQuerySet.with_utilisation), None without one."""
+        in_force = self._licenses().active(today).filter(company=OuterRef("pk"))
+        lowest = in_force.lowest_utilisation(today).values("lowest_utilisation")
+        return self.annotate(lowest_utilisation=Subquery(lowest, output_field=models.FloatField()))
+
+    def in_utilisation_band(self, band: str, today: date | None = None):
+        """Companies with a license in force in the utilisation `band` (accounts.lists):
+        one product under-used is a renewal at risk, whatever the others do."""
+        licenses = self._licenses().active(today).in_utilisation_band(band, today)
+        return self.filter(pk__in=licenses.values("company"))
+
+    def usage_per_product(self, today: date | None = None):
+        """Per company of these and product in force: seats, and the seats and active users
+        of the licenses reporting usage (LicenseQuerySet.per_product_with_usage)."""
+        return (
+            self._licenses()
+            .active(today)
+            .filter(company__in=self.order_by().values("pk"))
+            .per_product_with_usage(today)
+            .order_by("company", "-product_seats", "product__name")
+        )
+
     def _status_rules(self, today: date | None):
         """The statuses but prospect, each with its condition, in the order they are decided:
         customer (a license in force or scheduled), trial (a running trial), churned
@@ -198,7 +222,11 @@ class Company(models.Model):
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "companies"
-        indexes = [models.Index(fields=["owner", "name"]), models.Index(fields=["name", "id"])]
+        indexes = [
+            models.Index(fields=["owner", "name"]),
+            models.Index(fields=["name", "id"]),
+            models.Index(fields=["created_at", "id"], name="company_created_id"),  # its sort
+        ]
 
     def __str__(self):
         return self.name

@@ -6,11 +6,14 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q, Subquery, Sum
+from django.db.models import Case, F, FloatField, Min, Q, Subquery, Sum, When
+from django.db.models.functions import Cast
+from django.db.models.lookups import GreaterThanOrEqual, LessThan
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from accounts import limits
+from accounts.lists import HIGH_UTILISATION, LOW_UTILISATION, OVER_DEPLOYED
 from accounts.models import Company
 from licensing import pricing
 from licensing.models.products import MONEY, Product, annual_value_expression
@@ -87,11 +90,59 @@ class LicenseQuerySet(models.QuerySet):
         """`per_product`, with the usage of the licenses that report it (a fresh
         UsageSummary): reporting_seats, their seats, and active_users, their users active
         in 30 days; utilisation = active_users / reporting_seats."""
-        today = today or timezone.localdate()
-        fresh = Q(usage_summary__day__gt=today - timedelta(days=FRESH_DAYS))
+        fresh = self._fresh_usage(today)
         return self.per_product().annotate(
             reporting_seats=Sum("seats", filter=fresh),
             active_users=Sum("usage_summary__active_users_30d", filter=fresh),
+        )
+
+    def _fresh_usage(self, today: date | None = None) -> Q:
+        """The licenses whose latest usage report is recent (FRESH_DAYS): the only ones whose
+        utilisation says something about today."""
+        today = today or timezone.localdate()
+        return Q(usage_summary__day__gt=today - timedelta(days=FRESH_DAYS))
+
+    def with_utilisation(self, today: date | None = None):
+        """Annotate utilisation (active users in 30 days ÷ the license's seats, a fraction;
+        None without a fresh report), assigned_seats and active_users: the one definition of
+        a license's utilisation the lists sort, filter and show (pricing.utilisation in words)."""
+        fresh = self._fresh_usage(today)
+        return self.annotate(
+            active_users=Case(When(fresh, then=F("usage_summary__active_users_30d"))),
+            assigned_seats=Case(When(fresh, then=F("usage_summary__assigned_seats"))),
+            utilisation=Case(
+                When(
+                    fresh,
+                    then=Cast("usage_summary__active_users_30d", FloatField())
+                    / Cast("seats", FloatField()),
+                ),
+                output_field=FloatField(),
+            ),
+        )
+
+    def in_utilisation_band(self, band: str, today: date | None = None):
+        """Licenses with a fresh report in `band` (UTILISATION_BANDS): below the renewal-risk
+        threshold, at or above the expansion threshold, or more seats assigned than licensed."""
+        fresh = self.filter(self._fresh_usage(today))
+        active = F("usage_summary__active_users_30d") * 100
+        if band == LOW_UTILISATION:
+            return fresh.filter(LessThan(active, F("seats") * settings.USAGE_RISK_THRESHOLD))
+        if band == HIGH_UTILISATION:
+            return fresh.filter(
+                GreaterThanOrEqual(active, F("seats") * settings.USAGE_EXPANSION_THRESHOLD)
+            )
+        if band == OVER_DEPLOYED:
+            return fresh.filter(usage_summary__assigned_seats__gt=F("seats"))
+        raise ValueError(f"Unknown utilisation band {band!r}")
+
+    def lowest_utilisation(self, today: date | None = None):
+        """One row per company: lowest_utilisation, its least-used license's utilisation (a
+        company's "utilisation" where one number must sort a list of companies)."""
+        return (
+            self.with_utilisation(today)
+            .order_by()
+            .values("company")
+            .annotate(lowest_utilisation=Min("utilisation"))
         )
 
 

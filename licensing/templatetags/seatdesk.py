@@ -156,3 +156,29 @@ def may(context, permission: str, obj=None) -> bool:
 @register.filter
 def startswith(text: str, prefix: str) -> bool:
     return text.startswith(prefix)
+
+
+@register.inclusion_tag("_sort_header.html", takes_context=True)
+def sort_header(context, form, key: str, label: str, css: str = ""):
+    """A list's column header that sorts by `key` of the form's SORTS ("-seats": most
+    first), and the other way round once the list is sorted so; aria-sort says which."""
+    other = key[1:] if key.startswith("-") else f"-{key}"
+    current = form.applied_sort
+    target = other if current == key else key
+    query = context["request"].GET.copy()
+    query["sort"] = target
+    query.pop("page", None)
+    shown = current if current in (key, other) else ""
+    return {
+        "href": f"?{query.urlencode()}",
+        "label": label,
+        "css": css,
+        "aria_sort": ("descending" if shown.startswith("-") else "ascending") if shown else "",
+        "next_label": form.SORTS[target][0],
+    }
+
+
+@register.filter
+def under_used(share) -> bool:
+    """Whether a utilisation (a fraction) is below USAGE_RISK_THRESHOLD."""
+    return share is not None and share * 100 < settings.USAGE_RISK_THRESHOLD

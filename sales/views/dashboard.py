@@ -11,8 +11,8 @@ from django.shortcuts import render
 from django.urls import path
 
 from accounts.roles import require
+from config.csv_stream import BOM
 from sales import metrics
-from sales.exports import BOM
 from sales.forms import DashboardFilterForm
 from sales.metrics import snapshot
 

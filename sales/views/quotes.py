@@ -12,10 +12,12 @@ from django.views.decorators.http import require_POST
 
 from accounts.forms import add_service_error
 from accounts.history import changes_of
+from accounts.lists import list_tools, wants_csv
 from accounts.models import Company
 from accounts.roles import can, ensure, get_for, require, visible
 from config.pagination import PaginatorByIds
 from sales import services
+from sales.exports import quotes_csv
 from sales.forms import (
     ApprovalForm,
     DeclineQuoteForm,
@@ -37,11 +39,16 @@ BLANK_LINES = 2
 @require("view_quotes")
 def quote_list(request):
     form = QuoteFilterForm(request.GET)
-    quotes = visible(request.user, Quote.objects.with_parties()).order_by("-created_at", "-pk")
+    quotes = visible(request.user, Quote.objects.with_parties())
     if form.is_valid():
         quotes = form.filter(quotes)
+    quotes = form.order(quotes)
+    if wants_csv(request):
+        ensure(request.user, "export_lists")
+        return quotes_csv(quotes)
     page = PaginatorByIds(quotes, QUOTES_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "sales/quotes/list.html", {"form": form, "page": page})
+    context = {"form": form, "page": page, **list_tools(request, "quotes")}
+    return render(request, "sales/quotes/list.html", context)
 
 
 @login_required

@@ -214,8 +214,8 @@ def test_the_quote_list_filters_by_status_owner_kind_and_period(
         make_quote(company=other, product=product)
     mine = make_quote(company=company, product=product)
     today = timezone.localdate()
-    # (7: the page's ids, then its rows: config.pagination.PaginatorByIds.)
-    with django_assert_max_num_queries(7):
+    # (8: the page's ids, then its rows: config.pagination.PaginatorByIds; the saved filters.)
+    with django_assert_max_num_queries(8):
         response = signed_in.get(reverse("quote_list"))
     assert len(response.context["page"]) == 31
     response = signed_in.get(
