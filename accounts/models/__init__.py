@@ -1,5 +1,5 @@
 """Accounts models, one module per subject: companies with their contacts and timeline
-(companies), the email outbox (outbox), API tokens and role changes (users)."""
+(companies), notes, calls, meetings and follow-ups (follow_ups), the email outbox (outbox), API tokens and role changes (users)."""
 
 from accounts.models.companies import (
     Activity,
@@ -8,6 +8,15 @@ from accounts.models.companies import (
     CompanyStatus,
     Contact,
     Industry,
+)
+from accounts.models.follow_ups import (
+    SUBJECT_MODELS,
+    FollowUp,
+    FollowUpQuerySet,
+    Interaction,
+    describe_subject,
+    subject_prefetch,
+    subjects_of,
 )
 from accounts.models.outbox import OutboxMessage, OutboxMessageQuerySet
 from accounts.models.users import ApiToken, ApiTokenQuerySet, RoleChange
@@ -19,6 +28,13 @@ __all__ = [
     "Company",
     "Contact",
     "Activity",
+    "SUBJECT_MODELS",
+    "Interaction",
+    "describe_subject",
+    "subject_prefetch",
+    "subjects_of",
+    "FollowUpQuerySet",
+    "FollowUp",
     "OutboxMessageQuerySet",
     "OutboxMessage",
     "ApiTokenQuerySet",
