@@ -169,8 +169,9 @@ def _activity_context(request, company: Company, **forms) -> dict:
     if may_log:
         options = {"company": company, "about": _about(request, company)}
         context["interaction_form"] = forms.get("interaction_form") or InteractionForm(**options)
+        # "Plan a follow-up" from the home page's "needs a next step" names what it is about.
         context["follow_up_form"] = forms.get("follow_up_form") or FollowUpForm(
-            **options, user=request.user
+            **options, user=request.user, initial={"about": request.GET.get("about", "")}
         )
     return context
 

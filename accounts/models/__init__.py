@@ -17,6 +17,7 @@ from accounts.models.follow_ups import (
     describe_subject,
     subject_prefetch,
     subjects_of,
+    without_open_follow_up,
 )
 from accounts.models.outbox import OutboxMessage, OutboxMessageQuerySet
 from accounts.models.users import ApiToken, ApiTokenQuerySet, RoleChange
@@ -33,6 +34,7 @@ __all__ = [
     "describe_subject",
     "subject_prefetch",
     "subjects_of",
+    "without_open_follow_up",
     "FollowUpQuerySet",
     "FollowUp",
     "OutboxMessageQuerySet",

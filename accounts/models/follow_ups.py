@@ -13,7 +13,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from accounts import limits
 from accounts.models.companies import Company, Contact
@@ -109,6 +109,19 @@ class FollowUpQuerySet(models.QuerySet):
 
     def with_parties(self):
         return self.select_related("company", "contact", "assignee", "subject_type")
+
+
+def without_open_follow_up(queryset):
+    """The rows of `queryset` (trials, licenses, quotes: rows with a company) that no open
+    follow-up covers: none about the row itself, none about its company as a whole. Two
+    anti-joins on partial indexes, so a list of them stays fast on a large book."""
+    subject_type = ContentType.objects.get_for_model(queryset.model)
+    open_follow_ups = FollowUp.objects.open()
+    about_row = open_follow_ups.filter(subject_type=subject_type, subject_id=OuterRef("pk"))
+    about_company = open_follow_ups.filter(
+        subject_type__isnull=True, company_id=OuterRef("company_id")
+    )
+    return queryset.filter(~Exists(about_row), ~Exists(about_company))
 
 
 class FollowUp(models.Model):
