@@ -157,9 +157,10 @@ class FollowUp(models.Model):
     class Meta:
         ordering = ["due_on", "id"]
         indexes = [
-            # "My follow-ups" and the digest: open ones per assignee by due date.
+            # "My follow-ups" and the digest: open ones per assignee in due date order (the id
+            # too, so a group's first rows are read without sorting them all).
             models.Index(
-                fields=["assignee", "due_on"],
+                fields=["assignee", "due_on", "id"],
                 condition=Q(completed_at__isnull=True),
                 name="follow_up_open_by_assignee",
             ),
