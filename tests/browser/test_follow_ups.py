@@ -51,6 +51,7 @@ def test_logging_a_call_and_completing_a_follow_up_from_home(
     expect(page.locator("#company-follow-ups")).to_contain_text("Send the expansion quote")
     expect(timeline).to_contain_text("Follow-up planned")
     assert page.evaluate("window.notReloaded") is True
+    page.screenshot(path="artifacts/follow-ups-company.png", full_page=True)
 
     # Home: due today, done with one click; a double click completes it once.
     page.get_by_role("link", name="Seatdesk").click()
