@@ -282,3 +282,15 @@ def test_finance_sees_the_recorded_events_but_not_the_notes(
     assert "Private chat" not in page and "Chase the CFO" not in page
     assert "Company archived" in page  # the automatic timeline stays
     assert "Log a note" not in page
+
+
+def test_with_own_visibility_another_account_manager_finds_only_what_is_assigned_to_them(
+    client, settings, account_manager, other_account_manager, company
+):
+    settings.ACCOUNT_MANAGER_VISIBILITY = "own"
+    theirs = plan(company, account_manager, assignee=other_account_manager)
+    mine = plan(company, account_manager)
+    client.force_login(other_account_manager)
+
+    assert client.post(reverse("follow_up_complete", args=[mine.pk])).status_code == 404
+    assert client.post(reverse("follow_up_complete", args=[theirs.pk])).status_code == 302
