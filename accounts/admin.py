@@ -22,12 +22,15 @@ from accounts.models import (
     Company,
     CompanyStatus,
     Contact,
+    FollowUp,
+    Interaction,
     OutboxMessage,
     RoleChange,
 )
 from accounts.roles import company_owners
 from accounts.services import (
     archive_company,
+    complete_follow_up,
     delete_company,
     deletion_refusal,
     restore_company,
@@ -284,6 +287,37 @@ class ActivityAdmin(ReadOnlyAdmin):
     search_fields = ("message", "company__name")
     list_select_related = ("company", "actor")
     date_hierarchy = "occurred_at"
+
+
+@admin.register(Interaction)
+class InteractionAdmin(ReadOnlyAdmin):
+    """Notes, calls and meetings: logged by account managers on the company page."""
+
+    list_display = ("occurred_at", "company", "kind", "contact", "author")
+    list_filter = ("kind", "occurred_at")
+    search_fields = ("summary", "company__name")
+    list_select_related = ("company", "contact", "author")
+    date_hierarchy = "occurred_at"
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(ReadOnlyAdmin):
+    """Follow-ups: planned on the company page; an administrator may mark them done."""
+
+    list_display = ("due_on", "title", "company", "assignee", "completed_at")
+    list_filter = (("completed_at", admin.EmptyFieldListFilter), "due_on")
+    search_fields = ("title", "company__name")
+    list_select_related = ("company", "assignee")
+    date_hierarchy = "due_on"
+    actions = ["mark_done"]
+
+    @admin.action(description="Mark the selected follow-ups done")
+    def mark_done(self, request, queryset):
+        done = 0
+        for follow_up in queryset.open().select_related("company"):
+            complete_follow_up(follow_up=follow_up, actor=request.user)
+            done += 1
+        self.message_user(request, f"{done} follow-up{'s' if done != 1 else ''} done.")
 
 
 class UserChangeForm(auth_forms.UserChangeForm):

@@ -12,10 +12,14 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.api_base import CreateOnlyFieldsMixin, ModelSerializer, RoleViewSetMixin
-from accounts.models import Company, CompanyStatus, Contact
+from accounts.models import Company, CompanyStatus, Contact, FollowUp, Interaction
+from accounts.roles import may_complete_follow_up
 from accounts.services import (
     archive_company,
+    complete_follow_up,
+    create_follow_up,
     delete_company,
+    log_activity,
     restore_company,
     save_company,
     save_contact,
@@ -234,7 +238,97 @@ class ContactViewSet(
     ordering_fields = ["last_name", "first_name", "email", "created_at"]
 
 
+class InteractionSerializer(ModelSerializer):
+    author = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = Interaction
+        fields = ["id", "company", "contact", "kind", "occurred_at", "summary", "author"]
+        extra_kwargs = {"occurred_at": {"required": False}, "contact": {"required": False}}
+
+    def create(self, validated_data):
+        return log_activity(**validated_data, actor=self.context["request"].user)
+
+
+class InteractionViewSet(
+    RoleViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Notes, calls and meetings logged on companies, newest first; logging one is for who
+    may log on its company (its account manager, an Administrator)."""
+
+    queryset = Interaction.objects.order_by("-occurred_at", "-pk")
+    serializer_class = InteractionSerializer
+    view_permission = "view_activities"
+    edit_permission = "log_activity"
+    parent_field = "company"
+    filterset_fields = ["company", "kind"]
+
+
+class FollowUpFilter(django_filters.FilterSet):
+    open = django_filters.BooleanFilter(
+        field_name="completed_at", lookup_expr="isnull", label="Not done yet"
+    )
+
+    class Meta:
+        model = FollowUp
+        fields = ["company", "assignee", "open"]
+
+
+class FollowUpSerializer(ModelSerializer):
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(is_active=True),
+        help_text="An account manager or an Administrator.",
+    )
+
+    class Meta:
+        model = FollowUp
+        fields = [
+            "id", "company", "contact", "title", "due_on", "assignee",
+            "created_by", "created_at", "completed_at", "completed_by",
+        ]  # fmt: skip
+        read_only_fields = ["created_by", "created_at", "completed_at", "completed_by"]
+        extra_kwargs = {"contact": {"required": False}}
+
+    def create(self, validated_data):
+        return create_follow_up(**validated_data, actor=self.context["request"].user)
+
+
+class FollowUpViewSet(
+    RoleViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Follow-ups by due date; `?open=true` for those not done. Planning one is for who may
+    log on its company; its assignee, too, may mark it done."""
+
+    queryset = FollowUp.objects.order_by("due_on", "pk")
+    serializer_class = FollowUpSerializer
+    view_permission = "view_activities"
+    edit_permission = "log_activity"
+    parent_field = "company"
+    filterset_class = FollowUpFilter
+    action_permissions = {"complete": "view_activities"}
+
+    @extend_schema(request=None, responses=FollowUpSerializer)
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        """Mark the follow-up done (once: doing it again changes nothing)."""
+        follow_up = self.get_object()
+        if not may_complete_follow_up(request.user, follow_up):
+            raise exceptions.PermissionDenied
+        follow_up = complete_follow_up(follow_up=follow_up, actor=request.user)
+        return Response(self.get_serializer(follow_up).data)
+
+
 routes = [
     ("companies", CompanyViewSet, "company"),
     ("contacts", ContactViewSet, "contact"),
+    ("interactions", InteractionViewSet, "interaction"),
+    ("follow-ups", FollowUpViewSet, "follow-up"),
 ]

@@ -1,11 +1,28 @@
+from datetime import timedelta
+
 from django import forms
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F
+from django.utils import timezone
 
+from accounts import limits
 from accounts.lists import SortedList, sort_field, utilisation_field
-from accounts.models import ApiToken, Company, CompanyStatus, Contact, Industry, SavedFilter
+from accounts.models import (
+    SUBJECT_MODELS,
+    ApiToken,
+    Company,
+    CompanyStatus,
+    Contact,
+    FollowUp,
+    Industry,
+    Interaction,
+    SavedFilter,
+    describe_subject,
+    subjects_of,
+)
 from accounts.roles import company_owners
 from accounts.services import API_TOKEN_MAX_DAYS
 
@@ -227,3 +244,96 @@ class SavedFilterForm(forms.ModelForm):
         fields = ["list_key", "name", "query"]
         widgets = {"list_key": forms.HiddenInput, "query": forms.HiddenInput}
         labels = {"name": "Save this filter as"}
+
+
+# Notes, calls, meetings and follow-ups
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+def about_choices(company: Company, *, may_see_quotes: bool) -> list[tuple[str, str]]:
+    """What a note or follow-up may be about: the company, or one of its latest trials,
+    licenses and (for who may see them) quotes; one query per kind, for both forms."""
+    choices = [("", f"{company} in general")]
+    related = {"licensing.trial": "trials", "licensing.license": "licenses"}
+    if may_see_quotes:
+        related["sales.quote"] = "quotes"
+    for label, relation in related.items():
+        rows = subjects_of(label, getattr(company, relation).order_by("-pk"))
+        choices += [(f"{label}:{row.pk}", describe_subject(row)) for row in rows[:50]]
+    return choices
+
+
+class CompanyRecordForm(forms.ModelForm):
+    """What notes and follow-ups share: the contact and the subject ("About"), both among
+    the company's own. The subjects are read through the company's reverse relations, so
+    accounts names no licensing or sales model."""
+
+    about = forms.ChoiceField(label="About", required=False)
+
+    def __init__(self, *args, company: Company, about: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.company = company
+        self.fields["contact"].queryset = company.contacts.all()
+        self.fields["contact"].required = False
+        self.fields["about"].choices = about
+
+    def clean_about(self):
+        value = self.cleaned_data["about"]
+        if not value:
+            return None
+        label, _, pk = value.partition(":")
+        if label not in SUBJECT_MODELS or not pk.isdigit():
+            raise ValidationError("Choose one of the company's trials, licenses or quotes.")
+        model = ContentType.objects.get_by_natural_key(*label.split(".")).model_class()
+        subject = model._default_manager.filter(company=self.company, pk=int(pk)).first()
+        if subject is None:
+            raise ValidationError("Choose one of the company's trials, licenses or quotes.")
+        return subject
+
+
+class InteractionForm(CompanyRecordForm):
+    prefix = "interaction"
+
+    class Meta:
+        model = Interaction
+        fields = ["kind", "occurred_at", "contact", "about", "summary"]
+        labels = {"kind": "What", "occurred_at": "When", "contact": "With"}
+        widgets = {"occurred_at": DateTimeInput(), "summary": forms.Textarea(attrs={"rows": 3})}
+        formfield_callback = formfield_callback
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["occurred_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
+        self.fields["occurred_at"].widget.attrs["max"] = timezone.localtime().strftime(
+            "%Y-%m-%dT%H:%M"
+        )
+
+
+class FollowUpForm(CompanyRecordForm):
+    prefix = "follow_up"
+
+    assignee = OwnerChoiceField(queryset=account_managers(), label="For")
+
+    class Meta:
+        model = FollowUp
+        fields = ["title", "due_on", "assignee", "contact", "about"]
+        labels = {"due_on": "Due"}
+        widgets = {"due_on": DateInput()}
+        formfield_callback = formfield_callback
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = account_managers().filter(is_active=True)
+        self.fields["assignee"].initial = user.pk
+        today = timezone.localdate()
+        self.fields["due_on"].initial = today
+        self.fields["due_on"].widget.attrs.update(
+            min=today.isoformat(),
+            max=(today + timedelta(days=limits.MAX_FOLLOW_UP_DAYS)).isoformat(),
+        )

@@ -42,14 +42,21 @@ class Change:
     fields: list[FieldChange] = field(default_factory=list)
 
 
-def _display(model_field, value) -> str:
+def _display(model_field, value, names: dict) -> str:
     if value is None or value == "":
         return "—"
+    if model_field.is_relation:
+        # The related row's name; its id when it is gone.
+        return names.get(model_field.related_model, {}).get(value, f"#{value} (deleted)")
     choices = dict(model_field.flatchoices) if model_field.choices else {}
     return str(choices.get(value, value))
 
 
-def _diff(record, previous) -> list[FieldChange]:
+# (field, old value, new value), raw as the history row stores them.
+RawChange = tuple[object, object, object]
+
+
+def _diff(record, previous) -> list[RawChange]:
     changes = []
     for model_field in record.instance_type._meta.concrete_fields:
         if model_field.name in SKIPPED_FIELDS or not hasattr(record, model_field.attname):
@@ -60,19 +67,39 @@ def _diff(record, previous) -> list[FieldChange]:
             continue
         if previous is None and new in (None, ""):
             continue
-        name = capfirst(model_field.verbose_name)
-        changes.append(FieldChange(name, _display(model_field, old), _display(model_field, new)))
+        changes.append((model_field, old, new))
     return changes
+
+
+def _name_of(obj) -> str:
+    full_name = getattr(obj, "get_full_name", None)
+    return (full_name() if full_name else "") or str(obj)
+
+
+def _related_names(raw_changes: list[list[RawChange]]) -> dict:
+    """The names of the rows the changed foreign keys point to: one query per related model,
+    whatever the number of changes."""
+    wanted: dict = {}
+    for fields in raw_changes:
+        for model_field, old, new in fields:
+            if model_field.is_relation:
+                ids = wanted.setdefault(model_field.related_model, set())
+                ids.update(value for value in (old, new) if value not in (None, ""))
+    return {
+        model: {pk: _name_of(obj) for pk, obj in model._base_manager.in_bulk(ids).items()}
+        for model, ids in wanted.items()
+    }
 
 
 def changes_of(
     *histories: QuerySet | tuple[QuerySet, Labeller], limit=HISTORY_LIMIT
 ) -> list[Change]:
     """The newest `limit` changes in the given history querysets (one query each, whatever
-    their length): who, when, which object, and each field's old and new value. A history
-    may come with a function naming its object from the history row (by default the model's
-    name), which must read only the row's own fields, so the query count stays constant."""
-    changes = []
+    their length, and one per model their foreign keys point to, to show names): who, when,
+    which object, and each field's old and new value. A history may come with a function
+    naming its object from the history row (by default the model's name), which must read
+    only the row's own fields, so the query count stays constant."""
+    found = []
     for history in histories:
         history, label = history if isinstance(history, tuple) else (history, _model_name)
         previous_of = {}
@@ -83,11 +110,27 @@ def changes_of(
             fields = [] if kind == "deleted" else _diff(record, previous)
             if kind == "changed" and not fields:
                 continue
-            changes.append(
-                Change(record.history_date, record.history_user, label(record), kind, fields)
-            )
-    changes.sort(key=lambda change: change.when, reverse=True)
-    return changes[:limit]
+            found.append((record, label(record), kind, fields))
+    found.sort(key=lambda item: item[0].history_date, reverse=True)
+    found = found[:limit]
+    names = _related_names([fields for *_, fields in found])
+    return [
+        Change(
+            record.history_date,
+            record.history_user,
+            subject,
+            kind,
+            [
+                FieldChange(
+                    capfirst(model_field.verbose_name),
+                    _display(model_field, old, names),
+                    _display(model_field, new, names),
+                )
+                for model_field, old, new in fields
+            ],
+        )
+        for record, subject, kind, fields in found
+    ]
 
 
 def _model_name(record) -> str:

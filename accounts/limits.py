@@ -34,6 +34,10 @@ MAX_TRIAL_DAYS = settings.TRIAL_MAX_DAYS
 MAX_EXTENSION_DAYS = settings.TRIAL_MAX_DAYS
 # Days after a start that a checklist task falls due or a go-live is targeted.
 MAX_SCHEDULE_DAYS = 365
+# How far ahead a follow-up may fall due, and how long after it happened a note, call or
+# meeting may still be logged (a year's hindsight; nothing is logged in the future).
+MAX_FOLLOW_UP_DAYS = 365
+MAX_LOGGED_DAYS_AGO = 365
 # Lines on one quote: a long price list of products still fits, a runaway script does not.
 MAX_QUOTE_LINES = 100
 

@@ -52,10 +52,16 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "view_dashboard": frozenset({AM, FINANCE, ADMIN}),
     "manage_emails": frozenset({ADMIN}),  # the outbox: failed and stuck emails, re-send
     "post_usage": frozenset({USAGE_FEED, ADMIN}),  # the seat usage feed and its CSV upload
+    # Notes, calls, meetings and follow-ups: support reads them (they run the onboarding of
+    # the same clients); Finance deals in documents and sees only the automatic timeline.
+    "view_activities": frozenset({AM, SUPPORT, ADMIN}),
+    "log_activity": frozenset({AM, ADMIN}),  # owned, through the company: log, plan a follow-up
 }
 
 # For these, an account manager needs to own the object (its company's owner or its own owner).
-OWNED = frozenset({"edit_company", "edit_trial", "edit_license", "edit_quote", "download_quote"})
+OWNED = frozenset(
+    {"edit_company", "edit_trial", "edit_license", "edit_quote", "download_quote", "log_activity"}
+)
 
 # The permission that lets a role see rows of a model at all. A role without it finds none:
 # their pages, actions, PDFs and API answer 404 whether the row exists or not.
@@ -68,6 +74,8 @@ VIEW_PERMISSIONS: dict[str, str] = {
     "sales.quote": "view_quotes",
     "onboarding.onboarding": "view_onboarding",
     "onboarding.task": "view_onboarding",
+    "accounts.interaction": "view_activities",
+    "accounts.followup": "view_activities",
 }
 
 # Where each model's account manager is, for ACCOUNT_MANAGER_VISIBILITY = "own": the lookups
@@ -83,6 +91,8 @@ OWNER_LOOKUPS: dict[str, tuple[str, ...]] = {
     "sales.quoteline": ("quote__owner", "quote__company__owner"),
     "onboarding.onboarding": ("company__owner",),
     "onboarding.task": ("onboarding__company__owner",),
+    "accounts.interaction": ("company__owner",),
+    "accounts.followup": ("company__owner", "assignee"),
 }
 TEAM, OWN = "team", "own"
 VISIBILITY_CHOICES = (TEAM, OWN)
@@ -136,6 +146,12 @@ def can(user, permission: str, obj=None) -> bool:
     if permission in OWNED and obj is not None and held == {AM}:
         return owner_of(obj) == user.pk
     return True
+
+
+def may_complete_follow_up(user, follow_up) -> bool:
+    """Its assignee completes a follow-up, and so does whoever may log on its company (its
+    owner, an Administrator): a colleague covering for someone on leave."""
+    return follow_up.assignee_id == user.pk or can(user, "log_activity", follow_up.company)
 
 
 def permissions_of(user) -> dict[str, bool]:

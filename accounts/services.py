@@ -8,7 +8,17 @@ from django.db.models import PROTECT, ProtectedError
 from django.utils import timezone
 from knox.settings import knox_settings
 
-from accounts.models import Activity, ApiToken, Company, Contact, SavedFilter
+from accounts import limits
+from accounts.models import (
+    SUBJECT_MODELS,
+    Activity,
+    ApiToken,
+    Company,
+    Contact,
+    FollowUp,
+    Interaction,
+    SavedFilter,
+)
 from accounts.roles import USAGE_FEED, can, company_owners, roles_of
 
 
@@ -241,3 +251,139 @@ def delete_saved_filter(*, saved_filter: SavedFilter, actor) -> None:
     if saved_filter.user_id != actor.pk:
         raise PermissionDenied
     saved_filter.delete()
+
+
+# Notes, calls, meetings and follow-ups
+
+
+def _check_parties(*, company: Company, contact: Contact | None, subject) -> None:
+    """A contact and a subject (trial, license, quote) must be the company's own."""
+    if contact is not None and contact.company_id != company.pk:
+        raise ValidationError({"contact": f"{contact} is not a contact of {company}."})
+    if subject is None:
+        return
+    if subject._meta.label_lower not in SUBJECT_MODELS:
+        raise ValidationError({"subject": "Choose a trial, a license or a quote."})
+    if subject.company_id != company.pk:
+        raise ValidationError({"subject": f"{subject} is not one of {company}'s."})
+
+
+def _check_text(text: str, field: str, limit: int, missing: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({field: missing})
+    limits.check(text, [limits.text_of_at_most(limit)], field)
+    return text
+
+
+@transaction.atomic
+def log_activity(
+    *,
+    company: Company,
+    kind: str,
+    summary: str,
+    actor,
+    occurred_at=None,
+    contact: Contact | None = None,
+    subject=None,
+) -> Interaction:
+    """Log a note, call or meeting on the company's timeline (now, unless it happened at
+    `occurred_at`: within the last MAX_LOGGED_DAYS_AGO days, never in the future)."""
+    if kind not in Interaction.Kind.values:
+        raise ValidationError({"kind": "Choose a note, a call or a meeting."})
+    summary = _check_text(summary, "summary", limits.TEXT_NOTES, "Say what was said or agreed.")
+    now = timezone.now()
+    occurred_at = occurred_at or now
+    if timezone.is_naive(occurred_at):
+        raise ValidationError({"occurred_at": "Give the time with its time zone."})
+    if occurred_at > now + timedelta(minutes=5):  # a few minutes of clock drift
+        raise ValidationError(
+            {
+                "occurred_at": "That is in the future: log it once it has happened, or plan a "
+                "follow-up."
+            }
+        )
+    if occurred_at < now - timedelta(days=limits.MAX_LOGGED_DAYS_AGO):
+        raise ValidationError(
+            {"occurred_at": f"Log what happened in the last {limits.MAX_LOGGED_DAYS_AGO} days."}
+        )
+    _check_parties(company=company, contact=contact, subject=subject)
+    return Interaction.objects.create(
+        company=company,
+        contact=contact,
+        subject=subject,
+        kind=kind,
+        summary=summary,
+        occurred_at=occurred_at,
+        author=actor,
+    )
+
+
+@transaction.atomic
+def create_follow_up(
+    *,
+    company: Company,
+    title: str,
+    due_on,
+    assignee,
+    actor,
+    contact: Contact | None = None,
+    subject=None,
+    today=None,
+) -> FollowUp:
+    """Plan a follow-up for `assignee` (an account manager or an Administrator), due today or
+    within MAX_FOLLOW_UP_DAYS; on the company's timeline."""
+    title = _check_text(title, "title", limits.TEXT_NAME, "Say what is to be done.")
+    limits.check(title, [limits.SINGLE_LINE], "title")
+    today = today or timezone.localdate()
+    if due_on is None:
+        raise ValidationError({"due_on": "Give a due date."})
+    if due_on < today:
+        raise ValidationError({"due_on": "A follow-up falls due today or later."})
+    if due_on > today + timedelta(days=limits.MAX_FOLLOW_UP_DAYS):
+        raise ValidationError({"due_on": f"Plan at most {limits.MAX_FOLLOW_UP_DAYS} days ahead."})
+    if assignee is None or not company_owners().filter(pk=assignee.pk, is_active=True).exists():
+        raise ValidationError({"assignee": "Choose an account manager or an Administrator."})
+    _check_parties(company=company, contact=contact, subject=subject)
+    follow_up = FollowUp.objects.create(
+        company=company,
+        contact=contact,
+        subject=subject,
+        title=title,
+        due_on=due_on,
+        assignee=assignee,
+        created_by=actor,
+    )
+    for_whom = "" if assignee.pk == actor.pk else f" for {_name(assignee)}"
+    record_activity(
+        company=company,
+        kind=Activity.Kind.FOLLOW_UP,
+        message=f"Follow-up planned{for_whom}, due {due_on:%d %b %Y}: {title}",
+        actor=actor,
+    )
+    return follow_up
+
+
+@transaction.atomic
+def complete_follow_up(*, follow_up: FollowUp, actor) -> FollowUp:
+    """Mark the follow-up done, once: a second call (a double click, a retry) changes nothing
+    and records nothing. On the company's timeline."""
+    now = timezone.now()
+    # The conditional UPDATE is the claim: of two concurrent calls, one updates the row.
+    claimed = FollowUp.objects.filter(pk=follow_up.pk, completed_at__isnull=True).update(
+        completed_at=now, completed_by=actor
+    )
+    follow_up.refresh_from_db(fields=["completed_at", "completed_by"])
+    if claimed:
+        record_activity(
+            company=follow_up.company,
+            kind=Activity.Kind.FOLLOW_UP,
+            message=f"Follow-up done: {follow_up.title}",
+            actor=actor,
+            when=now,
+        )
+    return follow_up
+
+
+def _name(user) -> str:
+    return user.get_full_name() or user.username

@@ -10,6 +10,17 @@ urlpatterns = [
     path("companies/<int:pk>/archive/", views.company_archive, name="company_archive"),
     path("companies/<int:pk>/delete/", views.company_delete, name="company_delete"),
     path("companies/<int:company_pk>/contacts/new/", views.contact_create, name="contact_create"),
+    path(
+        "companies/<int:company_pk>/interactions/new/",
+        views.interaction_create,
+        name="interaction_create",
+    ),
+    path(
+        "companies/<int:company_pk>/follow-ups/new/",
+        views.follow_up_create,
+        name="follow_up_create",
+    ),
+    path("follow-ups/<int:pk>/done/", views.follow_up_complete, name="follow_up_complete"),
     path("contacts/<int:pk>/edit/", views.contact_edit, name="contact_edit"),
     path("contacts/<int:pk>/remove/", views.contact_remove, name="contact_remove"),
     path("filters/save/", views.saved_filter_save, name="saved_filter_save"),

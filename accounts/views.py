@@ -2,16 +2,19 @@
 thin views over the accounts services."""
 
 from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from knox.settings import knox_settings
 
@@ -21,19 +24,44 @@ from accounts.forms import (
     CompanyFilterForm,
     CompanyForm,
     ContactForm,
+    FollowUpForm,
+    InteractionForm,
     SavedFilterForm,
+    about_choices,
     add_service_error,
 )
 from accounts.history import changes_of
 from accounts.lists import COMPANY_HEADER, LISTS, company_rows, list_tools, wants_csv
-from accounts.models import ApiToken, Company, Contact, OutboxMessage, SavedFilter
-from accounts.roles import ADMIN, can, ensure, get_for, require, roles_of, visible
+from accounts.models import (
+    Activity,
+    ApiToken,
+    Company,
+    Contact,
+    FollowUp,
+    OutboxMessage,
+    SavedFilter,
+    describe_subject,
+    subject_prefetch,
+)
+from accounts.roles import (
+    ADMIN,
+    can,
+    ensure,
+    get_for,
+    may_complete_follow_up,
+    require,
+    roles_of,
+    visible,
+)
 from accounts.services import (
     archive_company,
+    complete_follow_up,
     create_api_token,
+    create_follow_up,
     delete_company,
     delete_saved_filter,
     deletion_refusal,
+    log_activity,
     remove_contact,
     restore_company,
     revoke_api_token,
@@ -76,7 +104,7 @@ def company_list(request):
 
 
 @login_required
-def company_detail(request, pk: int):
+def company_detail(request, pk: int, status: int = 200, **forms):
     company = get_for(request.user, "view_companies", _annotated_companies(), pk=pk)
     may_see_quotes = can(request.user, "view_quotes")
     context = {
@@ -88,7 +116,7 @@ def company_detail(request, pk: int):
         .per_product_with_usage()
         .order_by("-product_seats"),
         "quotes": company.quotes.order_by("-created_at", "-pk") if may_see_quotes else None,
-        "activities": company.activities.select_related("actor")[:50],
+        **_activity_context(request, company, **forms),
         "may_edit": can(request.user, "edit_company", company),
         "today": timezone.localdate(),
         "history": changes_of(
@@ -96,7 +124,158 @@ def company_detail(request, pk: int):
             (Contact.history.filter(company_id=company.pk), _contact_label),
         ),
     }
-    return render(request, "accounts/company_detail.html", context)
+    return render(request, "accounts/company_detail.html", context, status=status)
+
+
+TIMELINE_LENGTH = 50
+
+
+@dataclass
+class TimelineEntry:
+    when: datetime
+    kind: str
+    message: str
+    actor: object = None
+    summary: str = ""
+    about: str = ""
+
+
+def timeline_of(company: Company, *, with_interactions: bool) -> list[TimelineEntry]:
+    """The company's latest TIMELINE_LENGTH events in order: what Seatdesk records by itself
+    (activities) and, for roles that may see them, the notes, calls and meetings logged by
+    hand, with the follow-ups' events. A fixed number of queries whatever the rows."""
+    activities = company.activities.select_related("actor")
+    if not with_interactions:
+        activities = activities.exclude(kind=Activity.Kind.FOLLOW_UP)
+    entries = [
+        TimelineEntry(
+            activity.occurred_at, activity.get_kind_display(), activity.message, activity.actor
+        )
+        for activity in activities[:TIMELINE_LENGTH]
+    ]
+    if with_interactions:
+        interactions = company.interactions.select_related("author", "contact").prefetch_related(
+            subject_prefetch()
+        )
+        for interaction in interactions[:TIMELINE_LENGTH]:
+            with_whom = f" with {interaction.contact}" if interaction.contact else ""
+            entries.append(
+                TimelineEntry(
+                    interaction.occurred_at,
+                    interaction.get_kind_display(),
+                    f"{interaction.get_kind_display()}{with_whom}",
+                    interaction.author,
+                    interaction.summary,
+                    describe_subject(interaction.subject) if interaction.subject else "",
+                )
+            )
+    entries.sort(key=lambda entry: entry.when, reverse=True)
+    return entries[:TIMELINE_LENGTH]
+
+
+def _activity_context(request, company: Company, **forms) -> dict:
+    """The timeline, the open follow-ups and, for who may log, the two forms."""
+    may_see = can(request.user, "view_activities")
+    may_log = can(request.user, "log_activity", company)
+    context = {
+        "timeline": timeline_of(company, with_interactions=may_see),
+        "may_log": may_log,
+        "company_follow_ups": company.follow_ups.open().with_parties() if may_see else None,
+    }
+    if may_log:
+        options = {"company": company, "about": _about(request, company)}
+        context["interaction_form"] = forms.get("interaction_form") or InteractionForm(**options)
+        # "Plan a follow-up" from the home page's "needs a next step" names what it is about.
+        context["follow_up_form"] = forms.get("follow_up_form") or FollowUpForm(
+            **options, user=request.user, initial={"about": request.GET.get("about", "")}
+        )
+    return context
+
+
+def _about(request, company: Company) -> list[tuple[str, str]]:
+    return about_choices(company, may_see_quotes=can(request.user, "view_quotes"))
+
+
+def _record_form(request, company_pk: int, form_class, save, **options):
+    """Log a note or plan a follow-up from the company page: with htmx, the form comes back
+    (emptied, or with its errors) with the timeline and the follow-ups out of band; without,
+    a redirect to the company or the company page with the errors."""
+    company = get_for(request.user, "log_activity", Company.objects.all(), pk=company_pk)
+    form = form_class(request.POST, company=company, about=_about(request, company), **options)
+    saved = False
+    if form.is_valid():
+        try:
+            save(company, form.cleaned_data)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            saved = True
+    key = "interaction_form" if form_class is InteractionForm else "follow_up_form"
+    if not request.htmx:
+        if saved:
+            return redirect("company_detail", pk=company.pk)
+        return company_detail(request, company.pk, status=400, **{key: form})
+    context = {"company": company, **_activity_context(request, company)}
+    if not saved:
+        context[key] = form
+    return render(request, f"accounts/_{key}.html", {**context, "oob": True})
+
+
+@require_POST
+@login_required
+def interaction_create(request, company_pk: int):
+    def save(company, data):
+        log_activity(
+            company=company,
+            kind=data["kind"],
+            summary=data["summary"],
+            occurred_at=data["occurred_at"],
+            contact=data["contact"],
+            subject=data["about"],
+            actor=request.user,
+        )
+
+    return _record_form(request, company_pk, InteractionForm, save)
+
+
+@require_POST
+@login_required
+def follow_up_create(request, company_pk: int):
+    def save(company, data):
+        create_follow_up(
+            company=company,
+            title=data["title"],
+            due_on=data["due_on"],
+            assignee=data["assignee"],
+            contact=data["contact"],
+            subject=data["about"],
+            actor=request.user,
+        )
+
+    return _record_form(request, company_pk, FollowUpForm, save, user=request.user)
+
+
+@require_POST
+@login_required
+def follow_up_complete(request, pk: int):
+    """Done in one click: with htmx, the follow-up's row comes back marked done (a second
+    click finds it done and changes nothing)."""
+    follow_up = get_object_or_404(visible(request.user, FollowUp.objects.with_parties()), pk=pk)
+    if not may_complete_follow_up(request.user, follow_up):
+        raise PermissionDenied
+    complete_follow_up(follow_up=follow_up, actor=request.user)
+    if request.htmx:
+        context = {"follow_up": follow_up, "today": timezone.localdate(), "show_company": True}
+        return render(request, "accounts/_follow_up.html", context)
+    messages.success(request, f"Follow-up “{follow_up.title}” done.")
+    return redirect(_next_or_home(request))
+
+
+def _next_or_home(request) -> str:
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return reverse("home")
 
 
 def _contact_label(record) -> str:

@@ -193,6 +193,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "onboarding.tasks.send_onboarding_digests",
         "schedule": crontab(hour=env.int("ONBOARDING_DIGEST_HOUR", default=8), minute=0),
     },
+    "send-follow-up-digests": {
+        "task": "sales.tasks.send_follow_up_digests",
+        "schedule": crontab(hour=env.int("FOLLOW_UP_DIGEST_HOUR", default=8), minute=0),
+    },
 }
 
 # Reminders: days before a trial's last day / a license's term end (0 = on the last day).

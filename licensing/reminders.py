@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.db import connection, transaction
 from django.db.models import (
@@ -170,6 +171,43 @@ def at_risk_reminder_rows(*, today: date):
             reminder_company=F("license__company_id"),
         )
     )
+
+
+def user_digest_rows(users, *, kind: str, today: date):
+    """A daily digest of `kind` for each of `users` (active, with an email) as reminder rows:
+    the subject "user:<id>:<day>" makes it once per person and day."""
+    users = users.filter(is_active=True).exclude(email="")
+    return users.order_by().values(
+        reminder_subject=Concat(
+            Value("user:"),
+            Cast("pk", CharField()),
+            Value(f":{today.isoformat()}"),
+            output_field=CharField(),
+        ),
+        reminder_kind=Value(kind, output_field=CharField()),
+        reminder_offset=Value(0, output_field=IntegerField()),
+        reminder_due_on=Value(today, output_field=DateField()),
+        reminder_company=Value(None, output_field=IntegerField()),
+    )
+
+
+def digest_user_id(reminder: Reminder) -> int:
+    """The person a daily digest (user_digest_rows) is for."""
+    return int(reminder.subject.split(":")[1])
+
+
+def user_digest_recipients(reminders: list[Reminder]):
+    """The recipients of daily digests: each one's person (decided again when it goes out)."""
+    users = (
+        get_user_model()
+        .objects.filter(pk__in=[digest_user_id(reminder) for reminder in reminders])
+        .exclude(email="")
+        .in_bulk()
+    )
+    for reminder in reminders:
+        user = users.get(digest_user_id(reminder))
+        if user is not None:
+            yield reminder, "user", user.email
 
 
 # Recording and queueing

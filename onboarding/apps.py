@@ -28,9 +28,9 @@ class OnboardingConfig(AppConfig):
     name = "onboarding"
 
     def ready(self):
-        from licensing.reminders import register_kind
+        from licensing.reminders import register_kind, user_digest_recipients
         from licensing.signals import license_started, seats_added, usage_recorded
-        from onboarding.digests import DIGEST, build_digest, digest_recipients
+        from onboarding.digests import DIGEST, build_digest
 
         license_started.connect(
             start_onboarding_on_license_start, dispatch_uid="onboarding_license_started"
@@ -39,4 +39,4 @@ class OnboardingConfig(AppConfig):
             add_education_task_on_seats_added, dispatch_uid="onboarding_seats_added"
         )
         usage_recorded.connect(add_tasks_on_usage_recorded, dispatch_uid="onboarding_usage")
-        register_kind(DIGEST, recipients=digest_recipients, build=build_digest)
+        register_kind(DIGEST, recipients=user_digest_recipients, build=build_digest)

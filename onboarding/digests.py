@@ -10,14 +10,18 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import CharField, DateField, Exists, IntegerField, OuterRef, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 
 from accounts.models import OutboxMessage
 from licensing.models import Reminder
 from licensing.reminder_emails import site_url
-from licensing.reminders import insert_reminders, queue_reminders
+from licensing.reminders import (
+    digest_user_id,
+    insert_reminders,
+    queue_reminders,
+    user_digest_rows,
+)
 from onboarding.models import Onboarding, Task
 
 DIGEST = "onboarding_digest"
@@ -35,27 +39,11 @@ def late_onboardings(today: date):
 
 def digest_rows(*, today: date):
     """A reminder row per active user with an email and something late today, in one query."""
-    users = (
-        get_user_model()
-        .objects.filter(
-            Exists(overdue_tasks(today).filter(assignee=OuterRef("pk")))
-            | Exists(late_onboardings(today).filter(owner=OuterRef("pk"))),
-            is_active=True,
-        )
-        .exclude(email="")
+    users = get_user_model().objects.filter(
+        Exists(overdue_tasks(today).filter(assignee=OuterRef("pk")))
+        | Exists(late_onboardings(today).filter(owner=OuterRef("pk")))
     )
-    return users.order_by().values(
-        reminder_subject=Concat(
-            Value("user:"),
-            Cast("pk", CharField()),
-            Value(f":{today.isoformat()}"),
-            output_field=CharField(),
-        ),
-        reminder_kind=Value(DIGEST, output_field=CharField()),
-        reminder_offset=Value(0, output_field=IntegerField()),
-        reminder_due_on=Value(today, output_field=DateField()),
-        reminder_company=Value(None, output_field=IntegerField()),
-    )
+    return user_digest_rows(users, kind=DIGEST, today=today)
 
 
 @transaction.atomic
@@ -67,24 +55,6 @@ def record_digests(*, today: date) -> list[int]:
     return ids
 
 
-def digest_recipients(reminders: list[Reminder]):
-    """The person each digest is for (decided again when it goes out)."""
-    users = (
-        get_user_model()
-        .objects.filter(pk__in=[_user_id(reminder) for reminder in reminders])
-        .exclude(email="")
-        .in_bulk()
-    )
-    for reminder in reminders:
-        user = users.get(_user_id(reminder))
-        if user is not None:
-            yield reminder, "user", user.email
-
-
-def _user_id(reminder: Reminder) -> int:
-    return int(reminder.subject.split(":")[1])
-
-
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
@@ -92,7 +62,7 @@ def _count(number: int, noun: str) -> str:
 def build_digest(reminder: Reminder, message: OutboxMessage) -> EmailMultiAlternatives | None:
     """The digest email, from what is still late on the day it fell due; none (skipped) when
     the person caught up in the meantime or can no longer receive it."""
-    user_id = _user_id(reminder)
+    user_id = digest_user_id(reminder)
     day = reminder.due_on
     user = get_user_model().objects.filter(pk=user_id, is_active=True).exclude(email="").first()
     if user is None:

@@ -3,8 +3,9 @@ goes through the outbox: accounts/tasks.py.)"""
 
 from celery import shared_task
 from django.db import transaction
+from django.utils import timezone
 
-from sales import emails
+from sales import emails, follow_up_digest
 from sales.metrics import snapshot
 from sales.models import Quote
 
@@ -33,3 +34,10 @@ def refresh_stale_book_snapshots() -> None:
     """After a change to the figures' records: the snapshots it made stale. Safe to run twice:
     a second run finds them fresh."""
     snapshot.refresh_stale()
+
+
+@shared_task
+def send_follow_up_digests() -> int:
+    """Daily from beat: record today's follow-up digests and queue their sends (safe twice:
+    each is a unique reminder)."""
+    return len(follow_up_digest.record_digests(today=timezone.localdate()))

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.models import Activity, Company
 from accounts.roles import Role
+from accounts.services import create_follow_up, log_activity
 from licensing import services as licensing
 from licensing.models import License, Trial
 from licensing.reminders import record_due_reminders
@@ -30,8 +31,12 @@ def records(account_manager):
     for number in range(ROWS):
         product = ProductFactory(tiers=[(1, Decimal("40.00")), (25, Decimal("35.00"))])
         company = CompanyFactory(owner=account_manager)
-        ContactFactory(company=company, is_primary=True)
+        contact = ContactFactory(company=company, is_primary=True)
         UserFactory(username=f"support{number}", role=Role.SUPPORT)  # a role change each
+        log_activity(company=company, kind="call", summary="Intro call", contact=contact,
+                     actor=account_manager)  # fmt: skip
+        create_follow_up(company=company, title="Call back", due_on=today, contact=contact,
+                         assignee=account_manager, actor=account_manager)  # fmt: skip
         # Another product: a license of the product on trial would convert the trial.
         licensing.start_trial(
             company=company, product=ProductFactory(), seats=10, actor=account_manager

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.roles import can, permissions_of
+from accounts.services import create_follow_up
 from tests.accounts.factories import CompanyFactory, UserFactory
 from tests.licensing.factories import LicenseFactory, ProductFactory, TrialFactory
 from tests.sales.factories import make_quote
@@ -41,6 +42,11 @@ MATRIX = [
     ("contact_edit", "contact", "get", "", OWNER),
     ("contact_remove", "contact", "get", "", OWNER),
     ("contact_remove", "contact", "post", "", OWNER_POST),
+    # An empty form is refused (400) to those who may log; the others are refused first.
+    ("interaction_create", "company", "post", "", {**OWNER, "account_manager": 400, "admin": 400}),
+    ("follow_up_create", "company", "post", "", {**OWNER, "account_manager": 400, "admin": 400}),
+    # Finance does not see notes and follow-ups; support reads them but completes none.
+    ("follow_up_complete", "follow_up", "post", "", {**OWNER_POST, "finance": 404}),
     ("trial_list", None, "get", "", EVERYONE),
     ("trial_start", "company", "get", "", OWNER),
     ("trial_extend", "trial", "get", "", OWNER),
@@ -104,6 +110,13 @@ def objects(company, product):
         "license": license,
         "quote": make_quote(company=company, product=product),
         "discounted_quote": make_quote(company=company, product=product, discount_percent=30),
+        "follow_up": create_follow_up(
+            company=company,
+            title="Call back",
+            due_on=timezone.localdate(),
+            assignee=company.owner,
+            actor=company.owner,
+        ),
         "missing": None,
     }
 

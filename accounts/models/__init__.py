@@ -1,6 +1,6 @@
 """Accounts models, one module per subject: companies with their contacts and timeline
-(companies), the email outbox (outbox), API tokens and role changes (users),
-the filters users save on lists (lists)."""
+(companies), notes, calls, meetings and follow-ups (follow_ups), the email outbox (outbox),
+API tokens and role changes (users), the filters users save on lists (lists)."""
 
 from accounts.models.companies import (
     Activity,
@@ -9,6 +9,16 @@ from accounts.models.companies import (
     CompanyStatus,
     Contact,
     Industry,
+)
+from accounts.models.follow_ups import (
+    SUBJECT_MODELS,
+    FollowUp,
+    FollowUpQuerySet,
+    Interaction,
+    describe_subject,
+    subject_prefetch,
+    subjects_of,
+    without_open_follow_up,
 )
 from accounts.models.lists import SavedFilter
 from accounts.models.outbox import OutboxMessage, OutboxMessageQuerySet
@@ -21,6 +31,14 @@ __all__ = [
     "Company",
     "Contact",
     "Activity",
+    "SUBJECT_MODELS",
+    "Interaction",
+    "describe_subject",
+    "subject_prefetch",
+    "subjects_of",
+    "without_open_follow_up",
+    "FollowUpQuerySet",
+    "FollowUp",
     "OutboxMessageQuerySet",
     "OutboxMessage",
     "ApiTokenQuerySet",

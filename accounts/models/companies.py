@@ -329,6 +329,7 @@ class Activity(models.Model):
         EMAIL = "email", "Email"
         REMINDER = "reminder", "Reminder"
         ONBOARDING = "onboarding", "Onboarding"
+        FOLLOW_UP = "follow_up", "Follow-up"
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="activities")
     kind = models.CharField(max_length=20, choices=Kind.choices)

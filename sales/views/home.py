@@ -1,14 +1,15 @@
 """The home page: what each role needs first thing in the morning."""
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
 
 from accounts import outbox
+from accounts.models import FollowUp, without_open_follow_up
 from accounts.roles import ADMIN, AM, FINANCE, SUPPORT, roles_of
 from licensing.models import License, Trial
 from sales import metrics
@@ -18,6 +19,9 @@ from sales.models import Quote
 ROWS = 10
 TRIALS_ENDING_DAYS = 7
 RENEWALS_DUE_DAYS = 90
+QUOTES_EXPIRING_DAYS = 14
+# "My follow-ups": overdue, today, and the next days.
+FOLLOW_UP_DAYS = 7
 
 
 def _manager_lists(user, today, *, everyone: bool) -> dict:
@@ -34,12 +38,43 @@ def _manager_lists(user, today, *, everyone: bool) -> dict:
         renewals = renewals.filter(company__owner=user)
     # Penetration ranks the whole book: read from its snapshot.
     book = snapshot.book(None if everyone else user.pk)
+    expiring = quotes.filter(
+        valid_until__gte=today, valid_until__lte=today + timedelta(days=QUOTES_EXPIRING_DAYS)
+    )
     return {
+        # What ends soon with no open follow-up on it or on its company.
+        "next_step_trials": without_open_follow_up(trials).order_by("ends_on", "pk")[:ROWS],
+        "next_step_renewals": without_open_follow_up(renewals).order_by("ends_on", "pk")[:ROWS],
+        "next_step_quotes": without_open_follow_up(expiring).order_by("valid_until", "pk")[:ROWS],
         "open_quotes": quotes[:ROWS],
         "ending_trials": trials.order_by("ends_on", "pk")[:ROWS],
         "due_renewals": renewals.order_by("ends_on", "pk")[:ROWS],
         "low_penetration": book["lowest_penetration"],
         "as_of": book["as_of"],
+    }
+
+
+def _my_follow_ups(user, today) -> dict:
+    """The user's open follow-ups due by the end of the next FOLLOW_UP_DAYS days, in three
+    groups of at most ROWS each, with each group's full count: four queries."""
+    mine = FollowUp.objects.assigned_to(user).open()
+    week_end = today + timedelta(days=FOLLOW_UP_DAYS)
+    groups = {
+        "overdue": Q(due_on__lt=today),
+        "today": Q(due_on=today),
+        "this_week": Q(due_on__gt=today, due_on__lte=week_end),
+    }
+    counts = mine.aggregate(
+        **{name: Count("pk", filter=condition) for name, condition in groups.items()}
+    )
+    return {
+        name: {
+            "count": counts[name],
+            "rows": mine.filter(condition)
+            .select_related("company", "contact")
+            .order_by("due_on", "pk")[:ROWS],
+        }
+        for name, condition in groups.items()
     }
 
 
@@ -80,6 +115,7 @@ def home(request):
     if roles & {AM, ADMIN}:
         context["manager"] = _manager_lists(request.user, today, everyone=ADMIN in roles)
         context["usage_lists"] = _usage_lists(request.user, today, everyone=ADMIN in roles)
+        context["follow_ups"] = _my_follow_ups(request.user, today)
     if roles & {FINANCE, ADMIN}:
         context["finance"] = _finance_lists(today)
     if ADMIN in roles:

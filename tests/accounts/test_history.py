@@ -8,11 +8,14 @@ from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 from rest_framework.test import APIClient
 from simple_history.models import HistoricalRecords
 
+from accounts.history import changes_of
 from accounts.models import Company, RoleChange
 from accounts.roles import Role
+from accounts.services import save_company
 from licensing.models import License, PriceTier
 from licensing.pricing import Tier
 from licensing.services import add_seats, save_product
@@ -179,3 +182,21 @@ def test_an_administrator_sees_a_companys_history_in_the_admin(client, admin, co
     response = client.get(reverse("admin:accounts_company_history", args=[company.pk]))
     assert response.status_code == 200
     assert Company.history.filter(id=company.pk).exists()
+
+
+def test_the_history_names_the_owner_instead_of_showing_an_id(
+    client, admin, account_manager, other_account_manager, company
+):
+    company.owner = other_account_manager
+    save_company(company=company, actor=admin)
+
+    [handed, *_] = changes_of(Company.history.filter(id=company.pk))
+    [owner] = [change for change in handed.fields if change.field == "Owner"]
+    assert (owner.old, owner.new) == (
+        account_manager.get_full_name(),
+        other_account_manager.get_full_name(),
+    )
+    client.force_login(admin)
+    page = client.get(reverse("company_detail", args=[company.pk])).content.decode()
+    names = (escape(account_manager.get_full_name()), escape(other_account_manager.get_full_name()))
+    assert "{} → {}".format(*names) in page

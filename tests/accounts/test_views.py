@@ -89,8 +89,9 @@ def test_the_company_page_shows_seats_value_penetration_and_timeline(
         TrialFactory(company=company, product=product)
         LicenseFactory(company=company, product=product, status="expired")
         make_quote(company=company, product=ProductFactory())  # not held yet
-    # (13: the history section reads the company's and its contacts' histories, whatever their length.)
-    with django_assert_max_num_queries(13):
+    # (24: the history section reads the company's and its contacts' histories and the names
+    # their foreign keys point to; the notes and follow-ups forms read the subjects they offer.)
+    with django_assert_max_num_queries(24):
         response = signed_in.get(reverse("company_detail", args=[company.pk]))
     page = response.content.decode()
     assert "50 / 200 employees (25%)" in page
