@@ -1,5 +1,5 @@
 """Accounts models, one module per subject: companies with their contacts and timeline
-(companies), the email outbox (outbox), API tokens and role changes (users)."""
+(companies), spreadsheet imports (imports), the email outbox (outbox), API tokens and role changes (users)."""
 
 from accounts.models.companies import (
     Activity,
@@ -9,6 +9,7 @@ from accounts.models.companies import (
     Contact,
     Industry,
 )
+from accounts.models.imports import ImportJob
 from accounts.models.outbox import OutboxMessage, OutboxMessageQuerySet
 from accounts.models.users import ApiToken, ApiTokenQuerySet, RoleChange
 
@@ -19,6 +20,7 @@ __all__ = [
     "Company",
     "Contact",
     "Activity",
+    "ImportJob",
     "OutboxMessageQuerySet",
     "OutboxMessage",
     "ApiTokenQuerySet",
