@@ -538,7 +538,8 @@ def _write(*, job: ImportJob, planned: Planned) -> None:
         return
     companies = planned.companies
     Company.objects.select_for_update().filter(pk__in=[c.pk for c in companies.values()]).exists()
-    if _existing(set(companies))[1] != planned.seen:
+    domains = {result["domain"] for result in planned.results} - {""}
+    if _existing(domains)[1] != planned.seen:
         raise ValidationError(
             "Some of these companies or their contacts changed since the check: check again."
         )
