@@ -24,9 +24,9 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django_countries import countries
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from accounts import limits
+from accounts.bulk import insert_rows
 from accounts.forms import IntegerField
 from accounts.models import Activity, Company, Contact, ImportJob, Industry
 from accounts.roles import can, company_owners, visible
@@ -57,6 +57,8 @@ FIELDS = {**COMPANY_FIELDS, **CONTACT_FIELDS}
 # A cell starting with one of these is a formula to a spreadsheet opening the report.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 PROGRESS_EVERY = 250
+# Rows per UPDATE when applying: one statement of thousands of CASE branches compiles slowly.
+UPDATE_BATCH = 500
 
 
 # Reading the file.
@@ -223,24 +225,27 @@ def normalize_domain(text: str) -> str:
     return text.split("/", 1)[0].removeprefix("www.")
 
 
-def _existing(domains: set[str]) -> tuple[dict[str, list[Company]], list]:
-    """The companies with these domains (by domain, with their contacts prefetched), and a
+def _existing(domains: set[str]) -> tuple[dict[str, list[Company]], dict[int, list], list]:
+    """The companies with these domains (by domain), their contacts (by company id), and a
     fingerprint of both to tell whether they changed."""
-    companies = {}
+    companies, contacts = {}, {}
     for company in (
         Company.objects.annotate(matched_domain=Lower("domain"))
         .filter(matched_domain__in=domains)
         .select_related("owner")
-        .prefetch_related("contacts")
         .order_by("pk")
     ):
         companies.setdefault(company.matched_domain, []).append(company)
+    ids = [company.pk for found in companies.values() for company in found]
+    for contact in Contact.objects.filter(company_id__in=ids).order_by("pk"):
+        contacts.setdefault(contact.company_id, []).append(contact)
     seen = [
-        (company.pk, company.updated_at, sorted(contact.pk for contact in company.contacts.all()))
-        for found in companies.values()
-        for company in found
+        (pk, updated_at, [contact.pk for contact in contacts.get(pk, [])])
+        for pk, updated_at in sorted(
+            (company.pk, company.updated_at) for found in companies.values() for company in found
+        )
     ]
-    return companies, seen
+    return companies, contacts, seen
 
 
 def _copy(instance):
@@ -258,14 +263,14 @@ class _Rows:
         self.actor = actor
         self.mapping = job.mapping
         domains = {normalize_domain(row[job.mapping["domain"]]) for row in job.rows} - {""}
-        self.existing, seen = _existing(domains)
+        self.existing, contacts, seen = _existing(domains)
         self.planned = Planned(seen=seen)
         ids = [company.pk for found in self.existing.values() for company in found]
         self.visible_ids = set(
             visible(actor, Company.objects.filter(pk__in=ids)).values_list("pk", flat=True)
         )
         for domain, found in self.existing.items():
-            for contact in found[0].contacts.all():
+            for contact in contacts.get(found[0].pk, []):
                 self.planned.contacts[(domain, contact.email.lower())] = contact
         self.owners = {}
         for user in company_owners():
@@ -274,6 +279,9 @@ class _Rows:
                 self.owners.setdefault(user.email.lower(), user)
         self.owner_ids = {user.pk for user in self.owners.values()}
         self.number = IntegerField(required=False)
+        # The country field's own check walks its 250 choices for every row (most of the check's
+        # time): the same codes are checked here, once per row, and the field is left out below.
+        self.country_codes = frozenset(code for code, _ in countries)
 
     def check(self, index: int, cells: list[str]) -> None:
         values = {name: cells[column].strip() for name, column in self.mapping.items()}
@@ -339,7 +347,9 @@ class _Rows:
             raise ValidationError(
                 {"owner": "Only Administrators give a company to another owner: leave it empty."}
             ) from None
-        candidate.full_clean(exclude=["owner"], validate_unique=False, validate_constraints=False)
+        candidate.full_clean(
+            exclude=["owner", "country"], validate_unique=False, validate_constraints=False
+        )
         if created:
             changes.append("new company")
         else:
@@ -373,7 +383,7 @@ class _Rows:
         elif name == "industry":
             value = _choice(text, Industry.choices, "industry")
         elif name == "country":
-            value = text.upper() if text.upper() in dict(countries) else countries.by_name(text)
+            value = text.upper() if text.upper() in self.country_codes else countries.by_name(text)
             if not value:
                 raise ValidationError(f"Unknown country “{text}”: its name or ISO code (FR, DE).")
         else:
@@ -539,7 +549,7 @@ def _write(*, job: ImportJob, planned: Planned) -> None:
     companies = planned.companies
     Company.objects.select_for_update().filter(pk__in=[c.pk for c in companies.values()]).exists()
     domains = {result["domain"] for result in planned.results} - {""}
-    if _existing(domains)[1] != planned.seen:
+    if _existing(domains)[2] != planned.seen:
         raise ValidationError(
             "Some of these companies or their contacts changed since the check: check again."
         )
@@ -550,20 +560,31 @@ def _write(*, job: ImportJob, planned: Planned) -> None:
         for domain, company in companies.items()
         if company.pk is not None and domain in planned.changed_domains
     ]
-    changed_set = set(changed)  # saved rows: hashed by their keys
-    bulk_create_with_history(new, Company, default_user=actor)
-    for company in changed:
+    for company in [*new, *changed]:
+        company.created_at = company.created_at or now
         company.updated_at = now
+    insert_rows(Company, new)
     fields = [name for name in COMPANY_FIELDS if name != "domain"] + ["updated_at"]
-    bulk_update_with_history(changed, Company, fields, default_user=actor)
+    Company.objects.bulk_update(changed, fields, batch_size=UPDATE_BATCH)
     new_contacts = []
     for (domain, _), contact in planned.contacts.items():
         if contact.pk is None:
             contact.company = companies[domain]
+            contact.created_at = now
             new_contacts.append(contact)
-    bulk_create_with_history(new_contacts, Contact, default_user=actor)
+    insert_rows(Contact, new_contacts)
     changed_contacts = [planned.contacts[key] for key in sorted(planned.changed_contacts)]
-    bulk_update_with_history(changed_contacts, Contact, list(CONTACT_FIELDS), default_user=actor)
+    Contact.objects.bulk_update(changed_contacts, list(CONTACT_FIELDS), batch_size=UPDATE_BATCH)
+    for model, created, updated in (
+        (Company, new, changed),
+        (Contact, new_contacts, changed_contacts),
+    ):
+        insert_rows(
+            model.history.model,
+            _history_rows(model, created, "+", actor=actor, when=now)
+            + _history_rows(model, updated, "~", actor=actor, when=now),
+        )
+    changed_set = set(changed)  # saved rows: hashed by their keys
     Activity.objects.bulk_create(
         Activity(
             company=company,
@@ -578,6 +599,21 @@ def _write(*, job: ImportJob, planned: Planned) -> None:
     job.results, job.counts = planned.results, _count(planned.results)
     job.status, job.rows_done, job.applied_at = ImportJob.Status.APPLIED, len(job.rows), now
     job.save(update_fields=["results", "counts", "status", "rows_done", "applied_at"])
+
+
+def _history_rows(model, rows: list, kind: str, *, actor, when) -> list:
+    """The audit history of rows written in bulk, as django-simple-history records a save
+    ("+" created, "~" changed), to be inserted in bulk too."""
+    history = model.history.model
+    return [
+        history(
+            history_date=when,
+            history_user=actor,
+            history_type=kind,
+            **{field.attname: getattr(row, field.attname) for field in history.tracked_fields},
+        )
+        for row in rows
+    ]
 
 
 # The report of refused rows.
