@@ -26,7 +26,7 @@ from django.utils import timezone
 from django_countries import countries
 
 from accounts import limits
-from accounts.bulk import insert_rows
+from accounts.bulk import insert_rows, update_rows
 from accounts.forms import IntegerField
 from accounts.models import Activity, Company, Contact, ImportJob, Industry
 from accounts.roles import can, company_owners, visible
@@ -57,8 +57,6 @@ FIELDS = {**COMPANY_FIELDS, **CONTACT_FIELDS}
 # A cell starting with one of these is a formula to a spreadsheet opening the report.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 PROGRESS_EVERY = 250
-# Rows per UPDATE when applying: one statement of thousands of CASE branches compiles slowly.
-UPDATE_BATCH = 500
 
 
 # Reading the file.
@@ -565,7 +563,7 @@ def _write(*, job: ImportJob, planned: Planned) -> None:
         company.updated_at = now
     insert_rows(Company, new)
     fields = [name for name in COMPANY_FIELDS if name != "domain"] + ["updated_at"]
-    Company.objects.bulk_update(changed, fields, batch_size=UPDATE_BATCH)
+    update_rows(Company, changed, fields)
     new_contacts = []
     for (domain, _), contact in planned.contacts.items():
         if contact.pk is None:
@@ -574,7 +572,7 @@ def _write(*, job: ImportJob, planned: Planned) -> None:
             new_contacts.append(contact)
     insert_rows(Contact, new_contacts)
     changed_contacts = [planned.contacts[key] for key in sorted(planned.changed_contacts)]
-    Contact.objects.bulk_update(changed_contacts, list(CONTACT_FIELDS), batch_size=UPDATE_BATCH)
+    update_rows(Contact, changed_contacts, list(CONTACT_FIELDS))
     for model, created, updated in (
         (Company, new, changed),
         (Contact, new_contacts, changed_contacts),
