@@ -64,6 +64,8 @@ class CompanySerializer(CountryFieldMixin, ModelSerializer):
             "employee_count",
             "target_seats",
             "owner",
+            "billing_address",
+            "vat_number",
             "licensed_seats",
             "top_product_seats",
             "seat_penetration",

@@ -184,8 +184,11 @@ class CompanyForm(forms.ModelForm):
             "employee_count",
             "target_seats",
             "owner",
+            "billing_address",
+            "vat_number",
         ]
         labels = {"employee_count": "Headcount", "target_seats": "Target seats"}
+        widgets = {"billing_address": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, may_choose_owner: bool, **kwargs):
         super().__init__(*args, **kwargs)
@@ -337,3 +340,26 @@ class FollowUpForm(CompanyRecordForm):
             min=today.isoformat(),
             max=(today + timedelta(days=limits.MAX_FOLLOW_UP_DAYS)).isoformat(),
         )
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label="CSV or XLSX file",
+        help_text="One row per company (matched on its domain), optionally with one of its "
+        "contacts (matched on their email). The first row names the columns.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.xlsx"}),
+    )
+
+
+class ImportMappingForm(forms.Form):
+    """Which of the file's columns each Seatdesk field is read from."""
+
+    def __init__(self, *args, fields: dict, headers: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", "— not imported —")] + [
+            (str(index), header) for index, header in enumerate(headers)
+        ]
+        for name, (label, _) in fields.items():
+            self.fields[name] = forms.TypedChoiceField(
+                label=label, choices=choices, required=False, coerce=int, empty_value=None
+            )

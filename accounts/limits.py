@@ -59,6 +59,11 @@ TEXT_REASON = 1_000  # why something was refused, blocked or changed
 TEXT_MESSAGE = 2_000  # the note sent with a quote
 TEXT_NOTES = 5_000  # notes and descriptions
 TEXT_TERMS = 10_000  # a quote's terms and conditions
+TEXT_ADDRESS = 500  # a postal address, on several lines
+TEXT_REFERENCE = 100  # the customer's purchase-order reference
+
+# Rows in one company and contact import (CSV or XLSX).
+MAX_IMPORT_ROWS = 10_000
 
 
 def _number(value) -> str:
@@ -152,6 +157,38 @@ class DomainValidator:
 
     def __eq__(self, other):
         return isinstance(other, DomainValidator)
+
+
+VAT_SEPARATORS = re.compile(r"[\s.\-]")
+VAT_PATTERN = re.compile(r"[A-Z]{2}[0-9A-Z]{2,13}")
+
+
+def normalize_vat(value: str) -> str:
+    """A VAT number as stored: capitals, without the spaces, dots and hyphens people type."""
+    return VAT_SEPARATORS.sub("", value or "").upper()
+
+
+@deconstructible
+class VatNumberValidator:
+    """A VAT number in the EU's (VIES) shape, loosely: two letters naming the country (EL for
+    Greece, XI for Northern Ireland; GB, CH or NO pass too) then 2 to 13 letters or digits,
+    spaces, dots and hyphens aside. No checksum and no country-specific length: a typo is
+    caught, a real but unusual number is not refused."""
+
+    message = (
+        "Enter a VAT number as the country's two letters then its digits, e.g. FR12345678901 "
+        "or DE123456789."
+    )
+
+    def __call__(self, value: str) -> None:
+        if value and not VAT_PATTERN.fullmatch(normalize_vat(value)):
+            raise ValidationError(self.message, code="vat_number")
+
+    def __eq__(self, other):
+        return isinstance(other, VatNumberValidator)
+
+
+VAT_NUMBER = [VatNumberValidator()]
 
 
 @deconstructible

@@ -34,6 +34,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "view_companies": EVERYONE,
     "edit_company": frozenset({AM, ADMIN}),  # owned
     "create_company": frozenset({AM, ADMIN}),
+    "import_companies": frozenset({AM, ADMIN}),  # companies and contacts from a spreadsheet
     "change_company_owner": frozenset({ADMIN}),  # hand a company to another account manager
     "view_trials": EVERYONE,
     "edit_trial": frozenset({AM, ADMIN}),  # owned, through the company

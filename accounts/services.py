@@ -55,21 +55,32 @@ def save_company(*, company: Company, actor) -> Company:
 
 
 def check_owner_change(*, company: Company, actor) -> None:
-    """Only Administrators change who owns a company, on every path (form, API, admin); the
-    owner must be someone who can own companies. A system actor (None: demo data, commands)
-    may set any owner."""
+    """Only Administrators change who owns a company, on every path (form, API, admin,
+    import); the owner must be someone who can own companies. A system actor (None: demo
+    data, commands) may set any owner."""
     if company.owner_id is None:
         return  # full_clean asks for one
     if company.pk is None:
-        unchanged = actor is not None and company.owner_id == actor.pk
+        previous_owner_id = actor.pk if actor is not None else None
     else:
         previous = Company.objects.filter(pk=company.pk).values_list("owner_id", flat=True)
-        unchanged = company.owner_id in previous
-    if unchanged:
+        previous_owner_id = previous.first()
+    check_owner(
+        owner_id=company.owner_id,
+        previous_owner_id=previous_owner_id,
+        actor=actor,
+        owner_ids=company_owners().filter(pk=company.owner_id).values_list("pk", flat=True),
+    )
+
+
+def check_owner(*, owner_id: int, previous_owner_id: int | None, actor, owner_ids) -> None:
+    """The ownership rule itself, for a company that was (or, new, would be) `previous_owner_id`'s;
+    `owner_ids` holds the ids of those who may own companies (or at least `owner_id`'s)."""
+    if owner_id == previous_owner_id:
         return
     if actor is not None and not can(actor, "change_company_owner"):
         raise PermissionDenied("Only Administrators hand a company to another owner.")
-    if not company_owners().filter(pk=company.owner_id).exists():
+    if owner_id not in owner_ids:
         raise ValidationError(
             {"owner": "Choose an account manager or an Administrator as the owner."}
         )

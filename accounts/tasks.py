@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.conf import settings
 
-from accounts import outbox
+from accounts import imports, outbox
 from accounts.models import OutboxMessage
 
 
@@ -24,3 +24,17 @@ def send_email(message_id: int) -> str | None:
     if message is not None and message.status == OutboxMessage.Status.FAILED:
         raise outbox.EmailFailed(f"Email {message.pk} to {message.recipient}: {message.last_error}")
     return message.status if message else None
+
+
+@shared_task
+def check_import_task(job_id: int) -> dict | None:
+    """The dry run of an import: what each row would do."""
+    job = imports.check_import(job_id=job_id)
+    return job.counts if job else None
+
+
+@shared_task
+def apply_import_task(job_id: int) -> dict | None:
+    """Write a checked import, all of it or nothing."""
+    job = imports.apply_import(job_id=job_id)
+    return job.counts if job else None

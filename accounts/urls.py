@@ -5,6 +5,15 @@ from accounts import views
 urlpatterns = [
     path("companies/", views.company_list, name="company_list"),
     path("companies/new/", views.company_create, name="company_create"),
+    path("companies/import/", views.import_upload, name="import_upload"),
+    path("companies/import/<int:pk>/", views.import_detail, name="import_detail"),
+    path("companies/import/<int:pk>/progress/", views.import_progress, name="import_progress"),
+    path("companies/import/<int:pk>/apply/", views.import_apply, name="import_apply"),
+    path(
+        "companies/import/<int:pk>/refused.csv",
+        views.import_refused_report,
+        name="import_refused_report",
+    ),
     path("companies/<int:pk>/", views.company_detail, name="company_detail"),
     path("companies/<int:pk>/edit/", views.company_edit, name="company_edit"),
     path("companies/<int:pk>/archive/", views.company_archive, name="company_archive"),

@@ -10,21 +10,24 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 from knox.settings import knox_settings
 
-from accounts import outbox
+from accounts import imports, outbox
 from accounts.forms import (
     ApiTokenForm,
     CompanyFilterForm,
     CompanyForm,
     ContactForm,
     FollowUpForm,
+    ImportMappingForm,
+    ImportUploadForm,
     InteractionForm,
     SavedFilterForm,
     about_choices,
@@ -38,6 +41,7 @@ from accounts.models import (
     Company,
     Contact,
     FollowUp,
+    ImportJob,
     OutboxMessage,
     SavedFilter,
     describe_subject,
@@ -518,3 +522,87 @@ def saved_filter_delete(request, pk: int):
     delete_saved_filter(saved_filter=saved, actor=request.user)
     messages.success(request, f"Filter “{saved.name}” deleted.")
     return redirect(LISTS[saved.list_key][0])
+
+
+# Imports of companies and contacts (accounts/imports.py).
+
+IMPORT_RESULTS_PER_PAGE = 100
+
+
+@require("import_companies")
+def import_upload(request):
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            job = imports.start_import(actor=request.user, name=upload.name, content=upload.read())
+        except ValidationError as error:
+            form.add_error("file", error)
+        else:
+            return redirect("import_detail", pk=job.pk)
+    return render(request, "accounts/import_upload.html", {"form": form})
+
+
+# A file of 10,000 rows is larger than a form post (accounts.middleware); read_table refuses
+# a file over IMPORT_MAX_BYTES with a sentence, the margin being the form's own bytes.
+import_upload.max_body_size = settings.IMPORT_MAX_BYTES + 64 * 1024
+
+
+def _own_import(request, pk: int) -> ImportJob:
+    """An import is its uploader's alone (it holds their file)."""
+    ensure(request.user, "import_companies")
+    return get_object_or_404(ImportJob, pk=pk, owner=request.user)
+
+
+@require("import_companies")
+def import_detail(request, pk: int):
+    """The column mapping, then the check's (or the apply's) outcome per row."""
+    job = _own_import(request, pk)
+    form = ImportMappingForm(
+        request.POST or None,
+        fields=imports.FIELDS,
+        headers=job.headers,
+        initial={name: str(index) for name, index in job.mapping.items()},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = imports.map_columns(job=job, mapping=form.cleaned_data)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            return redirect("import_detail", pk=job.pk)
+    shown = request.GET.get("show", "")
+    results = [r for r in job.results if not shown or r["action"] == shown]
+    page = Paginator(results, IMPORT_RESULTS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {"job": job, "form": form, "page": page, "shown": shown, "sample": job.rows[:3]}
+    return render(request, "accounts/import_detail.html", context)
+
+
+@require("import_companies")
+def import_progress(request, pk: int):
+    """htmx polls this while the import runs; once done, the page reloads to show results."""
+    job = _own_import(request, pk)
+    response = render(request, "accounts/_import_progress.html", {"job": job})
+    if not job.is_running:
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@require_POST
+@require("import_companies")
+def import_apply(request, pk: int):
+    job = _own_import(request, pk)
+    try:
+        imports.request_apply(job=job, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("import_detail", pk=job.pk)
+
+
+@require("import_companies")
+def import_refused_report(request, pk: int):
+    job = _own_import(request, pk)
+    response = HttpResponse(imports.refused_rows_csv(job), content_type="text/csv; charset=utf-8")
+    stem = job.file_name.rsplit(".", 1)[0][:80] or "import"
+    response["Content-Disposition"] = f'attachment; filename="{slugify(stem)}-refused.csv"'
+    return response

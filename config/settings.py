@@ -362,6 +362,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=102
 DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=1000)
 # The usage feed and its CSV upload take a batch of 10,000 rows in one body.
 USAGE_UPLOAD_MAX_SIZE = env.int("USAGE_UPLOAD_MAX_SIZE", default=8 * 1024 * 1024)
+# A company and contact import (CSV or XLSX): the largest file, in bytes (10,000 rows of a
+# dozen columns take about 2 MB).
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
 
 # Seat usage: a license is expansion-ready when its utilisation (active users ÷ licensed
 # seats) stays at or above USAGE_EXPANSION_THRESHOLD (percent) for USAGE_EXPANSION_DAYS days;

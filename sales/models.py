@@ -149,6 +149,17 @@ class Quote(models.Model):
         max_length=limits.TEXT_TERMS,
         validators=[limits.text_of_at_most(limits.TEXT_TERMS)],
     )
+    po_reference = models.CharField(
+        "PO reference",
+        max_length=limits.TEXT_REFERENCE,
+        blank=True,
+        validators=[limits.SINGLE_LINE],
+        help_text="The customer's purchase-order reference, printed on the quote",
+    )
+    # The customer's billing address and VAT number as they were when the quote was sent
+    # (copied from the company by send_quote), so the document never changes afterwards.
+    billing_address = models.TextField(blank=True, max_length=limits.TEXT_ADDRESS)
+    vat_number = models.CharField("VAT number", max_length=30, blank=True)
     subtotal = models.DecimalField(**MONEY, default=Decimal("0.00"))
     discount_amount = models.DecimalField(**MONEY, default=Decimal("0.00"))
     tax_amount = models.DecimalField(**MONEY, default=Decimal("0.00"))
@@ -266,6 +277,14 @@ class Quote(models.Model):
     @property
     def is_frozen(self) -> bool:
         return self.status != self.Status.DRAFT
+
+    @property
+    def bill_to(self) -> tuple[str, str]:
+        """(billing address, VAT number) as the document shows them: frozen once sent, the
+        company's current ones on a draft."""
+        if self.is_frozen:
+            return self.billing_address, self.vat_number
+        return self.company.billing_address, self.company.vat_number
 
     @property
     def needs_approval(self) -> bool:

@@ -38,6 +38,7 @@ MATRIX = [
     ("company_detail", "missing", "get", "", MISSING),
     ("company_create", None, "get", "", {**OWNER, "other_account_manager": 200}),
     ("company_edit", "company", "get", "", OWNER),
+    ("import_upload", None, "get", "", {**OWNER, "other_account_manager": 200}),
     ("contact_create", "company", "get", "", OWNER),
     ("contact_edit", "contact", "get", "", OWNER),
     ("contact_remove", "contact", "get", "", OWNER),

@@ -1,6 +1,7 @@
 """Accounts models, one module per subject: companies with their contacts and timeline
-(companies), notes, calls, meetings and follow-ups (follow_ups), the email outbox (outbox),
-API tokens and role changes (users), the filters users save on lists (lists)."""
+(companies), notes, calls, meetings and follow-ups (follow_ups), spreadsheet imports
+(imports), the email outbox (outbox), API tokens and role changes (users), the filters users
+save on lists (lists)."""
 
 from accounts.models.companies import (
     Activity,
@@ -20,6 +21,7 @@ from accounts.models.follow_ups import (
     subjects_of,
     without_open_follow_up,
 )
+from accounts.models.imports import ImportJob
 from accounts.models.lists import SavedFilter
 from accounts.models.outbox import OutboxMessage, OutboxMessageQuerySet
 from accounts.models.users import ApiToken, ApiTokenQuerySet, RoleChange
@@ -39,6 +41,7 @@ __all__ = [
     "without_open_follow_up",
     "FollowUpQuerySet",
     "FollowUp",
+    "ImportJob",
     "OutboxMessageQuerySet",
     "OutboxMessage",
     "ApiTokenQuerySet",

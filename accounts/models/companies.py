@@ -208,6 +208,19 @@ class Company(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="companies"
     )
+    billing_address = models.TextField(
+        blank=True,
+        max_length=limits.TEXT_ADDRESS,
+        validators=[limits.text_of_at_most(limits.TEXT_ADDRESS)],
+        help_text="Where invoices go, as printed on quotes",
+    )
+    vat_number = models.CharField(
+        "VAT number",
+        max_length=30,
+        blank=True,
+        validators=limits.VAT_NUMBER,
+        help_text="e.g. FR12345678901: the country's two letters, then the number",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     archived_at = models.DateTimeField(
@@ -232,6 +245,7 @@ class Company(models.Model):
         return self.name
 
     def clean(self):
+        self.vat_number = limits.normalize_vat(self.vat_number)
         if (
             self.target_seats is not None
             and self.employee_count is not None

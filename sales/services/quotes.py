@@ -34,6 +34,7 @@ EDITABLE_FIELDS = (
     "tax_percent",
     "notes",
     "terms",
+    "po_reference",
 )
 
 
@@ -153,6 +154,7 @@ def create_quote(
     tax_percent: Decimal = Decimal("0"),
     notes: str = "",
     terms: str = "",
+    po_reference: str = "",
     trial: Trial | None = None,
     license: License | None = None,
 ) -> Quote:
@@ -170,9 +172,11 @@ def create_quote(
         tax_percent=tax_percent,
         notes=notes,
         terms=terms,
+        po_reference=po_reference,
         trial=trial,
         license=license,
     )
+    limits.check_fields(quote, "po_reference")
     _check_subject_still_open(quote)
     price = price_of(quote, lines)
     quote.approval = _approval_after_change(quote, changed=True)
@@ -222,6 +226,7 @@ def update_quote(
     price_before, stored_totals = _price_as_stored(quote)
     for name, value in fields.items():
         setattr(quote, name, value)
+    limits.check_fields(quote, "po_reference")
     _check_contact(quote.company, quote.contact)
     price = price_of(quote, _stored_lines(quote) if lines is None else lines)
     # The whole priced result is compared (seats, prices, period, percentages, totals), so a
@@ -293,6 +298,7 @@ def send_quote(*, quote: Quote, actor, message: str = "", now: datetime | None =
             previous.status = Quote.Status.SUPERSEDED
             previous.save(update_fields=["status", "updated_at"])
         quote.number = previous.number
+    quote.billing_address, quote.vat_number = quote.bill_to  # before it is frozen
     quote.status = Quote.Status.SENT
     quote.sent_at = now
     quote.valid_until = quote.valid_until or today + timedelta(days=settings.QUOTE_VALIDITY_DAYS)
@@ -338,6 +344,7 @@ def revise_quote(*, quote: Quote, actor) -> Quote:
         tax_percent=quote.tax_percent,
         notes=quote.notes,
         terms=quote.terms,
+        po_reference=quote.po_reference,
         trial=quote.trial,
         license=quote.license,
     )

@@ -323,3 +323,18 @@ def test_names_broken_over_lines_before_the_bound_are_joined_so_their_quotes_ema
     quote.refresh_from_db()
     assert quote.email_status == "sent", quote.email_error
     assert mailoutbox[0].to == [f"Ana Maria Lima <{contact.email}>"]
+
+
+@pytest.mark.parametrize(
+    "typed", ["FR12345678901", "fr 12 345 678 901", "DE-123.456.789", "EL123456789"]
+)
+def test_a_vat_number_in_the_eu_shape_is_accepted_and_stored_without_separators(typed):
+    company = CompanyFactory.build(vat_number=typed)
+    company.full_clean(exclude=["owner"])
+    assert company.vat_number == typed.replace(" ", "").replace("-", "").replace(".", "").upper()
+
+
+@pytest.mark.parametrize("typed", ["12345678", "F123", "FR1", "FR12345678901234567"])
+def test_a_vat_number_without_its_country_letters_or_too_short_is_refused(typed):
+    with pytest.raises(ValidationError, match="country's two letters"):
+        CompanyFactory.build(vat_number=typed).full_clean(exclude=["owner"])

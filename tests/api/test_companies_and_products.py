@@ -169,3 +169,20 @@ def test_a_search_with_a_null_character_answers_400_on_the_search_parameter(as_a
 
     assert response.status_code == 400
     assert response.json() == {"search": ["Null characters are not allowed."]}
+
+
+def test_a_company_takes_a_billing_address_and_a_vat_number_stored_without_separators(
+    as_account_manager, company
+):
+    response = as_account_manager.patch(
+        f"/api/v1/companies/{company.pk}/",
+        {"billing_address": "12 rue de la Paix\n75002 Paris", "vat_number": "fr 123.456.789-01"},
+        format="json",
+    )
+
+    assert response.status_code == 200
+    assert response.json()["vat_number"] == "FR12345678901"
+    refused = as_account_manager.patch(
+        f"/api/v1/companies/{company.pk}/", {"vat_number": "123456789"}, format="json"
+    )
+    assert refused.status_code == 400 and "vat_number" in refused.json()

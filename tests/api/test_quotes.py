@@ -224,3 +224,15 @@ def test_quotes_filter_search_and_order(as_account_manager, company, product, se
     totals = [Decimal(quote["total"]) for quote in by_total["results"]]
     assert totals == sorted(totals, reverse=True)
     assert as_account_manager.get("/api/v1/quotes/", {"status": "nonsense"}).status_code == 400
+
+
+def test_a_draft_takes_the_customers_po_reference(as_account_manager, draft_quote):
+    response = as_account_manager.patch(
+        f"/api/v1/quotes/{draft_quote.pk}/", {"po_reference": "PO-4711"}, format="json"
+    )
+
+    assert response.status_code == 200 and response.json()["po_reference"] == "PO-4711"
+    refused = as_account_manager.patch(
+        f"/api/v1/quotes/{draft_quote.pk}/", {"po_reference": "PO\n4711"}, format="json"
+    )
+    assert refused.status_code == 400 and "po_reference" in refused.json()

@@ -143,3 +143,21 @@ def test_a_draft_is_rendered_fresh_and_not_stored(client, company, product, acco
     assert "DRAFT" in pages_text(b"".join(response.streaming_content))[0]
     draft.refresh_from_db()
     assert not draft.pdf and draft.pdf_sha256 == ""
+
+
+def test_the_pdf_shows_the_billing_address_vat_and_po_frozen_when_sent(company, product):
+    company.billing_address = "Acme SAS\n12 rue de la Paix\n75002 Paris"
+    company.vat_number = "FR12345678901"
+    company.save()
+    quote = make_quote(company=company, product=product, po_reference="PO-2026-0042")
+    draft_text = pages_text(render_quote_pdf(quote))[0]
+    assert "12 rue de la Paix" in draft_text and "VAT FR12345678901" in draft_text
+    assert "Your PO reference: PO-2026-0042" in draft_text
+
+    sent = send_and_work(quote=quote)
+    company.billing_address, company.vat_number = "Elsewhere 1", "DE123456789"
+    company.save()
+    sent.refresh_from_db()
+    redrawn = pages_text(render_quote_pdf(sent))[0]
+    assert "12 rue de la Paix" in redrawn and "VAT FR12345678901" in redrawn
+    assert "Elsewhere" not in redrawn
