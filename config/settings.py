@@ -368,6 +368,24 @@ USAGE_EXPANSION_DAYS = env.int("USAGE_EXPANSION_DAYS", default=14)
 USAGE_RISK_THRESHOLD = env.int("USAGE_RISK_THRESHOLD", default=60)
 USAGE_RENEWAL_WINDOW_DAYS = env.int("USAGE_RENEWAL_WINDOW_DAYS", default=90)
 
+# The pipeline's weighted forecast: the chance (percent) that a deal in each column closes.
+PIPELINE_STAGE_PROBABILITIES = {
+    stage: int(percent)
+    for stage, percent in env.dict(
+        "PIPELINE_STAGE_PROBABILITIES",
+        default={"draft": 10, "awaiting_approval": 20, "sent": 40, "viewed": 60, "renewal": 80},
+    ).items()
+}
+PIPELINE_COLUMNS = {"draft", "awaiting_approval", "sent", "viewed", "renewal"}
+if set(PIPELINE_STAGE_PROBABILITIES) != PIPELINE_COLUMNS or not all(
+    0 <= percent <= 100 for percent in PIPELINE_STAGE_PROBABILITIES.values()
+):
+    raise ImproperlyConfigured(
+        "PIPELINE_STAGE_PROBABILITIES names each of "
+        + ", ".join(sorted(PIPELINE_COLUMNS))
+        + " once with a percentage from 0 to 100."
+    )
+
 # Content-Security-Policy: every script and style is a static file of our own; nothing inline.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
