@@ -193,6 +193,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "onboarding.tasks.send_onboarding_digests",
         "schedule": crontab(hour=env.int("ONBOARDING_DIGEST_HOUR", default=8), minute=0),
     },
+    # Adoption after go-live: the "user education" tasks of onboardings whose users never
+    # reached half the seats, also on a day the usage feed sends nothing.
+    "check-adoption": {
+        "task": "onboarding.tasks.check_adoption",
+        "schedule": crontab(hour=env.int("ADOPTION_CHECK_HOUR", default=6), minute=30),
+    },
 }
 
 # Reminders: days before a trial's last day / a license's term end (0 = on the last day).
