@@ -354,7 +354,7 @@ def add_low_adoption_tasks(
     today = today or timezone.localdate()
     onboardings = Onboarding.objects.all()
     if license_ids is not None:
-        onboardings = onboardings.filter(license_id__in=license_ids)
+        onboardings = onboardings.filter(license_id__any=license_ids)
     onboardings = (
         onboardings.filter(
             live_on__lte=today - timedelta(days=LOW_ADOPTION_DAYS),

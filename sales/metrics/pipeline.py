@@ -8,10 +8,10 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum, Window
+from django.db.models.functions import RowNumber, TruncMonth
 
-from accounts.roles import visible
+from accounts.roles import sees_own_only, visible
 from licensing.models import License, UsageSummary, annual_value_expression
 from licensing.pricing import add_months, quantize
 from sales.models import Quote
@@ -184,30 +184,42 @@ class Column:
     currency: str = ""  # the renewals': the house currency; a quote card carries its own
 
 
-def board(user, owner_id: int | None, bucket: Bucket, today: date) -> list[Column]:
+def board(
+    user, owner_id: int | None, bucket: Bucket, today: date, tables: list[CurrencyPipeline]
+) -> list[Column]:
     """The deals of one close-month row, a column per stage and the renewals due, each its
-    first CARDS (soonest first) and its length. Two queries per column."""
-    quotes = open_quotes(user, owner_id).filter(_in(bucket, "closes_on")).with_parties()
-    columns = []
-    for stage, label in Quote.Stage.choices:
-        cards = quotes.filter(stage=stage).order_by("closes_on", "pk")
-        columns.append(Column(stage, label, list(cards[:CARDS]), cards.count()))
-    renewals = (
+    first CARDS (soonest first) and its length (read from `tables`, the summary). Two
+    queries: the quotes ranked within their stage, and the renewals."""
+    quotes = (
+        open_quotes(user, owner_id)
+        .filter(_in(bucket, "closes_on"))
+        .annotate(
+            place=Window(RowNumber(), partition_by=F("stage"), order_by=[F("closes_on"), F("pk")])
+        )
+        .filter(place__lte=CARDS)
+        .with_parties()
+        .order_by("closes_on", "pk")
+    )
+    cards: dict[str, list] = {}
+    for quote in quotes:
+        cards.setdefault(quote.stage, []).append(quote)
+    cards[RENEWAL] = list(
         renewals_due(user, owner_id, today)
         .filter(_in(bucket, "ends_on"))
         .select_related("company", "product")
-        .order_by("ends_on", "pk")
+        .order_by("ends_on", "pk")[:CARDS]
     )
-    columns.append(
+    rows = [row for table in tables for row in table.rows if row.bucket.key == bucket.key]
+    return [
         Column(
-            RENEWAL,
-            dict(COLUMNS)[RENEWAL],
-            list(renewals[:CARDS]),
-            renewals.count(),
-            settings.SEATDESK_CURRENCY,
+            key,
+            label,
+            cards.get(key, []),
+            sum(row.cells[key].count for row in rows),
+            settings.SEATDESK_CURRENCY if key == RENEWAL else "",
         )
-    )
-    return columns
+        for key, label in COLUMNS
+    ]
 
 
 def at_risk(user, owner_id: int | None, today: date) -> dict:
@@ -219,9 +231,9 @@ def at_risk(user, owner_id: int | None, today: date) -> dict:
         .with_parties()
         .order_by("valid_until", "pk")
     )
-    little_used = UsageSummary.objects.renewal_at_risk(today).filter(
-        license__in=visible(user, License.objects.all())
-    )
+    little_used = UsageSummary.objects.renewal_at_risk(today)
+    if sees_own_only(user):  # what visible() does to licenses, without its subquery
+        little_used = little_used.filter(license__company__owner=user)
     if owner_id is not None:
         little_used = little_used.filter(license__company__owner_id=owner_id)
     little_used = little_used.with_parties()

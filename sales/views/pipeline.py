@@ -18,11 +18,12 @@ def pipeline(request):
         user, today = request.user, form.today
         owner_id, bucket = form.cleaned_data["owner"], form.cleaned_data["month"]
         probabilities = figures.stage_probabilities()
+        tables = figures.summary(user, owner_id, today)
         context |= {
             "bucket": bucket,
             "columns": [(key, label, probabilities[key]) for key, label in figures.COLUMNS],
-            "tables": figures.summary(user, owner_id, today),
-            "board": figures.board(user, owner_id, bucket, today),
+            "tables": tables,
+            "board": figures.board(user, owner_id, bucket, today, tables),
             "at_risk": figures.at_risk(user, owner_id, today),
         }
     return render(request, "sales/pipeline.html", context)
