@@ -38,6 +38,8 @@ PAGES = {
     "header search, quote number": ("/search/", {"q": "{quote_number}"}, None),
     "quote list": ("/quotes/", {}, ("/admin/sales/quote/", {})),
     "quote list, last page": ("/quotes/", {"page": "last"}, None),
+    "pipeline, every owner": ("/pipeline/", {"owner": "all"}, None),
+    "pipeline, later months": ("/pipeline/", {"owner": "all", "month": "later"}, None),
     "license list": ("/licenses/", {}, ("/admin/licensing/license/", {})),
     "trial list": ("/trials/", {}, ("/admin/licensing/trial/", {})),
     "api companies": ("/api/v1/companies/", {}, None),
