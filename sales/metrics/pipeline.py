@@ -190,16 +190,16 @@ def board(
     """The deals of one close-month row, a column per stage and the renewals due, each its
     first CARDS (soonest first) and its length (read from `tables`, the summary). Two
     queries: the quotes ranked within their stage, and the renewals."""
-    quotes = (
-        open_quotes(user, owner_id)
-        .filter(_in(bucket, "closes_on"))
-        .annotate(
+    deals = open_quotes(user, owner_id).filter(_in(bucket, "closes_on"))
+    # Ranked on the quotes' own columns first; the parties are joined to the cards alone.
+    first = (
+        deals.annotate(
             place=Window(RowNumber(), partition_by=F("stage"), order_by=[F("closes_on"), F("pk")])
         )
         .filter(place__lte=CARDS)
-        .with_parties()
-        .order_by("closes_on", "pk")
+        .values("pk")
     )
+    quotes = deals.filter(pk__in=first).with_parties().order_by("closes_on", "pk")
     cards: dict[str, list] = {}
     for quote in quotes:
         cards.setdefault(quote.stage, []).append(quote)
