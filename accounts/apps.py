@@ -20,6 +20,7 @@ class AccountsConfig(AppConfig):
     def ready(self):
         # Also after a test flush, and whenever a migration adds permissions.
         post_migrate.connect(_sync_roles, dispatch_uid="accounts.sync_roles")
+        import accounts.lookups  # noqa: F401  (registers `__any`)
         from accounts.history import connect_role_history
 
         connect_role_history()

@@ -197,6 +197,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "sales.tasks.send_follow_up_digests",
         "schedule": crontab(hour=env.int("FOLLOW_UP_DIGEST_HOUR", default=8), minute=0),
     },
+    # Adoption after go-live: the "user education" tasks of onboardings whose users never
+    # reached half the seats, also on a day the usage feed sends nothing.
+    "check-adoption": {
+        "task": "onboarding.tasks.check_adoption",
+        "schedule": crontab(hour=env.int("ADOPTION_CHECK_HOUR", default=6), minute=30),
+    },
 }
 
 # Reminders: days before a trial's last day / a license's term end (0 = on the last day).
@@ -374,6 +380,24 @@ USAGE_EXPANSION_THRESHOLD = env.int("USAGE_EXPANSION_THRESHOLD", default=90)
 USAGE_EXPANSION_DAYS = env.int("USAGE_EXPANSION_DAYS", default=14)
 USAGE_RISK_THRESHOLD = env.int("USAGE_RISK_THRESHOLD", default=60)
 USAGE_RENEWAL_WINDOW_DAYS = env.int("USAGE_RENEWAL_WINDOW_DAYS", default=90)
+
+# The pipeline's weighted forecast: the chance (percent) that a deal in each column closes.
+PIPELINE_STAGE_PROBABILITIES = {
+    stage: int(percent)
+    for stage, percent in env.dict(
+        "PIPELINE_STAGE_PROBABILITIES",
+        default={"draft": 10, "awaiting_approval": 20, "sent": 40, "viewed": 60, "renewal": 80},
+    ).items()
+}
+PIPELINE_COLUMNS = {"draft", "awaiting_approval", "sent", "viewed", "renewal"}
+if set(PIPELINE_STAGE_PROBABILITIES) != PIPELINE_COLUMNS or not all(
+    0 <= percent <= 100 for percent in PIPELINE_STAGE_PROBABILITIES.values()
+):
+    raise ImproperlyConfigured(
+        "PIPELINE_STAGE_PROBABILITIES names each of "
+        + ", ".join(sorted(PIPELINE_COLUMNS))
+        + " once with a percentage from 0 to 100."
+    )
 
 # Content-Security-Policy: every script and style is a static file of our own; nothing inline.
 CONTENT_SECURITY_POLICY = {

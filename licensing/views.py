@@ -123,7 +123,7 @@ def license_detail(request, pk: int):
     license = get_for(
         request.user,
         "view_licenses",
-        License.objects.select_related("company", "product", "renews"),
+        License.objects.select_related("company", "product", "renews", "usage_summary"),
         pk=pk,
     )
     seat_changes = list(license.seat_changes.select_related("created_by"))

@@ -345,14 +345,18 @@ def expansion_task(onboarding: Onboarding, seat_change: SeatChange) -> Task:
 
 
 @transaction.atomic
-def add_low_adoption_tasks(*, license_ids: list[int], today: date | None = None) -> list[Task]:
+def add_low_adoption_tasks(
+    *, license_ids: list[int] | None = None, today: date | None = None
+) -> list[Task]:
     """Add a "user education" task, once per onboarding, to the onboardings of `license_ids`
-    that went live LOW_ADOPTION_DAYS or more ago while fewer than half their seats are active
-    (their fresh usage has never reached 50 %)."""
+    (None: every license; the daily check) that went live LOW_ADOPTION_DAYS or more ago while
+    fewer than half their seats are active (their fresh usage has never reached 50 %)."""
     today = today or timezone.localdate()
+    onboardings = Onboarding.objects.all()
+    if license_ids is not None:
+        onboardings = onboardings.filter(license_id__any=license_ids)
     onboardings = (
-        Onboarding.objects.filter(
-            license_id__in=license_ids,
+        onboardings.filter(
             live_on__lte=today - timedelta(days=LOW_ADOPTION_DAYS),
             license__usage_summary__in=UsageSummary.objects.fresh(today),
             license__usage_summary__adoption_50_on__isnull=True,

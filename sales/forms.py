@@ -17,7 +17,7 @@ from accounts.lists import SortedList, sort_field
 from accounts.roles import ADMIN, AM, FINANCE, roles_of, sees_own_only
 from licensing.models import Product
 from licensing.pricing import add_months
-from sales.metrics import Scope, default_period
+from sales.metrics import Scope, default_period, pipeline
 from sales.models import Quote
 from sales.pricing import LineInput
 from sales.services import EDITABLE_FIELDS
@@ -56,11 +56,19 @@ class QuoteForm(forms.ModelForm):
         model = Quote
         fields = EDITABLE_FIELDS  # what update_quote accepts
         formfield_callback = formfield_callback
-        labels = {"starts_on": "Start date", "valid_until": "Valid until"}
-        help_texts = {"valid_until": "Leave empty for the standard validity from the send date"}
+        labels = {
+            "starts_on": "Start date",
+            "valid_until": "Valid until",
+            "expected_close": "Expected close",
+        }
+        help_texts = {
+            "valid_until": "Leave empty for the standard validity from the send date",
+            "expected_close": "For the pipeline; leave empty to use the valid-until date",
+        }
         widgets = {
             "starts_on": DateInput(),
             "valid_until": DateInput(),
+            "expected_close": DateInput(),
             "notes": forms.Textarea(attrs={"rows": 2}),
             "terms": forms.Textarea(attrs={"rows": 2}),
         }
@@ -174,24 +182,16 @@ def default_owner_id(user) -> int | None:
     return user.pk if AM in roles and not roles & {FINANCE, ADMIN} else None
 
 
-class DashboardFilterForm(forms.Form):
-    """The dashboard's period and owner, shared by the page and the metrics API.
+class BookOwnerForm(forms.Form):
+    """Whose book a page shows: an account manager's id or "all". Unbound or blank fields
+    fall back to `initial_values()`, the owner to the user's default book (default_owner_id)."""
 
-    Unbound or blank fields fall back to the last twelve calendar months and the user's
-    default book; owner is an account manager's id or "all"."""
-
-    start = forms.DateField(
-        required=False, label="From", widget=DateInput(), validators=limits.DATE
-    )
-    end = forms.DateField(required=False, label="To", widget=DateInput(), validators=limits.DATE)
     owner = forms.ChoiceField(required=False, label="Owner")
 
     def __init__(self, data=None, *, user, today=None):
         self.user = user
         self.today = today or timezone.localdate()
-        start, end = default_period(self.today)
-        default = default_owner_id(user)
-        initial = {"start": start, "end": end, "owner": default or ALL_OWNERS}
+        initial = {**self.initial_values(), "owner": default_owner_id(user) or ALL_OWNERS}
         # Blank fields take their default, so that a partly filled query still works.
         data = {**initial, **{k: v for k, v in (data or {}).items() if v not in ("", None)}}
         super().__init__(data)
@@ -203,11 +203,29 @@ class DashboardFilterForm(forms.Form):
             (str(manager.pk), manager.get_full_name() or manager.username) for manager in managers
         ]
 
+    def initial_values(self) -> dict:
+        return {}
+
     def clean_owner(self) -> int | None:
         owner = self.cleaned_data["owner"]
         if self.own_only:
             return self.user.pk
         return None if owner == ALL_OWNERS else int(owner)
+
+
+class DashboardFilterForm(BookOwnerForm):
+    """The dashboard's period and owner, shared by the page and the metrics API; the period
+    defaults to the last twelve calendar months."""
+
+    start = forms.DateField(
+        required=False, label="From", widget=DateInput(), validators=limits.DATE
+    )
+    end = forms.DateField(required=False, label="To", widget=DateInput(), validators=limits.DATE)
+    field_order = ("start", "end", "owner")
+
+    def initial_values(self) -> dict:
+        start, end = default_period(self.today)
+        return {"start": start, "end": end}
 
     def clean(self):
         cleaned = super().clean()
@@ -234,6 +252,25 @@ class DashboardFilterForm(forms.Form):
                 "owner": data["owner"] or ALL_OWNERS,
             }
         )
+
+
+class PipelineFilterForm(BookOwnerForm):
+    """The pipeline's owner and the close-month row whose deals the board shows (default:
+    this month)."""
+
+    month = forms.ChoiceField(required=False, label="Closing")
+    field_order = ("owner", "month")
+
+    def __init__(self, data=None, *, user, today=None):
+        super().__init__(data, user=user, today=today)
+        self.buckets = pipeline.buckets(self.today)
+        self.fields["month"].choices = [(bucket.key, bucket.label) for bucket in self.buckets]
+
+    def initial_values(self) -> dict:
+        return {"month": f"{self.today:%Y-%m}"}
+
+    def clean_month(self) -> pipeline.Bucket:
+        return next(bucket for bucket in self.buckets if bucket.key == self.cleaned_data["month"])
 
 
 # The client's answers on the quote's page (/q/<token>/): the field names are the public

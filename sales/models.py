@@ -4,7 +4,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -56,6 +56,34 @@ class QuoteQuerySet(models.QuerySet):
     def awaiting_approval(self):
         return self.filter(status=Quote.Status.DRAFT, approval=Quote.Approval.PENDING)
 
+    def in_pipeline(self):
+        """Open deals (drafts and sent quotes), each quote number once at its latest open
+        revision, annotated with `stage` (Quote.Stage) and `closes_on`: the expected close
+        date, or else the valid-until date, or else the start date."""
+        open_statuses = (Quote.Status.DRAFT, Quote.Status.SENT)
+        revised = Quote.objects.filter(previous_revision=OuterRef("pk"), status__in=open_statuses)
+        opened = QuoteLink.objects.filter(
+            quote=OuterRef("pk"), withdrawn_at__isnull=True, first_opened_at__isnull=False
+        )
+        return (
+            self.filter(status__in=open_statuses)
+            .filter(~Exists(revised))
+            .annotate(
+                stage=Case(
+                    When(
+                        status=Quote.Status.DRAFT,
+                        approval=Quote.Approval.PENDING,
+                        then=Value(Quote.Stage.AWAITING_APPROVAL),
+                    ),
+                    When(status=Quote.Status.DRAFT, then=Value(Quote.Stage.DRAFT)),
+                    When(Exists(opened), then=Value(Quote.Stage.VIEWED)),
+                    default=Value(Quote.Stage.SENT),
+                    output_field=models.CharField(),
+                ),
+                closes_on=Coalesce("expected_close", "valid_until", "starts_on"),
+            )
+        )
+
     def search(self, text: str):
         """Quotes matching every word of `text` in their number or their company (a word of
         its name or domain, or of a contact's name or email: CompanyQuerySet.search)."""
@@ -98,6 +126,14 @@ class Quote(models.Model):
 
     UNSENT = (Status.DRAFT, Status.CLOSED)
 
+    class Stage(models.TextChoices):
+        """Where an open quote stands in the pipeline (QuoteQuerySet.in_pipeline)."""
+
+        DRAFT = "draft", "Draft"
+        AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
+        SENT = "sent", "Sent"
+        VIEWED = "viewed", "Viewed online"
+
     class EmailStatus(models.TextChoices):
         NOT_SENT = "not_sent", "Not emailed"
         PENDING = "pending", "Email queued"
@@ -134,6 +170,12 @@ class Quote(models.Model):
     term_months = models.PositiveSmallIntegerField(default=12, validators=limits.TERM_MONTHS)
     starts_on = models.DateField(validators=limits.DATE)
     valid_until = models.DateField(null=True, blank=True, validators=limits.DATE)
+    expected_close = models.DateField(
+        null=True,
+        blank=True,
+        validators=limits.DATE,
+        help_text="When the deal should close, for the pipeline; empty: the valid-until date",
+    )
     discount_percent = models.DecimalField(
         **PERCENT, default=Decimal("0"), validators=limits.PERCENT
     )

@@ -1,4 +1,4 @@
-from sales.views import dashboard, drafts, exports, home, portal, quotes, search
+from sales.views import dashboard, drafts, exports, home, pipeline, portal, quotes, search
 
 urlpatterns = [
     *home.urlpatterns,
@@ -7,5 +7,6 @@ urlpatterns = [
     *drafts.urlpatterns,
     *exports.urlpatterns,
     *dashboard.urlpatterns,
+    *pipeline.urlpatterns,
     *portal.urlpatterns,
 ]

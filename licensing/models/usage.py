@@ -158,6 +158,19 @@ class UsageSummary(models.Model):
     def __str__(self):
         return f"{self.license_id} on {self.day}"
 
+    def _days_from_go_live(self, reached_on: date | None) -> int | None:
+        live_on = self.license.live_on
+        return None if reached_on is None or live_on is None else (reached_on - live_on).days
+
+    @property
+    def days_to_50_percent(self) -> int | None:
+        """Days from go-live to the first report with half the seats active; None: not yet."""
+        return self._days_from_go_live(self.adoption_50_on)
+
+    @property
+    def days_to_80_percent(self) -> int | None:
+        return self._days_from_go_live(self.adoption_80_on)
+
     @property
     def utilisation(self) -> Decimal | None:
         return pricing.utilisation(self.active_users_30d, self.license.seats)

@@ -17,6 +17,7 @@ from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from accounts import limits
+from accounts.lookups import array_literal
 from licensing.models import License, UsageRecord, UsageSummary
 from licensing.models.usage import ADOPTION_SHARES
 from licensing.signals import usage_recorded
@@ -99,7 +100,7 @@ def store_trusted_usage(*, rows: Sequence[Mapping]) -> int:
     license_ids = sorted({row.license_id for row in parsed})
     licenses = {
         values[0]: _License(*values)
-        for values in License.objects.filter(pk__in=license_ids).values_list(*LICENSE_COLUMNS)
+        for values in License.objects.filter(pk__any=license_ids).values_list(*LICENSE_COLUMNS)
     }
     with transaction.atomic():
         _write(parsed)
@@ -207,7 +208,7 @@ def _resolve_licenses(rows: list[_Row], errors: dict[int, list[str]]) -> dict[in
     found = {
         values[0]: _License(*values)
         for values in License.objects.filter(
-            pk__in={row.license_id for row in rows if row.license_id}
+            pk__any={row.license_id for row in rows if row.license_id}
         ).values_list(*LICENSE_COLUMNS)
     }
     pairs = {(row.company_id, row.product_code) for row in rows if row.company_id}
@@ -272,7 +273,7 @@ def _store(rows: list[_Row]) -> tuple[UsageResult, list[_Row]]:
     stored = {
         (license_id, day): figures
         for license_id, day, *figures in UsageRecord.objects.filter(
-            license_id__in={row.license_id for row in rows},
+            license_id__any={row.license_id for row in rows},
             day__in={row.day for row in rows},
         ).values_list("license_id", "day", *COUNTS)
     }
@@ -316,7 +317,7 @@ def refresh_summaries(*, rows: Sequence[_Row], licenses: dict[int, _License]) ->
     previous = {
         pk: (day, figures, adopted)
         for pk, day, *figures, adopted_50, adopted_80 in UsageSummary.objects.filter(
-            license_id__in=latest
+            license_id__any=latest
         ).values_list("license_id", "day", *COUNTS, "adoption_50_on", "adoption_80_on")
         for adopted in [dict(zip(ADOPTION_SHARES, (adopted_50, adopted_80), strict=True))]
     }
@@ -333,7 +334,7 @@ def refresh_summaries(*, rows: Sequence[_Row], licenses: dict[int, _License]) ->
         lows = {
             pk: (lowest, count)
             for pk, lowest, count in UsageRecord.objects.filter(
-                license_id__in=ids, day__gt=day - timedelta(days=window), day__lte=day
+                license_id__any=ids, day__gt=day - timedelta(days=window), day__lte=day
             )
             .values_list("license")
             .annotate(lowest=Min("active_users_30d"), count=Count("pk"))
@@ -386,7 +387,8 @@ def _earliest(*days: date | None) -> date | None:
 def upsert(model, fields: list[str], rows: list[tuple], *, unique: list[str]) -> None:
     """INSERT rows (tuples in the order of `fields`) or, for a row whose `unique` fields are
     taken, UPDATE the other fields: in raw SQL, since building 10,000 model instances for
-    bulk_create costs seconds. PostgreSQL gets each column as one array (UNNEST)."""
+    bulk_create costs seconds. PostgreSQL gets each column as one array written as text
+    (UNNEST), numbers, dates and times only."""
     if not rows:
         return
     quote = connection.ops.quote_name
@@ -405,7 +407,7 @@ def upsert(model, fields: list[str], rows: list[tuple], *, unique: list[str]) ->
             arrays = ", ".join(f"%s::{column.db_type(connection)}[]" for column in columns)
             cursor.execute(
                 f"INSERT INTO {table} ({names}) SELECT * FROM UNNEST({arrays}) {suffix}",
-                [list(values) for values in zip(*rows, strict=True)],
+                [array_literal(values) for values in zip(*rows, strict=True)],
             )
             return
         per_statement = max(999 // len(columns), 1)

@@ -46,6 +46,8 @@ PAGES = {
     "quote list": ("/quotes/", {}, ("/admin/sales/quote/", {})),
     "quote list, last page": ("/quotes/", {"page": "last"}, None),
     "quote list, largest total": ("/quotes/", {"sort": "-total"}, None),
+    "pipeline, every owner": ("/pipeline/", {"owner": "all"}, None),
+    "pipeline, later months": ("/pipeline/", {"owner": "all", "month": "later"}, None),
     "license list": ("/licenses/", {}, ("/admin/licensing/license/", {})),
     "license list, ending latest": ("/licenses/", {"sort": "-ends"}, None),
     "license list, over-deployed": ("/licenses/", {"utilisation": "over"}, None),

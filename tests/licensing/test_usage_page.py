@@ -98,3 +98,23 @@ def test_the_company_page_shows_utilisation_per_product_next_to_penetration(
 
     assert '<th scope="col" class="number">Utilisation</th>' in page
     assert '<td class="number">40</td><td class="number">80.0%</td>' in page
+
+
+def test_the_license_page_shows_the_days_from_go_live_to_half_the_seats_active(
+    client, account_manager, license
+):
+    today = timezone.localdate()
+    license.live_on = today - timedelta(days=20)
+    license.save()
+    record_usage(
+        rows=[
+            {"license": license.pk, "date": (today - timedelta(days=days_ago)).isoformat(),
+             "assigned_seats": 45, "active_users_30d": active}
+            for days_ago, active in ((19, 10), (8, 26), (0, 30))
+        ]
+    )  # fmt: skip
+    client.force_login(account_manager)
+
+    page = client.get(reverse("license_detail", args=[license.pk])).content.decode()
+
+    assert "50% active after 12 days; 80% not yet" in page

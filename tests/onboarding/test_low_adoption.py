@@ -9,13 +9,16 @@ from django.utils import timezone
 
 from licensing.services import record_usage
 from onboarding.models import Category, Onboarding, Task
+from onboarding.tasks import check_adoption
 from tests.licensing.factories import LicenseFactory
 from tests.onboarding.factories import OnboardingFactory
 
 
-def report(license, *, active, days_ago=0):
+def report(license, *, active, days_ago=0, reacted=True):
+    """Usage as the feed posts it; `reacted=False`: stored, but without the check that
+    follows the post (as on the day it came, when the go-live was too recent)."""
     day = timezone.localdate() - timedelta(days=days_ago)
-    with TestCase.captureOnCommitCallbacks(execute=True):
+    with TestCase.captureOnCommitCallbacks(execute=reacted):
         record_usage(
             rows=[{"license": license.pk, "date": day.isoformat(), "assigned_seats": 20,
                    "active_users_30d": active}]
@@ -63,3 +66,36 @@ def test_no_task_before_thirty_days_or_once_half_the_seats_were_active(live_sinc
     report(adopted.license, active=9)
 
     assert education_tasks() == []
+
+
+def test_the_daily_check_adds_the_task_on_a_day_without_usage(live_since, support):
+    crossed_today = live_since(30)
+    report(crossed_today.license, active=6, days_ago=1, reacted=False)
+
+    assert check_adoption() == 1
+
+    [task] = education_tasks()
+    assert task.onboarding == crossed_today and task.assignee == support
+    assert "30 days after go-live, 6 of 20 seats are active" in task.description
+
+
+def test_the_daily_check_run_twice_adds_one_task(live_since):
+    low = live_since(45)
+    report(low.license, active=4, days_ago=2, reacted=False)
+
+    assert (check_adoption(), check_adoption()) == (1, 0)
+    assert len(education_tasks()) == 1
+
+
+def test_the_daily_check_leaves_adopted_early_and_silent_licenses_alone(live_since):
+    adopted = live_since(40)
+    report(adopted.license, active=11, days_ago=3, reacted=False)  # 55 %
+    early = live_since(29)
+    report(early.license, active=2, days_ago=1, reacted=False)
+    stale = live_since(60)
+    report(
+        stale.license, active=2, days_ago=8, reacted=False
+    )  # the feed stopped: nothing known today
+    live_since(50)  # never reported
+
+    assert check_adoption() == 0

@@ -88,6 +88,15 @@ def test_saving_the_builder_makes_a_priced_draft(signed_in, company, product, ac
     assert quote.lines.get().billed_seats == 25
 
 
+def test_the_builder_keeps_the_expected_close_date_for_the_pipeline(signed_in, company, product):
+    close = timezone.localdate() + timedelta(days=45)
+    url = reverse("quote_create") + f"?company={company.pk}"
+
+    signed_in.post(url, builder_data(company, product, 23, expected_close=close.isoformat()))
+
+    assert Quote.objects.get().expected_close == close
+
+
 def test_the_builder_shows_field_errors_and_saves_nothing(signed_in, company, product):
     url = reverse("quote_create") + f"?company={company.pk}"
     data = builder_data(company, product, "", discount_percent="150", term_months="0")

@@ -1,0 +1,282 @@
+import secrets
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.roles import Role
+from licensing.pricing import add_months
+from sales.metrics import pipeline
+from sales.models import Quote, QuoteLink
+from sales.services import revise_quote, update_quote
+from tests.accounts.factories import CompanyFactory, ContactFactory, UserFactory
+from tests.licensing.factories import LicenseFactory, ProductFactory
+from tests.sales.factories import make_quote, send_and_work
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate()
+THIS_MONTH = f"{TODAY:%Y-%m}"
+
+
+def _opened(quote: Quote) -> None:
+    QuoteLink.objects.create(
+        quote=quote,
+        email="buyer@example.com",
+        key=secrets.token_hex(16),
+        opens=1,
+        first_opened_at=timezone.now(),
+        last_opened_at=timezone.now(),
+    )
+
+
+def _stages(user) -> dict[str, str]:
+    return {quote.reference: quote.stage for quote in pipeline.open_quotes(user, owner_id=None)}
+
+
+def _table(user, owner_id=None, currency="EUR") -> pipeline.CurrencyPipeline:
+    return next(
+        table for table in pipeline.summary(user, owner_id, TODAY) if table.currency == currency
+    )
+
+
+def _row(table, key: str) -> pipeline.Row:
+    return next(row for row in table.rows if row.bucket.key == key)
+
+
+def test_each_open_quote_sits_in_its_stage(company, product, account_manager):
+    draft = make_quote(company=company, product=product)
+    pending = make_quote(company=company, product=product, discount_percent=Decimal("30"))
+    sent = send_and_work(quote=make_quote(company=company, product=product))
+    viewed = send_and_work(quote=make_quote(company=company, product=product))
+    _opened(viewed)
+    accepted_elsewhere = send_and_work(quote=make_quote(company=company, product=product))
+    Quote.objects.filter(pk=accepted_elsewhere.pk).update(status=Quote.Status.ACCEPTED)
+
+    assert _stages(account_manager) == {
+        draft.reference: "draft",
+        pending.reference: "awaiting_approval",
+        sent.reference: "sent",
+        viewed.reference: "viewed",
+    }
+
+
+def test_a_quote_being_revised_counts_once_at_its_latest_revision(
+    company, product, account_manager
+):
+    sent = send_and_work(quote=make_quote(company=company, product=product))
+    revision = revise_quote(quote=sent, actor=account_manager)
+
+    assert _stages(account_manager) == {revision.reference: "draft"}
+
+
+def test_a_withdrawn_link_does_not_make_a_quote_viewed(company, product, account_manager):
+    sent = send_and_work(quote=make_quote(company=company, product=product))
+    _opened(sent)
+    QuoteLink.objects.filter(quote=sent).update(withdrawn_at=timezone.now())
+
+    assert _stages(account_manager) == {sent.reference: "sent"}
+
+
+def test_the_close_month_is_the_expected_close_else_the_valid_until_date(
+    company, product, account_manager
+):
+    next_month = add_months(TODAY.replace(day=1), 1)
+    by_validity = make_quote(company=company, product=product, valid_until=TODAY)
+    by_expectation = make_quote(company=company, product=product, valid_until=TODAY)
+    update_quote(quote=by_expectation, actor=account_manager, expected_close=next_month)
+    overdue = make_quote(
+        company=company, product=product, valid_until=TODAY.replace(day=1) - timedelta(days=1)
+    )
+    later = make_quote(company=company, product=product, valid_until=add_months(TODAY, 7))
+
+    table = _table(account_manager)
+
+    for key, quote in (
+        (THIS_MONTH, by_validity),
+        (f"{next_month:%Y-%m}", by_expectation),
+        (pipeline.OVERDUE, overdue),
+        (pipeline.LATER, later),
+    ):
+        row = _row(table, key)
+        assert (row.total.count, row.total.total) == (1, quote.total), key
+    assert table.total.total == sum(
+        quote.total for quote in (by_validity, by_expectation, overdue, later)
+    )
+
+
+def test_the_forecast_weighs_each_column_by_its_chance(company, product, account_manager, settings):
+    settings.PIPELINE_STAGE_PROBABILITIES = {
+        "draft": 10,
+        "awaiting_approval": 20,
+        "sent": 50,
+        "viewed": 75,
+        "renewal": 90,
+    }
+    draft = make_quote(company=company, product=product, valid_until=TODAY)
+    sent = send_and_work(quote=make_quote(company=company, product=product))
+    viewed = send_and_work(quote=make_quote(company=company, product=product))
+    _opened(viewed)
+    license = LicenseFactory(
+        company=company,
+        seats=10,
+        unit_price=Decimal("33.33"),
+        starts_on=add_months(TODAY, -11),
+        ends_on=TODAY + timedelta(days=20),
+    )
+
+    table = _table(account_manager)
+
+    expected = (
+        draft.total * Decimal("0.10")
+        + sent.total * Decimal("0.50")
+        + viewed.total * Decimal("0.75")
+        + Decimal("333.30") * Decimal("0.90")
+    ).quantize(Decimal("0.01"))
+    assert table.weighted == expected
+    assert table.columns["renewal"].total == license.seats * license.unit_price
+    assert table.total.total == draft.total + sent.total + viewed.total + Decimal("333.30")
+
+
+def test_amounts_in_other_currencies_are_never_added(company, account_manager):
+    euros = make_quote(company=company, product=ProductFactory(currency="EUR"))
+    dollars = make_quote(company=company, product=ProductFactory(currency="USD"))
+
+    assert _table(account_manager, currency="EUR").total.total == euros.total
+    assert _table(account_manager, currency="USD").total.total == dollars.total
+
+
+def test_a_renewal_with_a_quote_in_play_leaves_the_renewal_column(
+    company, product, account_manager
+):
+    license = LicenseFactory(
+        company=company,
+        product=product,
+        starts_on=add_months(TODAY, -11),
+        ends_on=TODAY + timedelta(days=30),
+    )
+    assert _table(account_manager).columns["renewal"].count == 1
+
+    make_quote(company=company, product=product, kind=Quote.Kind.RENEWAL, license=license, seats=20)
+
+    table = _table(account_manager)
+    assert table.columns["renewal"].count == 0
+    assert table.columns["draft"].count == 1
+
+
+def test_renewals_beyond_the_window_are_not_due(company, product, account_manager, settings):
+    LicenseFactory(
+        company=company,
+        product=product,
+        starts_on=add_months(TODAY, -10),
+        ends_on=TODAY + timedelta(days=settings.USAGE_RENEWAL_WINDOW_DAYS + 1),
+    )
+
+    assert pipeline.summary(account_manager, None, TODAY) == []
+
+
+@pytest.fixture
+def two_books(company, product, other_account_manager):
+    """A quote of the account manager's company, and one of another manager's."""
+    theirs = CompanyFactory(owner=other_account_manager)
+    ContactFactory(company=theirs, is_primary=True)
+    return (
+        make_quote(company=company, product=product, valid_until=TODAY),
+        make_quote(company=theirs, product=product, valid_until=TODAY),
+    )
+
+
+def _shown(response) -> set[str]:
+    return {
+        card.reference
+        for column in response.context["board"]
+        if column.key != pipeline.RENEWAL
+        for card in column.cards
+    }
+
+
+def test_an_account_manager_sees_their_own_pipeline_first(client, account_manager, two_books):
+    mine, theirs = two_books
+    client.force_login(account_manager)
+
+    assert _shown(client.get(reverse("pipeline"))) == {mine.reference}
+    assert _shown(client.get(reverse("pipeline"), {"owner": "all"})) == {
+        mine.reference,
+        theirs.reference,
+    }
+    other = theirs.owner_id
+    assert _shown(client.get(reverse("pipeline"), {"owner": other})) == {theirs.reference}
+
+
+def test_finance_sees_every_owner_first(client, finance, two_books):
+    client.force_login(finance)
+
+    response = client.get(reverse("pipeline"))
+
+    assert _shown(response) == {quote.reference for quote in two_books}
+    assert response.context["tables"][0].total.total == sum(quote.total for quote in two_books)
+
+
+def test_with_own_visibility_an_account_manager_never_sees_another_book(
+    client, account_manager, two_books, settings
+):
+    settings.ACCOUNT_MANAGER_VISIBILITY = "own"
+    mine, theirs = two_books
+    client.force_login(account_manager)
+
+    assert _shown(client.get(reverse("pipeline"), {"owner": "all"})) == {mine.reference}
+    response = client.get(reverse("pipeline"), {"owner": theirs.owner_id})
+    assert "owner" in response.context["form"].errors
+    assert theirs.reference not in response.content.decode()
+
+
+@pytest.mark.parametrize("role", [Role.SUPPORT, Role.USAGE_FEED])
+def test_roles_without_quotes_may_not_open_the_pipeline(client, role):
+    client.force_login(UserFactory(username="someone", role=role))
+
+    assert client.get(reverse("pipeline")).status_code == 403
+
+
+def test_signing_in_is_required(client):
+    response = client.get(reverse("pipeline"))
+
+    assert response.status_code == 302
+    assert reverse("login") in response["Location"]
+
+
+def test_an_unknown_month_is_a_field_error(client, account_manager):
+    client.force_login(account_manager)
+
+    response = client.get(reverse("pipeline"), {"month": "1999-01"})
+
+    assert response.status_code == 200
+    assert "month" in response.context["form"].errors
+    assert "board" not in response.context
+
+
+def _book_of(count: int, company, product) -> None:
+    for index in range(count):
+        quote = make_quote(company=company, product=product, valid_until=TODAY)
+        if index % 2:
+            quote = send_and_work(quote=quote)
+            _opened(quote)
+        LicenseFactory(  # a product of its own: the quotes' one is not held
+            company=company,
+            starts_on=add_months(TODAY, -11),
+            ends_on=TODAY + timedelta(days=10 + index),
+        )
+
+
+@pytest.mark.parametrize("count", [2, 8])
+def test_the_page_reads_a_fixed_number_of_queries(
+    client, account_manager, company, product, count, django_assert_max_num_queries
+):
+    _book_of(count, company, product)
+    client.force_login(account_manager)
+
+    with django_assert_max_num_queries(20):
+        response = client.get(reverse("pipeline"))
+
+    assert sum(column.count for column in response.context["board"]) == 2 * count
