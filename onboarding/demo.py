@@ -20,7 +20,12 @@ from accounts.bulk import insert_rows
 from accounts.roles import Role, members_of
 from licensing.models import License, Product, SeatChange
 from onboarding.models import GO_LIVE_CATEGORIES, Category, ChecklistTemplate, Onboarding, Task
-from onboarding.services import checklist_tasks, expansion_task
+from onboarding.services import (
+    checklist_tasks,
+    expansion_task,
+    low_adoption_onboardings,
+    low_adoption_task,
+)
 
 CONFIG, IMPL, DOCS, EDU = (
     Category.CONFIGURATION,
@@ -187,3 +192,17 @@ class OnboardingBuilder:
         License.objects.filter(onboarding__status=Onboarding.Status.LIVE, live_on=None).update(
             live_on=Subquery(live.values("live_on")[:1])
         )
+        self.low_adoption()
+
+    def low_adoption(self) -> None:
+        """As the usage feed's signal has add_low_adoption_tasks do: a "user education" task
+        for the live onboardings whose users have not adopted the product."""
+        tasks = []
+        for onboarding in low_adoption_onboardings(
+            today=self.today, license_ids=list(self.by_license)
+        ):
+            task = low_adoption_task(onboarding, self.today)
+            checklist = self.by_license[onboarding.license_id][1]
+            task.position = max((each.position for each in checklist), default=0) + 1
+            tasks.append(task)
+        insert_rows(Task, tasks)
