@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from operator import attrgetter
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 
 BATCH_SIZE = 2000
 # Fields whose Python value the driver writes as it is; any other field (a country, JSON...)
@@ -45,6 +45,34 @@ def collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+@contextmanager
+def foreign_keys_checked_once(model: type[models.Model]) -> Iterator[None]:
+    """Write many rows into `model`'s table with its foreign keys dropped, then add them back:
+    PostgreSQL checks them in one join instead of once per row at the commit (millions of
+    lookups). The rows written before are checked first, as a table with checks pending
+    cannot be altered. Elsewhere, does nothing."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    table = connection.ops.quote_name(model._meta.db_table)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND contype = 'f'",
+            [model._meta.db_table],
+        )
+        foreign_keys = cursor.fetchall()
+        for name, _ in foreign_keys:
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {connection.ops.quote_name(name)}")
+        yield
+        for name, definition in foreign_keys:
+            cursor.execute(
+                f"ALTER TABLE {table} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}"
+            )
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def insert_rows(model: type[models.Model], rows: list[models.Model]) -> None:

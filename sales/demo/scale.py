@@ -31,6 +31,7 @@ from sales.demo.base import (
     FIRST_NAMES,
     JOB_TITLES,
     LAST_NAMES,
+    PhaseTimes,
     aware,
     demo_data_exists,
     ensure_demo_users,
@@ -342,9 +343,13 @@ class ScaleBuilder(QuoteRows):
             insert_rows(model, self.rows[model])
 
 
-def seed_scale(*, companies: int, today: date | None = None) -> bool:
+def seed_scale(
+    *, companies: int, today: date | None = None, times: PhaseTimes | None = None
+) -> bool:
     """The demo logins, the price book and `companies` companies with their history, in bulk.
-    Returns False, adding nothing, when demo companies exist already."""
+    Returns False, adding nothing, when demo companies exist already. `times` gets each
+    phase's duration."""
+    times = times or PhaseTimes()
     with transaction.atomic():
         users = ensure_demo_users()
         products = list(ensure_products().values())
@@ -355,9 +360,13 @@ def seed_scale(*, companies: int, today: date | None = None) -> bool:
             owners=[users["am"], users["am2"]],
             products=products,
         )
-        for index in range(1, companies + 1):
-            builder.company(index)
-        builder.save()
-        replay_reminder_sweeps(today=builder.today)
-        seed_usage_in_bulk(today=builder.today)
+        with times.phase("companies, licenses and quotes built"):
+            for index in range(1, companies + 1):
+                builder.company(index)
+        with times.phase("their rows written"):
+            builder.save()
+        with times.phase("past reminder sweeps replayed"):
+            replay_reminder_sweeps(today=builder.today)
+        with times.phase("90 days of usage"):
+            seed_usage_in_bulk(today=builder.today)
     return True
