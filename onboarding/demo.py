@@ -7,8 +7,9 @@ onboarding per first-term license, started on the license's start by a Support p
 its product's template (services.checklist_tasks) and target go-live; the seat changes'
 education tasks (services.expansion_task); a task done records when and by whom, a blocked
 one why; live only once every configuration and implementation task is done, never before
-the license starts nor after today, and the license records its go-live date. No audit
-history rows, as for the rest of the scaled data."""
+the license starts nor after today, and the license records its go-live date; the
+low-adoption tasks the usage feed's signal would add (services.low_adoption_onboardings and
+low_adoption_task). No audit history rows, as for the rest of the scaled data."""
 
 import random
 from datetime import date, datetime, time, timedelta
