@@ -48,30 +48,29 @@ def collector_paused() -> Iterator[None]:
 
 
 @contextmanager
-def foreign_keys_checked_once(model: type[models.Model]) -> Iterator[None]:
-    """Write many rows into `model`'s table with its foreign keys dropped, then add them back:
-    PostgreSQL checks them in one join instead of once per row at the commit (millions of
-    lookups). The rows written before are checked first, as a table with checks pending
-    cannot be altered. Elsewhere, does nothing."""
+def foreign_keys_checked_once(*tables: type[models.Model]) -> Iterator[None]:
+    """Write many rows into the tables of these models with their foreign keys dropped, then
+    add the keys back: PostgreSQL checks each in one join instead of once per row at the
+    commit (millions of lookups), and refuses the whole block if a row points nowhere. The
+    rows written before are checked first, as a table with checks pending cannot be altered.
+    Elsewhere, does nothing."""
     if connection.vendor != "postgresql":
         yield
         return
-    table = connection.ops.quote_name(model._meta.db_table)
+    quote = connection.ops.quote_name
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(
-            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = %s::regclass AND contype = 'f'",
-            [model._meta.db_table],
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+            "FROM pg_constraint WHERE conrelid = ANY(%s::regclass[]) AND contype = 'f'",
+            [[model._meta.db_table for model in tables]],
         )
         foreign_keys = cursor.fetchall()
-        for name, _ in foreign_keys:
-            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {connection.ops.quote_name(name)}")
+        for table, name, _ in foreign_keys:
+            cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
         yield
-        for name, definition in foreign_keys:
-            cursor.execute(
-                f"ALTER TABLE {table} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}"
-            )
+        for table, name, definition in foreign_keys:
+            cursor.execute(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}")
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 

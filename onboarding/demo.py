@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from accounts.bulk import insert_rows
+from accounts.bulk import foreign_keys_checked_once, insert_rows
 from accounts.roles import Role, members_of
 from licensing.models import License, Product, SeatChange
 from onboarding.models import GO_LIVE_CATEGORIES, Category, ChecklistTemplate, Onboarding, Task
@@ -186,8 +186,9 @@ class OnboardingBuilder:
         self.tasks.append(task)
 
     def save(self) -> None:
-        insert_rows(Onboarding, self.onboardings)
-        insert_rows(Task, self.tasks)
+        with foreign_keys_checked_once(Onboarding, Task):
+            insert_rows(Onboarding, self.onboardings)
+            insert_rows(Task, self.tasks)
         # As mark_live does: the license records its go-live date.
         live = Onboarding.objects.filter(license=OuterRef("pk"))
         License.objects.filter(onboarding__status=Onboarding.Status.LIVE, live_on=None).update(
