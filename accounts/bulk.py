@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from operator import attrgetter
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 
 BATCH_SIZE = 2000
 # Fields whose Python value the driver writes as it is; any other field (a country, JSON...)
@@ -46,6 +46,33 @@ def collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+@contextmanager
+def foreign_keys_checked_once(*tables: type[models.Model]) -> Iterator[None]:
+    """Write many rows into the tables of these models with their foreign keys dropped, then
+    add the keys back: PostgreSQL checks each in one join instead of once per row at the
+    commit (millions of lookups), and refuses the whole block if a row points nowhere. The
+    rows written before are checked first, as a table with checks pending cannot be altered.
+    Elsewhere, does nothing."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    quote = connection.ops.quote_name
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+            "FROM pg_constraint WHERE conrelid = ANY(%s::regclass[]) AND contype = 'f'",
+            [[model._meta.db_table for model in tables]],
+        )
+        foreign_keys = cursor.fetchall()
+        for table, name, _ in foreign_keys:
+            cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
+        yield
+        for table, name, definition in foreign_keys:
+            cursor.execute(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def insert_rows(model: type[models.Model], rows: list[models.Model]) -> None:

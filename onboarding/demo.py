@@ -7,8 +7,9 @@ onboarding per first-term license, started on the license's start by a Support p
 its product's template (services.checklist_tasks) and target go-live; the seat changes'
 education tasks (services.expansion_task); a task done records when and by whom, a blocked
 one why; live only once every configuration and implementation task is done, never before
-the license starts nor after today, and the license records its go-live date. No audit
-history rows, as for the rest of the scaled data."""
+the license starts nor after today, and the license records its go-live date; the
+low-adoption tasks the usage feed's signal would add (services.low_adoption_onboardings and
+low_adoption_task). No audit history rows, as for the rest of the scaled data."""
 
 import random
 from datetime import date, datetime, time, timedelta
@@ -16,11 +17,16 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from accounts.bulk import insert_rows
+from accounts.bulk import foreign_keys_checked_once, insert_rows
 from accounts.roles import Role, members_of
 from licensing.models import License, Product, SeatChange
 from onboarding.models import GO_LIVE_CATEGORIES, Category, ChecklistTemplate, Onboarding, Task
-from onboarding.services import checklist_tasks, expansion_task
+from onboarding.services import (
+    checklist_tasks,
+    expansion_task,
+    low_adoption_onboardings,
+    low_adoption_task,
+)
 
 CONFIG, IMPL, DOCS, EDU = (
     Category.CONFIGURATION,
@@ -180,10 +186,25 @@ class OnboardingBuilder:
         self.tasks.append(task)
 
     def save(self) -> None:
-        insert_rows(Onboarding, self.onboardings)
-        insert_rows(Task, self.tasks)
+        with foreign_keys_checked_once(Onboarding, Task):
+            insert_rows(Onboarding, self.onboardings)
+            insert_rows(Task, self.tasks)
         # As mark_live does: the license records its go-live date.
         live = Onboarding.objects.filter(license=OuterRef("pk"))
         License.objects.filter(onboarding__status=Onboarding.Status.LIVE, live_on=None).update(
             live_on=Subquery(live.values("live_on")[:1])
         )
+        self.low_adoption()
+
+    def low_adoption(self) -> None:
+        """As the usage feed's signal has add_low_adoption_tasks do: a "user education" task
+        for the live onboardings whose users have not adopted the product."""
+        tasks = []
+        for onboarding in low_adoption_onboardings(
+            today=self.today, license_ids=list(self.by_license)
+        ):
+            task = low_adoption_task(onboarding, self.today)
+            checklist = self.by_license[onboarding.license_id][1]
+            task.position = max((each.position for each in checklist), default=0) + 1
+            tasks.append(task)
+        insert_rows(Task, tasks)

@@ -349,38 +349,56 @@ def add_low_adoption_tasks(
     *, license_ids: list[int] | None = None, today: date | None = None
 ) -> list[Task]:
     """Add a "user education" task, once per onboarding, to the onboardings of `license_ids`
-    (None: every license; the daily check) that went live LOW_ADOPTION_DAYS or more ago while
-    fewer than half their seats are active (their fresh usage has never reached 50 %)."""
+    (None: every license, the daily check) that need one (low_adoption_onboardings)."""
     today = today or timezone.localdate()
-    onboardings = Onboarding.objects.all()
-    if license_ids is not None:
-        onboardings = onboardings.filter(license_id__any=license_ids)
-    onboardings = (
-        onboardings.filter(
-            live_on__lte=today - timedelta(days=LOW_ADOPTION_DAYS),
-            license__usage_summary__in=UsageSummary.objects.fresh(today),
-            license__usage_summary__adoption_50_on__isnull=True,
-        )
-        .exclude(tasks__trigger=LOW_ADOPTION)
-        .select_related("license__usage_summary", "license", "owner")
-    )
     tasks = []
-    for onboarding in onboardings:
-        summary = onboarding.license.usage_summary
+    for onboarding in low_adoption_onboardings(today=today, license_ids=license_ids):
+        task = low_adoption_task(onboarding, today)
         tasks.append(
             add_task(
                 onboarding=onboarding,
                 actor=None,
-                title="User education: fewer than half the seats are in use",
-                category=Category.USER_EDUCATION,
-                description=(
-                    f"{(today - onboarding.live_on).days} days after go-live, "
-                    f"{summary.active_users_30d} of {onboarding.license.seats} seats are active "
-                    "(30 days): find out why and train the users."
-                ),
-                due_on=today + timedelta(days=EXPANSION_TASK_DUE_DAYS),
+                title=task.title,
+                category=task.category,
+                description=task.description,
+                due_on=task.due_on,
                 assignee=onboarding.owner,
-                trigger=LOW_ADOPTION,
+                trigger=task.trigger,
             )
         )
     return tasks
+
+
+def low_adoption_onboardings(*, today: date, license_ids: list[int] | None = None):
+    """Onboardings (of `license_ids`, or all) without a low-adoption task that went live
+    LOW_ADOPTION_DAYS or more ago while fewer than half their seats are active (their fresh
+    usage has never reached 50 %)."""
+    onboardings = Onboarding.objects.filter(
+        live_on__lte=today - timedelta(days=LOW_ADOPTION_DAYS),
+        license__usage_summary__in=UsageSummary.objects.fresh(today),
+        license__usage_summary__adoption_50_on__isnull=True,
+    )
+    if license_ids is not None:
+        onboardings = onboardings.filter(license_id__in=license_ids)
+    return onboardings.exclude(tasks__trigger=LOW_ADOPTION).select_related(
+        "license__usage_summary", "license", "owner"
+    )
+
+
+def low_adoption_task(onboarding: Onboarding, today: date) -> Task:
+    """The "user education" task of an onboarding whose users have not adopted it (unsaved,
+    unpositioned), the onboarding owner's."""
+    summary = onboarding.license.usage_summary
+    return Task(
+        onboarding=onboarding,
+        title="User education: fewer than half the seats are in use",
+        category=Category.USER_EDUCATION,
+        description=(
+            f"{(today - onboarding.live_on).days} days after go-live, "
+            f"{summary.active_users_30d} of {onboarding.license.seats} seats are active "
+            "(30 days): find out why and train the users."
+        ),
+        due_on=today + timedelta(days=EXPANSION_TASK_DUE_DAYS),
+        assignee_id=onboarding.owner_id,
+        trigger=LOW_ADOPTION,
+    )

@@ -84,9 +84,31 @@ def record_usage(
 
 def store_trusted_usage(*, rows: Sequence[Mapping]) -> int:
     """Store rows of our own making (demo data in bulk), skipping the feed's checks: created
-    or replaced, summaries refreshed, `usage_recorded` sent, as `record_usage` does.
-    Returns the rows stored."""
-    parsed = [
+    or replaced, the summaries left to `summarise_trusted_usage`, no signal sent. Returns the
+    rows stored."""
+    parsed = _trusted(rows)
+    _write(parsed)
+    return len(parsed)
+
+
+@transaction.atomic
+def summarise_trusted_usage(*, rows: Sequence[Mapping]) -> None:
+    """Bring the summaries of the licenses of `rows` up to their stored usage, as
+    `record_usage` does after storing a batch. `rows`, of our own making and stored already,
+    must hold each license's latest day and every day from its go-live on (the adoption days
+    are read from them). No signal sent."""
+    parsed = _trusted(rows)
+    licenses = {
+        values[0]: _License(*values)
+        for values in License.objects.filter(pk__in={row.license_id for row in parsed}).values_list(
+            *LICENSE_COLUMNS
+        )
+    }
+    refresh_summaries(rows=parsed, licenses=licenses)
+
+
+def _trusted(rows: Sequence[Mapping]) -> list[_Row]:
+    return [
         _Row(
             number=0,
             license_id=row["license"],
@@ -97,18 +119,6 @@ def store_trusted_usage(*, rows: Sequence[Mapping]) -> int:
         )
         for row in rows
     ]
-    license_ids = sorted({row.license_id for row in parsed})
-    licenses = {
-        values[0]: _License(*values)
-        for values in License.objects.filter(pk__any=license_ids).values_list(*LICENSE_COLUMNS)
-    }
-    with transaction.atomic():
-        _write(parsed)
-        refresh_summaries(rows=parsed, licenses=licenses)
-        transaction.on_commit(
-            lambda: usage_recorded.send(sender=UsageRecord, license_ids=license_ids)
-        )
-    return len(parsed)
 
 
 def _messages(errors: dict[int, list[str]], row_word: str) -> list[str]:

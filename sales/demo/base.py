@@ -1,5 +1,8 @@
 """What every demo data set shares: the demo logins, the price book, names to draw from."""
 
+import time as clock
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -136,3 +139,20 @@ def term_ending_on(ends_on: date, months: int) -> tuple[date, int]:
 
 def aware(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(10)))
+
+
+class PhaseTimes:
+    """How long each phase of a seed took, for the command's output: wall time, and this
+    process's CPU time (the rest is mostly the database's work, or waiting for a core)."""
+
+    def __init__(self):
+        self.lines: list[str] = []
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        wall, cpu = clock.perf_counter(), clock.process_time()
+        yield
+        self.lines.append(
+            f"  {name}: {clock.perf_counter() - wall:.1f}s "
+            f"({clock.process_time() - cpu:.1f}s Python CPU)"
+        )

@@ -1,13 +1,16 @@
 """accounts.bulk: COPY on PostgreSQL, bulk_create on SQLite; both run here."""
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
-from accounts.bulk import insert_rows
+from accounts.bulk import foreign_keys_checked_once, insert_rows
 from accounts.models import Company, Contact
 from tests.accounts.factories import CompanyFactory
 
 pytestmark = pytest.mark.django_db
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="foreign keys are dropped on PostgreSQL only"
+)
 
 
 def contact(company, number, **fields):
@@ -40,4 +43,35 @@ def test_rows_breaking_a_constraint_are_refused_all_together(company):
     before = company.contacts.count()
     with pytest.raises(IntegrityError), transaction.atomic():
         insert_rows(Contact, [contact(company, 1), contact(company, 2, is_primary=True)])
+    assert company.contacts.count() == before
+
+
+def foreign_keys() -> set[tuple[str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND contype = 'f'",
+            [Contact._meta.db_table],
+        )
+        return set(cursor.fetchall())
+
+
+@postgresql_only
+def test_foreign_keys_dropped_for_a_bulk_write_come_back_as_they_were(company):
+    before, contacts = foreign_keys(), company.contacts.count()
+
+    with foreign_keys_checked_once(Company, Contact):
+        assert foreign_keys() == set()
+        insert_rows(Contact, [contact(company, 1)])
+
+    assert foreign_keys() == before and company.contacts.count() == contacts + 1
+
+
+@postgresql_only
+def test_a_row_pointing_nowhere_refuses_the_whole_bulk_write(company):
+    before, stray = company.contacts.count(), contact(company, 1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        with foreign_keys_checked_once(Contact):
+            insert_rows(Contact, [contact(company, 2), stray])
+            Contact.objects.filter(pk=stray.pk).update(company_id=company.pk + 10_000)
     assert company.contacts.count() == before

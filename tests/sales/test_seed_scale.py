@@ -15,6 +15,12 @@ from licensing import reminders
 from licensing.models import License, Reminder, SeatChange, Trial
 from onboarding.demo import RECENT_DAYS
 from onboarding.models import GO_LIVE_CATEGORIES, ChecklistTemplate, Onboarding, Task
+from onboarding.services import (
+    LOW_ADOPTION,
+    LOW_ADOPTION_DAYS,
+    add_low_adoption_tasks,
+    low_adoption_onboardings,
+)
 from tests.sales.demo_support import assert_every_row_is_within_the_bounds, seed
 
 pytestmark = pytest.mark.django_db
@@ -60,8 +66,10 @@ def test_every_recent_first_term_license_has_one_onboarding_from_its_template():
         assert onboarding.target_live_on == license.starts_on + timedelta(
             days=template.go_live_after_days
         )
-        # The template's tasks, and one education task per seat change.
+        # The template's tasks, one education task per seat change, and one more when its
+        # users have not adopted it (next test).
         expected = template.tasks.count() + license.seat_changes.count()
+        expected += onboarding.tasks.filter(trigger=LOW_ADOPTION).count()
         assert onboarding.tasks.count() == expected
 
 
@@ -97,6 +105,21 @@ def test_scaled_onboardings_and_tasks_keep_the_services_rules():
         assert task.onboarding.license_id == task.seat_change.license_id
     assert SeatChange.objects.filter(onboarding_task__isnull=False).count() == (
         Task.objects.exclude(seat_change=None).count()
+    )
+
+
+def test_onboardings_live_for_a_month_without_adoption_have_their_education_task_once():
+    today = timezone.localdate()
+    tasks = Task.objects.filter(trigger=LOW_ADOPTION).select_related("onboarding")
+    assert tasks.count() >= 5
+    for task in tasks:
+        assert task.onboarding.live_on <= today - timedelta(days=LOW_ADOPTION_DAYS)
+        assert task.assignee_id == task.onboarding.owner_id
+        assert task.position == max(task.onboarding.tasks.values_list("position", flat=True))
+    # What the usage feed's signal would add, the seed added already.
+    assert not low_adoption_onboardings(today=today).exists()
+    assert (
+        add_low_adoption_tasks(license_ids=list(License.objects.values_list("pk", flat=True))) == []
     )
 
 

@@ -2,10 +2,11 @@ import time
 
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 
 from accounts.bulk import collector_paused
 from sales.demo import DEMO_LOGINS, DEMO_PASSWORD, seed_demo, seed_scale
+from sales.demo.base import PhaseTimes
 
 # Beyond benchmark sizes a bulk seed would only exhaust the machine's memory.
 LARGEST_SCALE = 100_000
@@ -27,11 +28,20 @@ class Command(BaseCommand):
         if scale is not None:
             if not 1 <= scale <= LARGEST_SCALE:
                 raise CommandError(f"--scale takes 1 to {LARGEST_SCALE:,} companies.")
-            with transaction.atomic(), collector_paused():
-                created = seed_scale(companies=scale)
+            times = PhaseTimes()
+            with collector_paused(), transaction.atomic():
+                created = seed_scale(companies=scale, times=times)
                 # The onboarding app onboards the recent licenses in bulk (if installed).
                 if created and "seed_onboarding" in get_commands():
-                    call_command("seed_onboarding", "--bulk", stdout=self.stdout)
+                    with times.phase("onboardings"):
+                        call_command("seed_onboarding", "--bulk", stdout=self.stdout)
+                with times.phase("foreign keys checked"), connection.cursor() as cursor:
+                    # PostgreSQL checks the new rows' (deferred) foreign keys at the commit:
+                    # here, to time it.
+                    if connection.vendor == "postgresql":
+                        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            self.stdout.write("\n".join(times.lines))
         else:
             created = seed_demo()
             # The onboarding app adds its checklists once the licenses exist (if installed).
