@@ -56,12 +56,20 @@ class QuoteForm(forms.ModelForm):
         model = Quote
         fields = EDITABLE_FIELDS  # what update_quote accepts
         formfield_callback = formfield_callback
-        labels = {"starts_on": "Start date", "valid_until": "Valid until"}
-        help_texts = {"valid_until": "Leave empty for the standard validity from the send date"}
+        labels = {
+            "starts_on": "Start date",
+            "valid_until": "Valid until",
+            "discount_justification": "Why this discount",
+        }
+        help_texts = {
+            "valid_until": "Leave empty for the standard validity from the send date",
+            "discount_justification": "Required above the approval threshold: Finance reads it",
+        }
         widgets = {
             "starts_on": DateInput(),
             "valid_until": DateInput(),
             "notes": forms.Textarea(attrs={"rows": 2}),
+            "discount_justification": forms.Textarea(attrs={"rows": 2}),
             "terms": forms.Textarea(attrs={"rows": 2}),
         }
 
@@ -299,8 +307,17 @@ class AcceptQuoteForm(forms.Form):
 
 
 class DeclineQuoteForm(forms.Form):
+    """Why a quote is declined, by the client on its page or by the account manager: a reason
+    from the short list, and words of one's own (needed for "Other")."""
+
+    reason_code = forms.ChoiceField(
+        label="Main reason",
+        choices=Quote.DeclineReason.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the main reason."},
+    )
     reason = forms.CharField(
-        label="Reason (optional)",
+        label="In a few words (needed for “Other”)",
         required=False,
         max_length=limits.TEXT_REASON,
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -40,6 +40,7 @@ def _figures(scope: Scope) -> dict:
         flows.seat_growth,
         flows.deal_sizes,
         flows.quote_win_rate,
+        flows.lost_reasons,
         flows.time_to_live,
         usage.usage_figures,
     ):

@@ -21,7 +21,7 @@ from accounts.services import record_activity
 from licensing import services as licensing
 from licensing.models import License, Trial
 from licensing.pricing import format_money
-from sales import emails
+from sales import approval_emails, emails
 from sales.models import Quote, QuoteLine, QuoteNumberSequence
 from sales.pricing import LineInput, QuotePrice, needs_approval, price_quote
 
@@ -31,6 +31,7 @@ EDITABLE_FIELDS = (
     "starts_on",
     "valid_until",
     "discount_percent",
+    "discount_justification",
     "tax_percent",
     "notes",
     "terms",
@@ -130,12 +131,27 @@ def _write_lines(quote: Quote, price: QuotePrice) -> None:
 
 
 def _approval_after_change(quote: Quote, *, changed: bool) -> str:
-    """A discount above the threshold needs approval; a change withdraws an earlier answer."""
+    """A discount above the threshold needs approval, and a justification for Finance; a
+    change withdraws an earlier answer."""
     if not needs_approval(quote.discount_percent):
         return Quote.Approval.NOT_NEEDED
+    quote.discount_justification = quote.discount_justification.strip()
+    if not quote.discount_justification:
+        raise ValidationError(
+            {
+                "discount_justification": "Say why this discount is needed: Finance reads it "
+                "to approve it."
+            }
+        )
     if changed or quote.approval == Quote.Approval.NOT_NEEDED:
         return Quote.Approval.PENDING
     return quote.approval
+
+
+def _ask_approval_if_new(quote: Quote, *, was: str | None) -> None:
+    """A discount that has just come to need approval is emailed to Finance and the owner."""
+    if quote.approval == Quote.Approval.PENDING and was != Quote.Approval.PENDING:
+        approval_emails.queue_request_emails(quote)
 
 
 @transaction.atomic
@@ -150,6 +166,7 @@ def create_quote(
     starts_on: date | None = None,
     valid_until: date | None = None,
     discount_percent: Decimal = Decimal("0"),
+    discount_justification: str = "",
     tax_percent: Decimal = Decimal("0"),
     notes: str = "",
     terms: str = "",
@@ -167,6 +184,7 @@ def create_quote(
         starts_on=starts_on or timezone.localdate(),
         valid_until=valid_until,
         discount_percent=discount_percent,
+        discount_justification=discount_justification,
         tax_percent=tax_percent,
         notes=notes,
         terms=terms,
@@ -180,6 +198,7 @@ def create_quote(
     _write_lines(quote, price)
     quote.save()
     _log(quote, f"drafted ({quote.get_kind_display().lower()})", actor)
+    _ask_approval_if_new(quote, was=None)
     return quote
 
 
@@ -234,11 +253,12 @@ def update_quote(
         totals.tax_amount,
         totals.total,
     )
-    quote.approval = _approval_after_change(quote, changed=changed)
+    was, quote.approval = quote.approval, _approval_after_change(quote, changed=changed)
     if changed:
         quote.approved_by, quote.approval_comment = None, ""
     _write_lines(quote, price)
     quote.save()
+    _ask_approval_if_new(quote, was=was)
     return quote
 
 
@@ -335,6 +355,7 @@ def revise_quote(*, quote: Quote, actor) -> Quote:
         term_months=quote.term_months,
         starts_on=quote.starts_on,
         discount_percent=quote.discount_percent,
+        discount_justification=quote.discount_justification,
         tax_percent=quote.tax_percent,
         notes=quote.notes,
         terms=quote.terms,
@@ -347,6 +368,7 @@ def revise_quote(*, quote: Quote, actor) -> Quote:
     _write_lines(revision, price)
     revision.save()
     _log(revision, "opened as a revision", actor)
+    _ask_approval_if_new(revision, was=None)
     return revision
 
 

@@ -63,6 +63,7 @@ def quote_detail(request, pk: int):
         "may_edit": can(user, "edit_quote", quote),
         "may_approve": can(user, "approve_quote") and quote.is_draft and quote.needs_approval,
         "send_form": SendQuoteForm(),
+        "decline_form": DeclineQuoteForm(auto_id="id_decline_%s"),
         "approval_form": ApprovalForm(),
         "links": quote.links.select_related("withdrawn_by"),
         "acceptance": QuoteAcceptance.objects.filter(quote=quote).first(),
@@ -84,7 +85,7 @@ def _line_label(record) -> str:
 # draft" writes, through create_quote / update_quote.
 
 LINE_FIELDS = ("product", "requested_seats")
-LINE_OP = re.compile(r"(add|offer|remove|up|down)(?:-(\d{1,3}))?")
+LINE_OP = re.compile(r"(add)|(offer|remove|up|down)-(\d{1,3})")
 
 
 def _initial_lines(quote: Quote) -> list[dict]:
@@ -116,7 +117,7 @@ def _lines_after(data: QueryDict, op: str) -> tuple[QueryDict, str]:
         count = None
     if match is None or count is None:
         raise BadRequest("Unknown change to the lines.")
-    action, index = match[1], int(match[2] or 0)
+    action, index = match[1] or match[2], int(match[3] or 0)
     rows = [[data.get(f"lines-{i}-{name}", "") for name in LINE_FIELDS] for i in range(count)]
     if action != "add" and index >= len(rows):
         raise BadRequest("No such line.")
@@ -350,11 +351,13 @@ def quote_accept(request, pk: int):
 def quote_decline(request, pk: int):
     quote = _editable_quote(request, pk)
     form = DeclineQuoteForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else request.POST.get("reason", "")
+    if not form.is_valid():
+        messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
+        return redirect("quote_detail", pk=quote.pk)
     return _act(
         request,
         quote,
-        lambda: services.decline_quote(quote=quote, actor=request.user, reason=reason),
+        lambda: services.decline_quote(quote=quote, actor=request.user, **form.cleaned_data),
         "{quote.reference} marked declined.",
     )
 
