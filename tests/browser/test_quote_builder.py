@@ -1,15 +1,18 @@
 """The quote builder in a real browser (Debian chromium): a 20-line quote built without a
-save, lines reordered and removed, Enter in a seats field, each product offered once."""
+save, lines reordered and removed, Enter in a seats field, each product offered once; and a
+quote declined with a reason, through the confirmation dialog, on the dashboard."""
 
 from decimal import Decimal
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from sales import services
 from sales.models import Quote
 from tests.accounts.factories import CompanyFactory, ContactFactory, UserFactory
 from tests.browser.test_back_office import assert_accessible, shoot, sign_in
 from tests.licensing.factories import ProductFactory
+from tests.sales.factories import make_quote
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -85,3 +88,39 @@ def test_building_a_20_line_quote_without_a_save(page: Page, live_server, compan
         "Module 02",
     ]
     assert quote.lines.count() == LINES - 1 and quote.total == Decimal((billed - 5) * 10)
+
+
+def test_a_declined_quote_with_a_reason_appears_on_the_dashboard(
+    page: Page, live_server, company, products
+):
+    quote = services.send_quote(
+        quote=make_quote(company=company, product=products[0], seats=10), actor=company.owner
+    )
+    sign_in(page, live_server, "am")
+    page.goto(f"{live_server.url}/quotes/{quote.pk}/")
+    answer = page.get_by_role("region", name="The client’s answer")
+    answer.get_by_role("button", name="Mark declined").click()
+    # No reason: the dialog asks first, then the form says what is missing.
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text(f"Mark {quote.reference} declined?")
+    expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(answer.get_by_role("button", name="Mark declined")).to_be_focused()
+    quote.refresh_from_db()
+    assert quote.status == Quote.Status.SENT
+
+    answer.get_by_label("Went with a competitor").check()
+    answer.get_by_label("In a few words").fill("Chose Contoso for the bundle")
+    answer.get_by_role("button", name="Mark declined").click()
+    assert_accessible(page, "confirmation dialog")
+    shoot(page, "quote-decline-dialog")
+    dialog.get_by_role("button", name="Mark declined").click()
+    expect(page.get_by_role("alert").first).to_contain_text("marked declined")
+    expect(page.get_by_test_id("decline")).to_contain_text(
+        "Went with a competitor — “Chose Contoso for the bundle”"
+    )
+
+    page.get_by_role("link", name="Dashboard").first.click()
+    lost = page.get_by_test_id("lost-reasons")
+    expect(lost.get_by_role("row", name="Went with a competitor 1 100.00 EUR")).to_be_visible()
+    shoot(page, "dashboard-why-we-lose")

@@ -229,3 +229,14 @@ def test_why_we_lose_counts_the_declined_quotes_by_reason(sent, account_manager)
         ("Timing", 1, Decimal("875.00")),
         ("Not given", 1, Decimal("875.00")),
     ]
+
+
+def test_the_metrics_api_lists_why_we_lose(client, sent, account_manager, finance):
+    services.decline_quote(quote=sent(), actor=account_manager, reason_code="no_budget")
+    client.force_login(finance)
+    today = timezone.localdate()
+    query = {"start": (today - timedelta(days=30)).isoformat(), "end": today.isoformat()}
+    body = client.get("/api/v1/metrics/", query).json()
+    assert body["lost_reasons"] == [
+        {"reason": "no_budget", "label": "No budget", "quotes": 1, "value": "875.00"}
+    ]
