@@ -313,7 +313,7 @@ class DeclineQuoteForm(forms.Form):
     reason_code = forms.ChoiceField(
         label="Main reason",
         choices=Quote.DeclineReason.choices,
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
         error_messages={"required": "Choose the main reason."},
     )
     reason = forms.CharField(
