@@ -105,6 +105,9 @@ class ProductChoiceField(forms.ChoiceField):
             )
         return product
 
+    def prepare_value(self, value):
+        return getattr(value, "pk", value)  # a saved line's initial product shows chosen
+
     def validate(self, value):
         """to_python already refused a product that is not sold."""
 

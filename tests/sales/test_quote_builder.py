@@ -240,3 +240,9 @@ def test_the_metrics_api_lists_why_we_lose(client, sent, account_manager, financ
     assert body["lost_reasons"] == [
         {"reason": "no_budget", "label": "No budget", "quotes": 1, "value": "875.00"}
     ]
+
+
+def test_a_saved_draft_opens_with_its_products_chosen(signed_in, company, products):
+    quote = make_quote(company=company, product=products[1], seats=5)
+    page = signed_in.get(reverse("quote_edit", args=[quote.pk])).content.decode()
+    assert f'<option value="{products[1].pk}" selected>' in page
