@@ -133,7 +133,7 @@ def test_the_metrics_take_the_same_queries_whatever_the_data_size(
         api.force_authenticate(type(finance).objects.get(pk=finance.pk))
         # Roles, the owner choices, the metrics' 19 queries (a period of its own: no
         # snapshot), then the usage lists' 6.
-        with django_assert_num_queries(27 + EXTRA_ON_POSTGRESQL):
+        with django_assert_num_queries(28 + EXTRA_ON_POSTGRESQL):
             assert api.get(URL, PERIOD).status_code == 200
 
     ask()
