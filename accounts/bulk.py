@@ -75,6 +75,33 @@ def foreign_keys_checked_once(*tables: type[models.Model]) -> Iterator[None]:
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
+@contextmanager
+def gin_indexes_filled_in_bulk(*tables: type[models.Model]) -> Iterator[None]:
+    """Write many rows into the tables of these models with their GIN indexes kept without a
+    pending list (the search's, config/trigram.py) taking it for the block, then merge it in
+    one pass and turn it off again: without it, each row updates the index once per trigram.
+    Elsewhere, does nothing."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT index.indexrelid::regclass::text FROM pg_index index "
+            "JOIN pg_class class ON class.oid = index.indexrelid "
+            "JOIN pg_am method ON method.oid = class.relam "
+            "WHERE index.indrelid = ANY(%s::regclass[]) AND method.amname = 'gin' "
+            "AND 'fastupdate=off' = ANY(class.reloptions)",
+            [[model._meta.db_table for model in tables]],
+        )
+        names = [name for (name,) in cursor.fetchall()]
+        for name in names:
+            cursor.execute(f"ALTER INDEX {name} SET (fastupdate = on)")
+        yield
+        for name in names:
+            cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [name])
+            cursor.execute(f"ALTER INDEX {name} SET (fastupdate = off)")
+
+
 def insert_rows(model: type[models.Model], rows: list[models.Model]) -> None:
     """Insert `rows`, unsaved instances of `model`, and give each its primary key. A foreign
     key may point at an instance given to an earlier call."""

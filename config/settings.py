@@ -358,6 +358,7 @@ SPECTACULAR_SETTINGS = {
         "TrialStatusEnum": "licensing.models.Trial.Status",
         "LicenseStatusEnum": "licensing.models.License.Status",
         "LicenseStateEnum": "licensing.models.LICENSE_STATES",
+        "DeclineReasonEnum": "sales.models.Quote.DeclineReason",
     },
 }
 

@@ -7,6 +7,7 @@ class SalesConfig(AppConfig):
 
     def ready(self):
         # Registers the quote's kinds of outgoing email with the outbox.
+        import sales.approval_emails  # noqa: F401
         import sales.emails  # noqa: F401
         import sales.follow_up_digest  # noqa: F401  (the daily digest's kind of reminder)
         import sales.portal_emails  # noqa: F401

@@ -3,6 +3,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from accounts import limits
 from accounts.forms import (
@@ -60,16 +61,19 @@ class QuoteForm(forms.ModelForm):
             "starts_on": "Start date",
             "valid_until": "Valid until",
             "expected_close": "Expected close",
+            "discount_justification": "Why this discount",
         }
         help_texts = {
             "valid_until": "Leave empty for the standard validity from the send date",
             "expected_close": "For the pipeline; leave empty to use the valid-until date",
+            "discount_justification": "Required above the approval threshold: Finance reads it",
         }
         widgets = {
             "starts_on": DateInput(),
             "valid_until": DateInput(),
             "expected_close": DateInput(),
             "notes": forms.Textarea(attrs={"rows": 2}),
+            "discount_justification": forms.Textarea(attrs={"rows": 2}),
             "terms": forms.Textarea(attrs={"rows": 2}),
         }
 
@@ -84,11 +88,46 @@ class QuoteForm(forms.ModelForm):
             del self.fields["term_months"]
 
 
+class ProductChoiceField(forms.ChoiceField):
+    """A product from a list the formset loads once: one query, whatever the number of
+    lines (a ModelChoiceField reads its queryset once per line)."""
+
+    def __init__(self, products, **kwargs):
+        self.products = {str(product.pk): product for product in products}
+        choices = [("", "Product"), *((key, str(p)) for key, p in self.products.items())]
+        super().__init__(choices=choices, required=False, **kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        product = self.products.get(str(value))
+        if product is None:
+            raise ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
+        return product
+
+    def prepare_value(self, value):
+        return getattr(value, "pk", value)  # a saved line's initial product shows chosen
+
+    def validate(self, value):
+        """to_python already refused a product that is not sold."""
+
+    def offer_all_but(self, taken: set[str]) -> None:
+        """Leave out of the choices the products other lines of the quote already hold."""
+        self.choices = [(key, label) for key, label in self.choices if key not in taken]
+
+
 class QuoteLineForm(forms.Form):
-    product = forms.ModelChoiceField(
-        queryset=Product.objects.active().with_tiers(), required=False, empty_label="Product"
-    )
     requested_seats = IntegerField(label="Seats", bounds=limits.SEATS_PER_LINE, required=False)
+
+    def __init__(self, *args, products, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields = {"product": ProductChoiceField(products), **self.fields}
+        # Enter in a seats field updates the price instead of saving (static/js/quote_builder.js).
+        self.fields["requested_seats"].widget.attrs["data-enter"] = "change"
 
     def clean(self):
         data = super().clean()
@@ -98,8 +137,30 @@ class QuoteLineForm(forms.Form):
             self.add_error("product", "Choose a product.")
         return data
 
+    def chosen_product(self) -> str:
+        """The product this line holds (typed or saved), as the choice's key, or ""."""
+        value = self["product"].value()
+        return str(getattr(value, "pk", value) or "")
+
 
 class BaseQuoteLineFormSet(forms.BaseFormSet):
+    """The builder's lines. Each line offers only the products no other line holds; pricing
+    still refuses a product twice, for a hand-made post."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("form_kwargs", {})["products"] = list(
+            Product.objects.active().with_tiers()
+        )
+        super().__init__(*args, **kwargs)
+
+    @cached_property
+    def forms(self):
+        forms = super().forms
+        chosen = [form.chosen_product() for form in forms]
+        for form, own in zip(forms, chosen, strict=True):
+            form.fields["product"].offer_all_but(set(chosen) - {own, ""})
+        return forms
+
     def line_inputs(self) -> list[LineInput]:
         """The filled rows of a valid formset, as pricing inputs."""
         return [
@@ -295,8 +356,17 @@ class AcceptQuoteForm(forms.Form):
 
 
 class DeclineQuoteForm(forms.Form):
+    """Why a quote is declined, by the client on its page or by the account manager: a reason
+    from the short list, and words of one's own (needed for "Other")."""
+
+    reason_code = forms.ChoiceField(
+        label="Main reason",
+        choices=Quote.DeclineReason.choices,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+        error_messages={"required": "Choose the main reason."},
+    )
     reason = forms.CharField(
-        label="Reason (optional)",
+        label="In a few words (needed for “Other”)",
         required=False,
         max_length=limits.TEXT_REASON,
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -141,6 +141,15 @@ class Quote(models.Model):
         SENT = "sent", "Emailed"
         FAILED = "failed", "Email failed"
 
+    class DeclineReason(models.TextChoices):
+        """Why a quote was lost, from a short list the dashboard counts ("why we lose")."""
+
+        PRICE = "price", "Price"
+        TIMING = "timing", "Timing"
+        COMPETITOR = "competitor", "Went with a competitor"
+        NO_BUDGET = "no_budget", "No budget"
+        OTHER = "other", "Other"
+
     class Approval(models.TextChoices):
         NOT_NEEDED = "not_needed", "Not needed"
         PENDING = "pending", "Needs approval"
@@ -229,6 +238,19 @@ class Quote(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
     declined_at = models.DateTimeField(null=True, blank=True)
+    discount_justification = models.TextField(
+        blank=True,
+        max_length=limits.TEXT_REASON,
+        validators=[limits.text_of_at_most(limits.TEXT_REASON)],
+        help_text="Why a discount above the approval threshold is needed, for Finance",
+    )
+    decline_reason_code = models.CharField(
+        "Decline reason",
+        max_length=20,
+        choices=DeclineReason.choices,
+        blank=True,
+        help_text="Why the quote was lost, from the short list; blank: not given",
+    )
     decline_reason = models.TextField(
         blank=True,
         max_length=limits.TEXT_REASON,
@@ -311,6 +333,18 @@ class Quote(models.Model):
         if not self.number:
             return f"Draft quote #{self.pk}"
         return self.number if self.revision == 1 else f"{self.number} rev. {self.revision}"
+
+    @property
+    def net_before_tax(self) -> Decimal:
+        return self.subtotal - self.discount_amount
+
+    @property
+    def share_of_list(self) -> Decimal | None:
+        """What the customer pays before tax as a share of the list price (the lines at the
+        price book's tiers): 0.8 for a 20 % discount; None for a quote of nothing."""
+        if not self.subtotal:
+            return None
+        return self.net_before_tax / self.subtotal
 
     @property
     def is_draft(self) -> bool:

@@ -191,6 +191,7 @@ def test_editing_a_draft_in_the_admin_reprices_it_and_asks_for_approval(
             "term_months": 12,
             "starts_on": quote.starts_on.isoformat(),
             "discount_percent": "20",
+            "discount_justification": "Matches the competitor's offer",
             "tax_percent": "0",
             **line_forms(
                 {"id": line.pk, "quote": quote.pk, "product": product.pk, "requested_seats": 30},

@@ -80,6 +80,13 @@ class DealSizeSerializer(serializers.Serializer):
     deals = serializers.IntegerField()
 
 
+class LostReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text='A decline reason, or "" when none was given')
+    label = serializers.CharField()
+    quotes = serializers.IntegerField()
+    value = money_field(help_text="The declined quotes' totals")
+
+
 class RenewalMonthSerializer(serializers.Serializer):
     month = serializers.DateField()
     licenses = serializers.IntegerField()
@@ -172,6 +179,9 @@ class MetricsSerializer(serializers.Serializer):
     quotes_decided = serializers.IntegerField()
     quotes_won = serializers.IntegerField()
     quote_win_rate = fraction_field()
+    lost_reasons = LostReasonSerializer(
+        many=True, help_text="Why we lose: the quotes declined in the period by reason"
+    )
     licenses_gone_live = serializers.IntegerField()
     median_days_to_go_live = days_field()
     # Seat usage (licenses in force with a report in the last 7 days).

@@ -73,6 +73,7 @@ class QuoteSerializer(CreateOnlyFieldsMixin, ModelSerializer):
             "starts_on",
             "valid_until",
             "discount_percent",
+            "discount_justification",
             "tax_percent",
             "notes",
             "terms",
@@ -90,6 +91,7 @@ class QuoteSerializer(CreateOnlyFieldsMixin, ModelSerializer):
             "sent_at",
             "accepted_at",
             "declined_at",
+            "decline_reason_code",
             "decline_reason",
             "expired_at",
         ]
@@ -114,6 +116,7 @@ class QuoteSerializer(CreateOnlyFieldsMixin, ModelSerializer):
             "sent_at",
             "accepted_at",
             "declined_at",
+            "decline_reason_code",
             "decline_reason",
             "expired_at",
         ]
@@ -177,6 +180,21 @@ class SendSerializer(serializers.Serializer):
     )
 
 
+class DeclineSerializer(serializers.Serializer):
+    reason_code = serializers.ChoiceField(
+        choices=Quote.DeclineReason.choices,
+        required=False,
+        allow_blank=True,
+        help_text="Why the quote was lost, counted on the dashboard; blank: not given.",
+    )
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=Quote._meta.get_field("decline_reason").max_length,
+        help_text='The client\'s words; required with "other".',
+    )
+
+
 class ApprovalSerializer(serializers.Serializer):
     comment = serializers.CharField(
         required=False,
@@ -231,12 +249,17 @@ class QuoteViewSet(
             self, services.accept_quote(quote=self.get_object(), actor=request.user)
         )
 
-    @extend_schema(request=None, responses=QuoteSerializer)
+    @extend_schema(request=DeclineSerializer, responses=QuoteSerializer)
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
-        """Record that the client declined a sent quote."""
+        """Record that the client declined a sent quote, with the reason if known."""
+        reason = DeclineSerializer(data=request.data)
+        reason.is_valid(raise_exception=True)
         return quote_response(
-            self, services.decline_quote(quote=self.get_object(), actor=request.user)
+            self,
+            services.decline_quote(
+                quote=self.get_object(), actor=request.user, **reason.validated_data
+            ),
         )
 
     @extend_schema(request=ApprovalSerializer, responses=QuoteSerializer)

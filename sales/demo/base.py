@@ -16,6 +16,9 @@ from accounts.roles import Role
 from licensing.models import BillingPeriod, PriceTier, Product
 from licensing.pricing import add_months, term_end
 
+# What the account managers of the demo write when a discount needs Finance.
+DISCOUNT_JUSTIFICATION = "Competitive deal: the client compares us with a cheaper tool."
+
 DEMO_PASSWORD = "demo"
 # Demo companies live under this reserved domain: how a second run recognises them.
 DEMO_DOMAIN = "example.net"

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from accounts.bulk import foreign_keys_checked_once, insert_rows
+from accounts.bulk import foreign_keys_checked_once, gin_indexes_filled_in_bulk, insert_rows
 from accounts.models import Activity, Company, Contact, Industry
 from licensing import pricing
 from licensing.demo_usage import seed_usage_in_bulk
@@ -340,7 +340,7 @@ class ScaleBuilder(QuoteRows):
 
     def save(self) -> None:
         self.number_quotes()
-        with foreign_keys_checked_once(*self.MODELS):
+        with foreign_keys_checked_once(*self.MODELS), gin_indexes_filled_in_bulk(*self.MODELS):
             for model in self.MODELS:
                 insert_rows(model, self.rows[model])
 

@@ -8,6 +8,7 @@ from django.conf import settings
 
 from accounts.models import Activity
 from licensing import pricing
+from sales.demo.base import DISCOUNT_JUSTIFICATION
 from sales.models import Quote, QuoteLine, QuoteNumberSequence
 from sales.pricing import needs_approval
 
@@ -60,6 +61,7 @@ class QuoteRows:
                 starts_on=starts_on,
                 valid_until=valid_until,
                 discount_percent=discount,
+                discount_justification=DISCOUNT_JUSTIFICATION if needs_approval(discount) else "",
                 subtotal=totals.subtotal,
                 discount_amount=totals.discount_amount,
                 tax_amount=totals.tax_amount,

@@ -23,6 +23,7 @@ from licensing.models import Trial
 from sales import services
 from sales.demo.base import (
     DEMO_DOMAIN,
+    DISCOUNT_JUSTIFICATION,
     FIRST_NAMES,
     JOB_TITLES,
     LAST_NAMES,
@@ -43,7 +44,7 @@ from sales.demo.steps import (
     sell,
     send,
 )
-from sales.pricing import LineInput
+from sales.pricing import LineInput, needs_approval
 
 TRIAL_DAYS = 30
 
@@ -157,7 +158,13 @@ def prospect(
     drafted = PROSPECT_DRAFTED[outcome]
     yield demo.days(drafted)
     quote = draft(
-        demo, company, product, seats, starts_on=demo.days(drafted + 21), discount_percent=discount
+        demo,
+        company,
+        product,
+        seats,
+        starts_on=demo.days(drafted + 21),
+        discount_percent=discount,
+        discount_justification=DISCOUNT_JUSTIFICATION if needs_approval(discount) else "",
     )
     finance = demo.users["finance"]
     if outcome == "rejected":

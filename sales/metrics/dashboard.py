@@ -63,6 +63,7 @@ def _period_figures(scope: Scope) -> dict:
         flows.seat_growth,
         flows.deal_sizes,
         flows.quote_win_rate,
+        flows.lost_reasons,
         flows.time_to_live,
         usage.adoption,
     ):

@@ -69,6 +69,16 @@ class SeatMonth:
 
 
 @dataclass(frozen=True)
+class LostReason:
+    """Quotes declined in the period for one reason, and what they were worth."""
+
+    reason: str  # a Quote.DeclineReason, or "" when none was given
+    label: str
+    quotes: int
+    value: Decimal
+
+
+@dataclass(frozen=True)
 class ConversionMonth:
     month: date
     ended: int
@@ -256,3 +266,26 @@ def time_to_live(scope: Scope) -> dict:
         "licenses_gone_live": sum(histogram.values()),
         "median_days_to_go_live": median_of(histogram),
     }
+
+
+def lost_reasons(scope: Scope) -> dict:
+    """Why we lose: the quotes declined in the period (see quotes_decided) by their decline
+    reason, most frequent first, with their total (taxes included) in the house currency."""
+    rows = (
+        quotes_decided(scope)
+        .filter(status=Quote.Status.DECLINED)
+        .values("decline_reason_code")
+        .annotate(quotes=Count("pk"), value=Sum("total"))
+    )
+    labels = {"": "Not given", **dict(Quote.DeclineReason.choices)}
+    reasons = [
+        LostReason(
+            reason=row["decline_reason_code"],
+            label=labels[row["decline_reason_code"]],
+            quotes=row["quotes"],
+            value=row["value"] or Decimal("0.00"),
+        )
+        for row in rows
+    ]
+    reasons.sort(key=lambda each: (-each.quotes, each.reason == "", each.label))
+    return {"lost_reasons": reasons}

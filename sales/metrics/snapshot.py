@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from sales.metrics.book import CompanySeats, PenetrationBucket, RenewalMonth, Renewals
 from sales.metrics.dashboard import dashboard, period_figures
-from sales.metrics.flows import ConversionMonth, DealSize, SeatMonth
+from sales.metrics.flows import ConversionMonth, DealSize, LostReason, SeatMonth
 from sales.metrics.records import Scope, default_period
 from sales.models import BookSnapshot, Quote
 
@@ -43,6 +43,7 @@ _TYPES = {
         Renewals,
         ConversionMonth,
         DealSize,
+        LostReason,
         SeatMonth,
     )
 }

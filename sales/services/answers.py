@@ -72,19 +72,40 @@ def accept_quote(*, quote: Quote, actor, now: datetime | None = None, online_by:
 
 @transaction.atomic
 def decline_quote(
-    *, quote: Quote, actor, now: datetime | None = None, reason: str = "", online_by: str = ""
+    *,
+    quote: Quote,
+    actor,
+    now: datetime | None = None,
+    reason_code: str = "",
+    reason: str = "",
+    online_by: str = "",
 ) -> Quote:
-    """Record that the client declined, with their reason if given; `online_by` as in
-    accept_quote."""
+    """Record that the client declined, with their reason if given: one of
+    Quote.DeclineReason (kept for the dashboard's "why we lose"; "other" needs the text)
+    and the text in their words; `online_by` as in accept_quote."""
     limits.check(reason, [limits.text_of_at_most(limits.TEXT_REASON)], "reason")
+    reason = reason.strip()
+    if reason_code and reason_code not in Quote.DeclineReason.values:
+        raise ValidationError({"reason_code": "Choose a reason from the list."})
+    if reason_code == Quote.DeclineReason.OTHER and not reason:
+        raise ValidationError({"reason": "Say what the other reason is."})
     quote = _locked(quote)
     _check_sent(quote, "decline")
     quote.status = Quote.Status.DECLINED
     quote.declined_at = now or timezone.now()
-    quote.decline_reason = reason.strip()
-    quote.save(update_fields=["status", "declined_at", "decline_reason", "updated_at"])
+    quote.decline_reason_code, quote.decline_reason = reason_code, reason
+    quote.save(
+        update_fields=[
+            "status",
+            "declined_at",
+            "decline_reason_code",
+            "decline_reason",
+            "updated_at",
+        ]
+    )
     how = f"declined online by {online_by}" if online_by else "marked declined"
-    message = f"{how}: {quote.decline_reason}" if quote.decline_reason else how
+    said = ": ".join(part for part in (quote.get_decline_reason_code_display(), reason) if part)
+    message = f"{how}: {said}" if said else how
     _log(quote, message, actor, quote.declined_at)
     return quote
 

@@ -176,7 +176,9 @@ def accept_online(
 
 
 @transaction.atomic
-def decline_online(*, link: QuoteLink, reason: str, now: datetime | None = None) -> Quote:
+def decline_online(
+    *, link: QuoteLink, reason: str, reason_code: str = "", now: datetime | None = None
+) -> Quote:
     """Decline the link's quote for the client through decline_quote, with their reason;
     the owner is emailed. Declining again from the same link changes nothing."""
     quote = _locked(link.quote)
@@ -186,7 +188,14 @@ def decline_online(*, link: QuoteLink, reason: str, now: datetime | None = None)
         return quote
     now = now or timezone.now()
     _check_open(link, now)
-    quote = decline_quote(quote=quote, actor=None, now=now, reason=reason, online_by=link.email)
+    quote = decline_quote(
+        quote=quote,
+        actor=None,
+        now=now,
+        reason_code=reason_code,
+        reason=reason,
+        online_by=link.email,
+    )
     portal_emails.queue_decline_email(quote)
     return quote
 

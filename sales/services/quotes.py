@@ -21,7 +21,7 @@ from accounts.services import record_activity
 from licensing import services as licensing
 from licensing.models import License, Trial
 from licensing.pricing import format_money
-from sales import emails
+from sales import approval_emails, emails
 from sales.models import Quote, QuoteLine, QuoteNumberSequence
 from sales.pricing import LineInput, QuotePrice, needs_approval, price_quote
 
@@ -32,6 +32,7 @@ EDITABLE_FIELDS = (
     "valid_until",
     "expected_close",
     "discount_percent",
+    "discount_justification",
     "tax_percent",
     "notes",
     "terms",
@@ -132,12 +133,27 @@ def _write_lines(quote: Quote, price: QuotePrice) -> None:
 
 
 def _approval_after_change(quote: Quote, *, changed: bool) -> str:
-    """A discount above the threshold needs approval; a change withdraws an earlier answer."""
+    """A discount above the threshold needs approval, and a justification for Finance; a
+    change withdraws an earlier answer."""
     if not needs_approval(quote.discount_percent):
         return Quote.Approval.NOT_NEEDED
+    quote.discount_justification = quote.discount_justification.strip()
+    if not quote.discount_justification:
+        raise ValidationError(
+            {
+                "discount_justification": "Say why this discount is needed: Finance reads it "
+                "to approve it."
+            }
+        )
     if changed or quote.approval == Quote.Approval.NOT_NEEDED:
         return Quote.Approval.PENDING
     return quote.approval
+
+
+def _ask_approval_if_new(quote: Quote, *, was: str | None) -> None:
+    """A discount that has just come to need approval is emailed to Finance and the owner."""
+    if quote.approval == Quote.Approval.PENDING and was != Quote.Approval.PENDING:
+        approval_emails.queue_request_emails(quote)
 
 
 @transaction.atomic
@@ -153,6 +169,7 @@ def create_quote(
     valid_until: date | None = None,
     expected_close: date | None = None,
     discount_percent: Decimal = Decimal("0"),
+    discount_justification: str = "",
     tax_percent: Decimal = Decimal("0"),
     notes: str = "",
     terms: str = "",
@@ -172,6 +189,7 @@ def create_quote(
         valid_until=valid_until,
         expected_close=expected_close,
         discount_percent=discount_percent,
+        discount_justification=discount_justification,
         tax_percent=tax_percent,
         notes=notes,
         terms=terms,
@@ -187,6 +205,7 @@ def create_quote(
     _write_lines(quote, price)
     quote.save()
     _log(quote, f"drafted ({quote.get_kind_display().lower()})", actor)
+    _ask_approval_if_new(quote, was=None)
     return quote
 
 
@@ -242,11 +261,12 @@ def update_quote(
         totals.tax_amount,
         totals.total,
     )
-    quote.approval = _approval_after_change(quote, changed=changed)
+    was, quote.approval = quote.approval, _approval_after_change(quote, changed=changed)
     if changed:
         quote.approved_by, quote.approval_comment = None, ""
     _write_lines(quote, price)
     quote.save()
+    _ask_approval_if_new(quote, was=was)
     return quote
 
 
@@ -345,6 +365,7 @@ def revise_quote(*, quote: Quote, actor) -> Quote:
         starts_on=quote.starts_on,
         expected_close=quote.expected_close,
         discount_percent=quote.discount_percent,
+        discount_justification=quote.discount_justification,
         tax_percent=quote.tax_percent,
         notes=quote.notes,
         terms=quote.terms,
@@ -358,6 +379,7 @@ def revise_quote(*, quote: Quote, actor) -> Quote:
     _write_lines(revision, price)
     revision.save()
     _log(revision, "opened as a revision", actor)
+    _ask_approval_if_new(revision, was=None)
     return revision
 
 

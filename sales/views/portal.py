@@ -160,7 +160,7 @@ def accept(request, token: str):
 @require_POST
 def decline(request, token: str):
     def service(link, data):
-        portal.decline_online(link=link, reason=data["reason"])
+        portal.decline_online(link=link, reason=data["reason"], reason_code=data["reason_code"])
 
     return _answer(
         request, token, lambda link: DeclineQuoteForm(request.POST), service, name="decline"

@@ -1,15 +1,18 @@
 """Quote pages: list, builder with live pricing, detail and lifecycle actions, the approval
 queue (the license/trial actions that draft quotes are in drafts)."""
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import BadRequest, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.views.decorators.http import require_POST
 
+from accounts import limits
 from accounts.forms import add_service_error
 from accounts.history import changes_of
 from accounts.lists import list_tools, wants_csv
@@ -33,7 +36,6 @@ from sales.views.portal import certificate_response
 
 QUOTES_PER_PAGE = 50
 QUESTIONS_SHOWN = 20
-BLANK_LINES = 2
 
 
 @require("view_quotes")
@@ -68,6 +70,7 @@ def quote_detail(request, pk: int):
         "may_edit": can(user, "edit_quote", quote),
         "may_approve": can(user, "approve_quote") and quote.is_draft and quote.needs_approval,
         "send_form": SendQuoteForm(),
+        "decline_form": DeclineQuoteForm(auto_id="id_decline_%s"),
         "approval_form": ApprovalForm(),
         "links": quote.links.select_related("withdrawn_by"),
         "acceptance": QuoteAcceptance.objects.filter(quote=quote).first(),
@@ -84,7 +87,12 @@ def _line_label(record) -> str:
     return f"Line {record.position + 1}"
 
 
-# The builder
+# The builder: its lines are added, removed and reordered by posting the form with a
+# `line_op` (htmx swaps the lines in; without JavaScript the page comes back); only "Save
+# draft" writes, through create_quote / update_quote.
+
+LINE_FIELDS = ("product", "requested_seats")
+LINE_OP = re.compile(r"(add)|(offer|remove|up|down)-(\d{1,3})")
 
 
 def _initial_lines(quote: Quote) -> list[dict]:
@@ -96,13 +104,51 @@ def _initial_lines(quote: Quote) -> list[dict]:
     ]
 
 
-def _builder_forms(request, quote: Quote):
-    data = request.POST if request.method == "POST" else None
+def _builder_forms(data, quote: Quote):
     form = QuoteForm(data, instance=quote, company=quote.company)
+    # A posted builder carries all its lines; a saved draft's lines are the initial ones.
+    initial = None if data is not None else _initial_lines(quote)
+    formset = QuoteLineFormSet(data, initial=initial, prefix="lines")
     fixed = quote.trial_id or quote.license_id  # one line, for the trial's or license's product
-    formset = QuoteLineFormSet(data, initial=_initial_lines(quote), prefix="lines")
-    formset.extra = 0 if fixed else BLANK_LINES
+    formset.extra = 0 if fixed or initial else 1
     return form, formset
+
+
+def _lines_after(data: QueryDict, op: str) -> tuple[QueryDict, str]:
+    """The builder's post with one change to its lines (add, remove, move up or down), and
+    the id of the element that keeps the focus; a malformed change is a 400."""
+    match = LINE_OP.fullmatch(op)
+    try:
+        count = min(int(data.get("lines-TOTAL_FORMS", "")), limits.MAX_QUOTE_LINES + 1)
+    except ValueError:
+        count = None
+    if match is None or count is None:
+        raise BadRequest("Unknown change to the lines.")
+    action, index = match[1] or match[2], int(match[3] or 0)
+    rows = [[data.get(f"lines-{i}-{name}", "") for name in LINE_FIELDS] for i in range(count)]
+    if action != "add" and index >= len(rows):
+        raise BadRequest("No such line.")
+    focus = f"id_lines-{index}-product"
+    if action == "add":
+        rows.append(["", ""])
+        focus = f"id_lines-{len(rows) - 1}-product"
+    elif action == "remove":
+        rows.pop(index)
+        focus = "add-line"
+    elif action == "up" and index > 0:
+        rows[index - 1], rows[index] = rows[index], rows[index - 1]
+        focus = f"line-{index - 1}-up" if index > 1 else f"line-{index - 1}-down"
+    elif action == "down" and index < len(rows) - 1:
+        rows[index], rows[index + 1] = rows[index + 1], rows[index]
+        focus = f"line-{index + 1}-down" if index < len(rows) - 2 else f"line-{index + 1}-up"
+    changed = data.copy()
+    for key in [key for key in changed if key.startswith("lines-")]:
+        del changed[key]
+    for i, row in enumerate(rows):
+        for name, value in zip(LINE_FIELDS, row, strict=True):
+            changed[f"lines-{i}-{name}"] = value
+    changed["lines-TOTAL_FORMS"], changed["lines-INITIAL_FORMS"] = str(len(rows)), "0"
+    return changed, focus
 
 
 def _priced(form, formset):
@@ -118,22 +164,6 @@ def _priced(form, formset):
         return None, error.messages
 
 
-def _render_builder(request, quote: Quote, form, formset, price_url: str):
-    price, problems = _priced(form, formset) if form.is_bound else _priced_saved(quote)
-    return render(
-        request,
-        "sales/quotes/builder.html",
-        {
-            "quote": quote,
-            "form": form,
-            "formset": formset,
-            "price": price,
-            "problems": problems,
-            "price_url": price_url,
-        },
-    )
-
-
 def _priced_saved(quote: Quote):
     if quote.pk is None:
         return None, ["Add a product and a number of seats to see the price."]
@@ -144,8 +174,44 @@ def _priced_saved(quote: Quote):
         return None, error.messages
 
 
+def _render_builder(request, quote: Quote, form, formset, price_url: str, **extra):
+    price, problems = _priced(form, formset) if form.is_bound else _priced_saved(quote)
+    context = {
+        "quote": quote,
+        "form": form,
+        "formset": formset,
+        "price": price,
+        "problems": problems,
+        "price_url": price_url,
+        "builder_url": request.get_full_path(),
+        "fixed_lines": bool(quote.trial_id or quote.license_id),
+        **extra,
+    }
+    template = "sales/quotes/builder.html"
+    if request.htmx and "line_op" in request.POST:
+        template = "sales/quotes/_lines_changed.html"
+    return render(request, template, context)
+
+
+def _change_lines(request, quote: Quote, price_url: str):
+    """Add, remove or move a line of the builder, or offer each line the products the others
+    do not hold; nothing is saved."""
+    op = request.POST["line_op"]
+    data, focus = _lines_after(request.POST, op)
+    form, formset = _builder_forms(data, quote)
+    if op.startswith("offer"):
+        return render(
+            request,
+            "sales/quotes/_line_products.html",
+            {"formset": formset, "builder_url": request.get_full_path(), "skip": focus},
+        )
+    return _render_builder(request, quote, form, formset, price_url, focus=focus)
+
+
 def _save_builder(request, quote: Quote, price_url: str):
-    form, formset = _builder_forms(request, quote)
+    if request.method == "POST" and "line_op" in request.POST:
+        return _change_lines(request, quote, price_url)
+    form, formset = _builder_forms(request.POST if request.method == "POST" else None, quote)
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         fields = {name: form.cleaned_data[name] for name in form.fields}
         try:
@@ -169,7 +235,7 @@ def _save_builder(request, quote: Quote, price_url: str):
 
 
 def _price_preview(request, quote: Quote):
-    form, formset = _builder_forms(request, quote)
+    form, formset = _builder_forms(request.POST, quote)
     price, problems = _priced(form, formset)
     return render(
         request, "sales/quotes/_price.html", {"price": price, "problems": problems, "quote": quote}
@@ -292,11 +358,13 @@ def quote_accept(request, pk: int):
 def quote_decline(request, pk: int):
     quote = _editable_quote(request, pk)
     form = DeclineQuoteForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else request.POST.get("reason", "")
+    if not form.is_valid():
+        messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
+        return redirect("quote_detail", pk=quote.pk)
     return _act(
         request,
         quote,
-        lambda: services.decline_quote(quote=quote, actor=request.user, reason=reason),
+        lambda: services.decline_quote(quote=quote, actor=request.user, **form.cleaned_data),
         "{quote.reference} marked declined.",
     )
 

@@ -3,7 +3,7 @@
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from accounts.bulk import foreign_keys_checked_once, insert_rows
+from accounts.bulk import foreign_keys_checked_once, gin_indexes_filled_in_bulk, insert_rows
 from accounts.models import Company, Contact
 from tests.accounts.factories import CompanyFactory
 
@@ -75,3 +75,28 @@ def test_a_row_pointing_nowhere_refuses_the_whole_bulk_write(company):
             insert_rows(Contact, [contact(company, 2), stray])
             Contact.objects.filter(pk=stray.pk).update(company_id=company.pk + 10_000)
     assert company.contacts.count() == before
+
+
+def gin_pending_lists() -> dict[str, str]:
+    """Each search (GIN) index of the contacts with its fastupdate option."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT class.relname, array_to_string(class.reloptions, ',') FROM pg_index index "
+            "JOIN pg_class class ON class.oid = index.indexrelid "
+            "JOIN pg_am method ON method.oid = class.relam "
+            "WHERE index.indrelid = 'accounts_contact'::regclass AND method.amname = 'gin'"
+        )
+        return dict(cursor.fetchall())
+
+
+@postgresql_only
+def test_a_bulk_write_fills_the_search_indexes_in_one_pass_and_leaves_them_as_they_were(company):
+    before = gin_pending_lists()
+
+    with gin_indexes_filled_in_bulk(Contact):
+        assert set(gin_pending_lists().values()) == {"fastupdate=on"}
+        insert_rows(Contact, [contact(company, number) for number in range(50)])
+
+    assert before and set(before.values()) == {"fastupdate=off"}
+    assert gin_pending_lists() == before
+    assert Contact.objects.filter(last_name__icontains="lovelace 49").count() == 1

@@ -203,6 +203,7 @@ def test_a_sent_quote_is_frozen(as_account_manager, sent_quote, method, action):
 
 def test_a_quote_needing_approval_is_not_sent(as_account_manager, quote_payload):
     quote_payload["discount_percent"] = "30.00"
+    quote_payload["discount_justification"] = "Three-year commitment"
     quote = as_account_manager.post("/api/v1/quotes/", quote_payload, format="json").json()
     assert quote["approval"] == "pending"
 

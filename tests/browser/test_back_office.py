@@ -114,6 +114,7 @@ def test_an_account_manager_takes_a_company_from_trial_to_license(
     page.get_by_role("button", name="Send quote").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(re.compile(r"Q-\d{4}-\d{5}"))
     page.get_by_role("button", name="Mark accepted").click()
+    page.get_by_role("dialog").get_by_role("button", name="Mark accepted").click()
     expect(page.get_by_role("alert").first).to_contain_text("accepted")
 
     page.get_by_role("link", name="Globex").first.click()

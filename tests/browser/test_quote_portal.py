@@ -96,13 +96,17 @@ def test_the_client_accepts_from_the_emails_link_on_a_phone(page: Page, send):
 def test_the_client_declines_with_a_reason(page: Page, send):
     quote, url = send()
     on_the_phone(page, url, "before-decline")
-    page.get_by_label("Reason (optional)").fill("We chose to wait until next year")
+    page.get_by_label("Timing").check()
+    page.get_by_label("In a few words").fill("We chose to wait until next year")
     page.get_by_role("button", name="Decline the quote").click()
     expect(page.get_by_role("heading", name="Quote declined")).to_be_visible()
     assert page.locator("form").count() == 0
     assert_accessible(page, "declined")
     quote.refresh_from_db()
-    assert quote.decline_reason == "We chose to wait until next year"
+    assert (quote.decline_reason_code, quote.decline_reason) == (
+        "timing",
+        "We chose to wait until next year",
+    )
 
 
 def test_an_expired_quote_shows_its_state_and_whom_to_ask(page: Page, send):

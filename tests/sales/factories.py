@@ -1,6 +1,8 @@
+from decimal import Decimal
+
 from django.test import TestCase
 
-from sales.pricing import LineInput
+from sales.pricing import LineInput, needs_approval
 from sales.services import create_quote, send_quote
 from tests.accounts.factories import ContactFactory
 
@@ -12,6 +14,8 @@ def make_quote(*, company, product, seats=23, actor=None, **fields):
         or company.contacts.filter(is_primary=True).first()
         or ContactFactory(company=company, is_primary=True)
     )
+    if needs_approval(fields.get("discount_percent", Decimal("0"))):
+        fields.setdefault("discount_justification", "Matches the competitor's offer")
     return create_quote(
         company=company,
         actor=actor or company.owner,

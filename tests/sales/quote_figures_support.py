@@ -14,6 +14,7 @@ def builder_data(quote, lines, **fields):
         "starts_on": quote.starts_on.isoformat(),
         "valid_until": "",
         "discount_percent": str(quote.discount_percent),
+        "discount_justification": quote.discount_justification,
         "tax_percent": str(quote.tax_percent),
         "notes": quote.notes,
         "terms": quote.terms,

@@ -109,9 +109,9 @@ def test_another_period_reads_the_snapshot_and_its_flows_in_the_same_queries_wha
     client.force_login(finance)
     client.get(reverse("dashboard"))  # the first look of the day stores the snapshot
     period = {"start": books["month"].isoformat(), "end": books["today"].isoformat()}
-    # Session and user, roles, the owner choices, the snapshot's row, the period's 9, then the
+    # Session and user, roles, the owner choices, the snapshot's row, the period's 10, then the
     # usage lists' 3 (no usage reported: no rows or company whitespace to read).
-    with django_assert_num_queries(17 + EXTRA_ON_POSTGRESQL):
+    with django_assert_num_queries(18 + EXTRA_ON_POSTGRESQL):
         client.get(reverse("dashboard"), period)
     with django_capture_on_commit_callbacks(execute=True):
         for _ in range(6):
@@ -121,7 +121,7 @@ def test_another_period_reads_the_snapshot_and_its_flows_in_the_same_queries_wha
                 starts_on=books["month"],
                 ends_on=books["month"].replace(year=books["month"].year + 1),
             )
-    with django_assert_num_queries(17 + EXTRA_ON_POSTGRESQL):
+    with django_assert_num_queries(18 + EXTRA_ON_POSTGRESQL):
         client.get(reverse("dashboard"), period)
 
 

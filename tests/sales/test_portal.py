@@ -248,14 +248,15 @@ def test_declining_online_records_the_reason_and_tells_the_owner(
         client,
         quote,
         "decline",
-        {"reason": "Budget moved to Q3"},
+        {"reason_code": "timing", "reason": "Budget moved to Q3"},
         django_capture_on_commit_callbacks,
     )
     assert response.status_code == 302
     quote.refresh_from_db()
     assert quote.status == Quote.Status.DECLINED and quote.decline_reason == "Budget moved to Q3"
     assert Activity.objects.filter(
-        message=f"{quote.reference} declined online by {quote.contact.email}: Budget moved to Q3"
+        message=f"{quote.reference} declined online by {quote.contact.email}: "
+        "Timing: Budget moved to Q3"
     ).exists()
     [email] = mail.outbox
     assert email.to == [quote.owner.email] and "Budget moved to Q3" in email.body
@@ -430,7 +431,10 @@ def test_another_account_manager_cannot_withdraw_the_link(client, sent, other_ac
 def test_a_manual_decline_keeps_its_reason(client, sent, account_manager):
     quote = sent()
     client.force_login(account_manager)
-    client.post(reverse("quote_decline", args=[quote.pk]), {"reason": "Went with a competitor"})
+    client.post(
+        reverse("quote_decline", args=[quote.pk]),
+        {"reason_code": "other", "reason": "Went with a competitor"},
+    )
     quote.refresh_from_db()
     assert quote.decline_reason == "Went with a competitor"
     html = client.get(reverse("quote_detail", args=[quote.pk])).content.decode()

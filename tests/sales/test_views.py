@@ -181,7 +181,8 @@ def test_accepting_a_sent_quote_makes_the_license(signed_in, company, product, a
 
 def test_declining_a_draft_is_refused_with_a_message(signed_in, company, product):
     quote = make_quote(company=company, product=product)
-    response = signed_in.post(reverse("quote_decline", args=[quote.pk]), follow=True)
+    url = reverse("quote_decline", args=[quote.pk])
+    response = signed_in.post(url, {"reason_code": "price"}, follow=True)
     assert "Cannot decline" in response.content.decode()
     assert Quote.objects.get(pk=quote.pk).status == "draft"
 
