@@ -65,7 +65,7 @@ def test_two_accepts_at_once_make_one_license_and_one_onboarding(postgresql, sen
 @pytest.mark.django_db(transaction=True)
 def test_an_accept_and_a_decline_at_once_leave_one_answer(postgresql, sent_quote):
     accept = _post(sent_quote, "accept", {**SIGNER, "document": document_sha256(sent_quote)})
-    decline = _post(sent_quote, "decline", {"reason": "No budget"})
+    decline = _post(sent_quote, "decline", {"reason_code": "no_budget", "reason": "No budget"})
     results = _at_once([accept, decline])
     quote = Quote.objects.get(pk=sent_quote.pk)
     assert sorted(results) == [302, 409]
