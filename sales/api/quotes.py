@@ -52,6 +52,10 @@ class QuoteSerializer(CreateOnlyFieldsMixin, ModelSerializer):
         many=True, help_text="Priced by the server; writing them replaces every line."
     )
     starts_on = DateField(required=False, help_text="First day of the term; today by default.")
+    # Blank until the quote is declined: the schema says so (a choice or "").
+    decline_reason_code = serializers.ChoiceField(
+        choices=Quote.DeclineReason.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Quote

@@ -101,6 +101,7 @@ def test_a_percentage_with_a_point_or_as_a_number_is_read(
         "company": company.pk,
         "contact": company.contacts.get().pk,
         "discount_percent": typed,
+        "discount_justification": "Two-year commitment",  # 17.5% needs Finance's approval
         "lines": [{"product": product.pk, "requested_seats": 10}],
     }
     response = as_account_manager.post("/api/v1/quotes/", payload, format="json")
