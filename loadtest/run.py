@@ -261,9 +261,8 @@ def main(argv: list[str] | None = None) -> int:
         time.sleep(max(0.0, options.run_time - 1 - (time.monotonic() - started)))
         cpu_after, seconds = cpu_seconds(groups), time.monotonic() - started
         processes.running["locust"].wait()
-        failed = report(figures(workdir / "locust_stats.csv"), sink.count())
         cpu_report(cpu_before, cpu_after, seconds)
-        return 1 if failed else 0
+        return 1 if report(figures(workdir / "locust_stats.csv"), sink.count()) else 0
     finally:
         processes.stop_all()
         sink.stop()
