@@ -10,7 +10,9 @@ own, an SMTP sink for the emails, and haproxy in front (TLS, health checks on /h
 a request that met a dead server retried on the other). Then locust plays account managers
 (loadtest/locustfile.py) for --run-time seconds after they have all signed in; with
 --kill-one the first web process is killed (SIGKILL, its workers with it) halfway through.
-It prints requests per second, p50/p95/p99 and errors, and exits 1 if any request failed.
+It prints requests per second, p50/p95/p99 and errors, and the CPU time each kind of process
+used over the run next to the whole machine's (the rest is PostgreSQL's and whatever else
+runs: locust shares the cores it measures), and exits 1 if any request failed.
 The database needs the demo logins (`seed_demo`, or `seed_demo --scale N`); it is migrated.
 """
 
@@ -132,6 +134,35 @@ def figures(stats_csv: Path) -> list[dict]:
         return list(csv.DictReader(rows))
 
 
+def cpu_seconds(groups: dict[str, int]) -> dict[str, float]:
+    """CPU seconds (user and system, with those of reaped children) used so far by each named
+    process group, and by the whole machine ("machine"), from Linux's /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    names = {group: name for name, group in groups.items()}
+    used = dict.fromkeys([*groups, "machine"], 0.0)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        name = names.get(int(fields[2]))  # its process group
+        if name:
+            used[name] += sum(int(value) for value in fields[11:15]) / tick
+    busy = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    used["machine"] = (sum(map(int, busy)) - int(busy[3]) - int(busy[4])) / tick  # not idle
+    return used
+
+
+def cpu_report(before: dict[str, float], after: dict[str, float], seconds: float) -> None:
+    spent = {name: after[name] - before.get(name, 0.0) for name in after}
+    machine = spent.pop("machine")
+    ours = ", ".join(f"{name} {value:.1f}" for name, value in spent.items())
+    print(
+        f"CPU seconds over {seconds:.0f} s on {os.cpu_count()} cores: {ours}; the whole machine "
+        f"{machine:.1f} (the rest, {machine - sum(spent.values()):.1f}: PostgreSQL and other work)"
+    )
+
+
 def report(rows: list[dict], emails: int) -> int:
     print(f"{'request':<33} {'count':>7} {'errors':>6} {'rps':>7} {'p50':>6} {'p95':>6} {'p99':>6}")
     for row in rows:
@@ -217,11 +248,20 @@ def main(argv: list[str] | None = None) -> int:
                 "--csv", str(workdir / "locust"), "--only-summary",
             ],
         )  # fmt: skip
+        time.sleep(ramp)  # the figures count from here (--reset-stats)
+        groups = {name: process.pid for name, process in processes.running.items()}
+        cpu_before, started = cpu_seconds(groups), time.monotonic()
         if options.kill_one:
-            time.sleep(ramp + options.run_time / 2)
+            time.sleep(options.run_time / 2)
+            until_killed = cpu_seconds({"web.1": groups["web.1"]})["web.1"]
             processes.kill("web.1")
+            cpu_before["web.1"] -= until_killed  # what it used until then counts
             print(f"web.1 (port {web_ports[0]}) killed at {ramp + options.run_time / 2:.0f}s")
+        # Its own CPU is read just before it ends, while it is still there to be read.
+        time.sleep(max(0.0, options.run_time - 1 - (time.monotonic() - started)))
+        cpu_after, seconds = cpu_seconds(groups), time.monotonic() - started
         processes.running["locust"].wait()
+        cpu_report(cpu_before, cpu_after, seconds)
         return 1 if report(figures(workdir / "locust_stats.csv"), sink.count()) else 0
     finally:
         processes.stop_all()

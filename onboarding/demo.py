@@ -9,12 +9,14 @@ education tasks (services.expansion_task); a task done records when and by whom,
 one why; live only once every configuration and implementation task is done, never before
 the license starts nor after today, and the license records its go-live date; the
 low-adoption tasks the usage feed's signal would add (services.low_adoption_onboardings and
-low_adoption_task). No audit history rows, as for the rest of the scaled data."""
+low_adoption_task), once the usage is in: seed_demo writes it after the go-live dates, from
+which the adoption days are counted. No audit history rows, as for the rest of the scaled
+data."""
 
 import random
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 
 from accounts.bulk import foreign_keys_checked_once, insert_rows
@@ -109,6 +111,22 @@ def seed_scale_onboardings(*, today: date | None = None) -> int:
     return len(licenses)
 
 
+def seed_scale_low_adoption_tasks(*, today: date | None = None) -> int:
+    """As the usage feed's signal has add_low_adoption_tasks do, in bulk: a "user education"
+    task, last on its checklist, for each onboarding whose users have not adopted the product
+    (run once the usage is in); returns how many were added."""
+    today = today or timezone.localdate()
+    tasks = []
+    for onboarding in low_adoption_onboardings(today=today).annotate(
+        last_position=Max("tasks__position")
+    ):
+        task = low_adoption_task(onboarding, today)
+        task.position = (onboarding.last_position or 0) + 1
+        tasks.append(task)
+    insert_rows(Task, tasks)
+    return len(tasks)
+
+
 class OnboardingBuilder:
     """Onboardings and tasks in memory, in the states a book has: the newest not started,
     most in progress (some with late tasks, one in ten with a blocked task), the older ones mostly
@@ -194,17 +212,3 @@ class OnboardingBuilder:
         License.objects.filter(onboarding__status=Onboarding.Status.LIVE, live_on=None).update(
             live_on=Subquery(live.values("live_on")[:1])
         )
-        self.low_adoption()
-
-    def low_adoption(self) -> None:
-        """As the usage feed's signal has add_low_adoption_tasks do: a "user education" task
-        for the live onboardings whose users have not adopted the product."""
-        tasks = []
-        for onboarding in low_adoption_onboardings(
-            today=self.today, license_ids=list(self.by_license)
-        ):
-            task = low_adoption_task(onboarding, self.today)
-            checklist = self.by_license[onboarding.license_id][1]
-            task.position = max((each.position for each in checklist), default=0) + 1
-            tasks.append(task)
-        insert_rows(Task, tasks)

@@ -33,3 +33,6 @@ def test_a_short_load_run_sends_quotes_without_an_error():
     summary = run.stdout.splitlines()[-1]
     assert ", errors 0 of " in summary
     assert "/companies/[id]/" in run.stdout
+    # What each process kind took of the machine, the load generator's own share included.
+    [cpu] = [line for line in run.stdout.splitlines() if line.startswith("CPU seconds over")]
+    assert "web.1 " in cpu and "locust " in cpu and "the whole machine" in cpu

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from accounts.models import OutboxMessage
@@ -111,7 +111,7 @@ def test_scaled_onboardings_and_tasks_keep_the_services_rules():
 def test_onboardings_live_for_a_month_without_adoption_have_their_education_task_once():
     today = timezone.localdate()
     tasks = Task.objects.filter(trigger=LOW_ADOPTION).select_related("onboarding")
-    assert tasks.count() >= 5
+    assert tasks.exists()
     for task in tasks:
         assert task.onboarding.live_on <= today - timedelta(days=LOW_ADOPTION_DAYS)
         assert task.assignee_id == task.onboarding.owner_id
@@ -121,6 +121,27 @@ def test_onboardings_live_for_a_month_without_adoption_have_their_education_task
     assert (
         add_low_adoption_tasks(license_ids=list(License.objects.values_list("pk", flat=True))) == []
     )
+
+
+def test_only_onboardings_whose_users_never_reached_half_the_seats_have_an_education_task():
+    """The seed counts adoption from the go-live dates: a product in good use since its
+    go-live gets no "user education" task, one used by fewer than half its seats exactly one
+    (and one with no usage reported, a cancelled license, none)."""
+    today = timezone.localdate()
+    adopted = low = 0
+    month_live = Onboarding.objects.filter(live_on__lte=today - timedelta(days=LOW_ADOPTION_DAYS))
+    for onboarding in month_live.select_related("license"):
+        since_live = onboarding.license.usage_records.filter(day__gte=onboarding.live_on)
+        most_active = since_live.aggregate(most=Max("active_users_30d"))["most"]
+        low_use = most_active is not None and most_active * 2 < onboarding.license.seats
+        adopted += most_active is not None and not low_use
+        low += low_use
+        tasks = onboarding.tasks.filter(trigger=LOW_ADOPTION).count()
+        assert tasks == (1 if low_use else 0), (
+            f"{onboarding.license}: at most {most_active} active users since go-live, "
+            f"{tasks} low-adoption tasks"
+        )
+    assert adopted >= 10 and low >= 1
 
 
 def test_the_reminders_of_every_past_offset_were_sent_on_their_day():

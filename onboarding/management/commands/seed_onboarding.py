@@ -3,8 +3,9 @@ onboarding in every state for the existing licenses. Safe to run again: nothing 
 and onboardings someone has worked on are left as they are.
 
 seed_demo calls it after making its licenses; their onboardings, started by the
-license_started signal before any template existed, get their checklist here. After
-`seed_demo --scale`, `--bulk` onboards the recent licenses in bulk (onboarding/demo.py)."""
+license_started signal before any template existed, get their checklist here. Within
+`seed_demo --scale`, `--bulk` onboards the recent licenses in bulk (onboarding/demo.py), and
+`--bulk-low-adoption`, once the usage is written, adds the low-adoption tasks."""
 
 from datetime import timedelta
 
@@ -14,7 +15,11 @@ from django.utils import timezone
 
 from licensing.models import License
 from onboarding import services
-from onboarding.demo import ensure_templates, seed_scale_onboardings
+from onboarding.demo import (
+    ensure_templates,
+    seed_scale_low_adoption_tasks,
+    seed_scale_onboardings,
+)
 from onboarding.models import GO_LIVE_CATEGORIES, ChecklistTemplate, Onboarding, Task
 
 # The newest licenses' onboardings are still open, one in each of these states; older ones
@@ -35,11 +40,20 @@ class Command(BaseCommand):
         parser.add_argument(
             "--bulk",
             action="store_true",
-            help="Onboard the licenses of the last days in bulk (after seed_demo --scale).",
+            help="Onboard the licenses of the last days in bulk (within seed_demo --scale).",
+        )
+        parser.add_argument(
+            "--bulk-low-adoption",
+            action="store_true",
+            help="Add the low-adoption tasks in bulk (within seed_demo --scale, after the usage).",
         )
 
     @transaction.atomic
-    def handle(self, *args, bulk=False, **options):
+    def handle(self, *args, bulk=False, bulk_low_adoption=False, **options):
+        if bulk_low_adoption:
+            made = seed_scale_low_adoption_tasks()
+            self.stdout.write(f"Onboarding: {made} low-adoption tasks, in bulk.")
+            return
         if bulk:
             made = seed_scale_onboardings()
             self.stdout.write(f"Onboarding: {made} onboardings of recent licenses, in bulk.")

@@ -3,8 +3,10 @@ import time
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.utils import timezone
 
 from accounts.bulk import collector_paused
+from licensing.demo_usage import seed_usage_in_bulk
 from sales.demo import DEMO_LOGINS, DEMO_PASSWORD, seed_demo, seed_scale
 from sales.demo.base import PhaseTimes
 
@@ -28,13 +30,11 @@ class Command(BaseCommand):
         if scale is not None:
             if not 1 <= scale <= LARGEST_SCALE:
                 raise CommandError(f"--scale takes 1 to {LARGEST_SCALE:,} companies.")
-            times = PhaseTimes()
+            times, today = PhaseTimes(), timezone.localdate()
             with collector_paused(), transaction.atomic():
-                created = seed_scale(companies=scale, times=times)
-                # The onboarding app onboards the recent licenses in bulk (if installed).
-                if created and "seed_onboarding" in get_commands():
-                    with times.phase("onboardings"):
-                        call_command("seed_onboarding", "--bulk", stdout=self.stdout)
+                created = seed_scale(companies=scale, today=today, times=times)
+                if created:
+                    self._after_the_book(today, times)
                 with times.phase("foreign keys checked"), connection.cursor() as cursor:
                     # PostgreSQL checks the new rows' (deferred) foreign keys at the commit:
                     # here, to time it.
@@ -55,3 +55,17 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password '{DEMO_PASSWORD}'):")
         for username, _, _, role, _ in DEMO_LOGINS:
             self.stdout.write(f"  {username:<8} {role}")
+
+    def _after_the_book(self, today, times: PhaseTimes) -> None:
+        """The recent licenses' onboardings (by the onboarding app, if installed), then the
+        usage, whose adoption days count from their go-live dates, then the low-adoption tasks
+        that usage calls for."""
+        onboarding = "seed_onboarding" in get_commands()
+        if onboarding:
+            with times.phase("onboardings"):
+                call_command("seed_onboarding", "--bulk", stdout=self.stdout)
+        with times.phase("90 days of usage"):
+            seed_usage_in_bulk(today=today)
+        if onboarding:
+            with times.phase("low-adoption tasks"):
+                call_command("seed_onboarding", "--bulk-low-adoption", stdout=self.stdout)
