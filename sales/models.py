@@ -314,8 +314,9 @@ class Quote(models.Model):
             models.Index(fields=["status", "valid_until"], name="quote_status_valid_until"),
             models.Index(fields=["sent_at"], name="quote_sent_at"),
             models.Index(fields=["accepted_at"], name="quote_accepted_at"),
-            # The pipeline (in_pipeline): its open quotes read from these two small indexes
-            # alone (index-only), by owner, instead of from every page of the table.
+            # The pipeline (in_pipeline, renewals without an open renewal quote): its open
+            # quotes read from these two small indexes alone (index-only), by owner, instead
+            # of from every page of the table.
             models.Index(
                 fields=[
                     "owner",
@@ -332,7 +333,7 @@ class Quote(models.Model):
                 name="quote_open_pipeline",
             ),
             models.Index(
-                fields=["previous_revision"],
+                fields=["previous_revision", "kind", "license"],
                 condition=Q(status__in=["draft", "sent"]),
                 name="quote_open_revision",
             ),

@@ -41,7 +41,7 @@ class Migration(migrations.Migration):
             model_name="quote",
             index=models.Index(
                 condition=models.Q(("status__in", ["draft", "sent"])),
-                fields=["previous_revision"],
+                fields=["previous_revision", "kind", "license"],
                 name="quote_open_revision",
             ),
         ),
