@@ -143,9 +143,12 @@ class OnboardingQuerySet(models.QuerySet):
         return self.filter(Exists(Task.objects.filter(onboarding=OuterRef("pk"), assignee=user)))
 
     def involving(self, user):
-        """Onboardings the user owns or has a task in ("only mine")."""
-        tasks = Task.objects.filter(onboarding=OuterRef("pk"), assignee=user)
-        return self.filter(Q(owner=user) | Exists(tasks))
+        """Onboardings the user owns or has a task in ("only mine"). The user's tasks are
+        read once as a set: an EXISTS per onboarding looks costly enough to PostgreSQL's
+        planner to be JIT-compiled, which took longer than the query (0.2 s at 100,000
+        companies under load, for 2 ms of work)."""
+        tasks = Task.objects.filter(assignee=user).values("onboarding")
+        return self.filter(Q(owner=user) | Q(pk__in=tasks))
 
     def with_overdue_tasks(self, today: date):
         return self.filter(Exists(Task.objects.overdue(today).filter(onboarding=OuterRef("pk"))))

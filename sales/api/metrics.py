@@ -228,7 +228,7 @@ class MetricsView(APIView):
             raise ValidationError(form.errors)
         scope = form.scope()
         figures = snapshot.figures(scope)
-        usage_lists = {each.slug.replace("-", "_"): each for each in metrics.usage_lists(scope)}
+        usage_lists = {each.slug.replace("-", "_"): each for each in metrics.usage_lists(figures)}
         return Response(
             MetricsSerializer({**figures, "owner": scope.owner_id, "usage_lists": usage_lists}).data
         )

@@ -38,7 +38,14 @@ from sales.metrics.flows import (
     trial_conversion,
 )
 from sales.metrics.records import Scope, default_period, median_of, rate
-from sales.metrics.usage import UsageList, adoption, usage_lists, utilisation
+from sales.metrics.usage import (
+    UsageList,
+    UsageRanking,
+    adoption,
+    usage_lists,
+    usage_rankings,
+    utilisation,
+)
 
 __all__ = [
     "Scope",
@@ -61,6 +68,8 @@ __all__ = [
     "period_figures",
     "RECORDS",
     "UsageList",
+    "UsageRanking",
+    "usage_rankings",
     "utilisation",
     "adoption",
     "usage_lists",

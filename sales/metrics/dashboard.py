@@ -45,6 +45,7 @@ def book_figures(scope: Scope) -> dict:
         book.penetration,
         book.lowest_penetration,
         usage.utilisation,
+        usage.usage_rankings,
     ):
         figures.update(part(scope))
     due = book.renewals(scope)

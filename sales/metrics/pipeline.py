@@ -11,9 +11,10 @@ from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber, TruncMonth
 
-from accounts.roles import sees_own_only, visible
-from licensing.models import License, UsageSummary, annual_value_expression
+from accounts.roles import visible
+from licensing.models import License, annual_value_expression
 from licensing.pricing import add_months, quantize
+from sales.metrics import snapshot, usage
 from sales.models import Quote
 
 RENEWAL = "renewal"
@@ -223,23 +224,24 @@ def board(
 
 
 def at_risk(user, owner_id: int | None, today: date) -> dict:
-    """Sent quotes past their valid-until date that nobody closed, and renewals due whose
-    seats are little used (UsageSummary.renewal_at_risk). Four queries."""
+    """Sent quotes past their valid-until date that nobody closed (two queries), and renewals
+    due whose seats are little used: the owner's book's renewal-at-risk usage list
+    (UsageSummary.renewal_at_risk), as its snapshot ranked it at `little_used_as_of` (one
+    query for the rows). The form has already narrowed an own-book-only manager to their
+    book."""
     lapsed = (
         open_quotes(user, owner_id)
         .filter(status=Quote.Status.SENT, valid_until__lt=today)
         .with_parties()
         .order_by("valid_until", "pk")
     )
-    little_used = UsageSummary.objects.renewal_at_risk(today)
-    if sees_own_only(user):  # what visible() does to licenses, without its subquery
-        little_used = little_used.filter(license__company__owner=user)
-    if owner_id is not None:
-        little_used = little_used.filter(license__company__owner_id=owner_id)
-    little_used = little_used.with_parties()
+    book = snapshot.book(owner_id)
+    ranking = next(each for each in book["usage_rankings"] if each.slug == "renewal-at-risk")
+    (little_used,) = usage.load_lists([ranking], book["today"])
     return {
         "lapsed": list(lapsed[:AT_RISK_ROWS]),
         "lapsed_count": lapsed.count(),
-        "little_used": list(little_used[:AT_RISK_ROWS]),
-        "little_used_count": little_used.count(),
+        "little_used": little_used.rows[:AT_RISK_ROWS],
+        "little_used_count": little_used.total,
+        "little_used_as_of": book["as_of"],
     }

@@ -19,13 +19,16 @@ from django.db.models import F, Q
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
+from licensing.signals import usage_recorded
 from sales.metrics.book import CompanySeats, PenetrationBucket, RenewalMonth, Renewals
 from sales.metrics.dashboard import dashboard, period_figures
 from sales.metrics.flows import ConversionMonth, DealSize, LostReason, SeatMonth
 from sales.metrics.records import Scope, default_period
+from sales.metrics.usage import UsageRanking
 from sales.models import BookSnapshot, Quote
 
-# The records the figures count: a save or delete of one makes every snapshot stale.
+# The records the figures count: a save or delete of one makes every snapshot stale, and so
+# does a batch of usage from the feed (licensing's `usage_recorded`).
 WATCHED = (
     "accounts.Company",
     "licensing.License",
@@ -45,6 +48,7 @@ _TYPES = {
         DealSize,
         LostReason,
         SeatMonth,
+        UsageRanking,
     )
 }
 
@@ -169,8 +173,15 @@ def _record_changed(sender, instance, **kwargs) -> None:
     transaction.on_commit(_after_change)
 
 
+def _usage_recorded(sender, **kwargs) -> None:
+    # Sent after the feed's commit: on_commit runs it now, or after an enclosing transaction.
+    transaction.on_commit(_after_change)
+
+
 def watch_changes() -> None:
-    """Connect the saves and deletes of the WATCHED records (from SalesConfig.ready)."""
+    """Connect the saves and deletes of the WATCHED records, and the usage feed's batches
+    (from SalesConfig.ready)."""
     for model in WATCHED:
         for signal in (post_save, post_delete):
             signal.connect(_record_changed, sender=model, dispatch_uid=f"book-snapshot-{model}")
+    usage_recorded.connect(_usage_recorded, dispatch_uid="book-snapshot-usage")

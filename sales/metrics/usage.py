@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Q, Sum, Window
+from django.db.models import Count, Q, QuerySet, Sum, Window
 
 from accounts.models import Company
 from licensing.models import UsageSummary
@@ -60,47 +60,78 @@ def adoption(scope: Scope) -> dict:
     return figures
 
 
-def usage_lists(scope: Scope, rows: int = LIST_ROWS) -> list[UsageList]:
-    """The three usage lists, each its first `rows` and its length, with the whitespace of
-    each row's company (`summary.whitespace`). Five queries (three when all are empty): each
-    list's first rows with its length (a window count, one pass over the book's summaries),
-    then their licenses, companies and products, then the companies' whitespace."""
+@dataclass(frozen=True)
+class UsageRanking:
+    """A usage list's first license ids, in order, and its length: what a book's snapshot
+    keeps of it, so that pages load only the rows they show."""
+
+    slug: str
+    license_ids: list[int]
+    total: int
+
+
+def _lists(scope: Scope) -> list[tuple[str, str, QuerySet]]:
+    """Each usage list's slug, title and ranked summaries over the scope's book."""
     summaries = _book(UsageSummary.objects.all(), scope, "license__company__")
-    firsts = {
-        slug: (title, list(
-            queryset.annotate(total=Window(Count("pk"))).values_list("pk", "total")[:rows]
-        ))
-        for slug, title, queryset in (
-            (
-                "expansion-ready",
-                f"Expansion-ready: {settings.USAGE_EXPANSION_THRESHOLD}% used or more for "
-                f"{settings.USAGE_EXPANSION_DAYS} days",
-                summaries.expansion_ready(scope.today),
-            ),
-            (
-                "renewal-at-risk",
-                f"Renewal at risk: under {settings.USAGE_RISK_THRESHOLD}% used, renewal due in "
-                f"{settings.USAGE_RENEWAL_WINDOW_DAYS} days",
-                summaries.renewal_at_risk(scope.today),
-            ),
-            ("over-deployed", "Over-deployed: more seats assigned than licensed",
-             summaries.over_deployed(scope.today)),
-        )
-    }  # fmt: skip
-    # Joined to their parties once the first rows are known: joining every company of the
-    # book before ranking would hash them all, three times.
-    loaded = UsageSummary.objects.with_parties().in_bulk(
-        [pk for _, first in firsts.values() for pk, _ in first]
-    )
-    lists = [
-        UsageList(slug, title, [loaded[pk] for pk, _ in first], first[0][1] if first else 0)
-        for slug, (title, first) in firsts.items()
+    return [
+        (
+            "expansion-ready",
+            f"Expansion-ready: {settings.USAGE_EXPANSION_THRESHOLD}% used or more for "
+            f"{settings.USAGE_EXPANSION_DAYS} days",
+            summaries.expansion_ready(scope.today),
+        ),
+        (
+            "renewal-at-risk",
+            f"Renewal at risk: under {settings.USAGE_RISK_THRESHOLD}% used, renewal due in "
+            f"{settings.USAGE_RENEWAL_WINDOW_DAYS} days",
+            summaries.renewal_at_risk(scope.today),
+        ),
+        (
+            "over-deployed",
+            "Over-deployed: more seats assigned than licensed",
+            summaries.over_deployed(scope.today),
+        ),
     ]
+
+
+def usage_rankings(scope: Scope, rows: int = LIST_ROWS) -> dict:
+    """The three usage lists' first `rows` license ids and lengths (each in one pass over
+    the book's summaries, the length a window count beside the rows): three queries."""
+    rankings = []
+    for slug, _, queryset in _lists(scope):
+        first = list(queryset.annotate(total=Window(Count("pk"))).values_list("pk", "total")[:rows])
+        rankings.append(UsageRanking(slug, [pk for pk, _ in first], first[0][1] if first else 0))
+    return {"usage_rankings": rankings}
+
+
+def load_lists(rankings: list[UsageRanking], today) -> list[UsageList]:
+    """The lists of `rankings`, their rows (with license, company and product) read by
+    primary key: one query (none when all are empty). A license deleted since the ranking
+    is left out."""
+    titles = {slug: title for slug, title, _ in _lists(Scope(start=today, end=today, today=today))}
+    loaded = UsageSummary.objects.with_parties().in_bulk(
+        [pk for ranking in rankings for pk in ranking.license_ids]
+    )
+    return [
+        UsageList(
+            ranking.slug,
+            titles[ranking.slug],
+            [loaded[pk] for pk in ranking.license_ids if pk in loaded],
+            ranking.total,
+        )
+        for ranking in rankings
+    ]
+
+
+def usage_lists(figures: dict) -> list[UsageList]:
+    """The three usage lists of a book's figures (`usage_rankings` and `today`, as its
+    snapshot holds them), with the whitespace of each row's company (`summary.whitespace`):
+    two queries (none when all are empty)."""
+    today = figures["today"]
+    lists = load_lists(figures["usage_rankings"], today)
     company_ids = {summary.license.company_id for each in lists for summary in each.rows}
     whitespace = dict(
-        Company.objects.filter(pk__in=company_ids)
-        .with_seats(scope.today)
-        .values_list("pk", "whitespace")
+        Company.objects.filter(pk__in=company_ids).with_seats(today).values_list("pk", "whitespace")
     )
     for each in lists:
         for summary in each.rows:

@@ -99,7 +99,7 @@ def dashboard(request):
     if form.is_valid():
         figures = snapshot.figures(form.scope())
         context["figures"] = figures
-        context["usage_lists"] = metrics.usage_lists(form.scope())
+        context["usage_lists"] = metrics.usage_lists(figures)
         context["query"] = form.query_string()
         context["charts"] = [
             {

@@ -36,7 +36,7 @@ def _manager_lists(user, today, *, everyone: bool) -> dict:
         quotes = quotes.for_owner(user)
         trials = trials.filter(company__owner=user)
         renewals = renewals.filter(company__owner=user)
-    # Penetration ranks the whole book: read from its snapshot.
+    # Penetration and the usage lists rank the whole book: read from its snapshot.
     book = snapshot.book(None if everyone else user.pk)
     expiring = quotes.filter(
         valid_until__gte=today, valid_until__lte=today + timedelta(days=QUOTES_EXPIRING_DAYS)
@@ -50,6 +50,7 @@ def _manager_lists(user, today, *, everyone: bool) -> dict:
         "ending_trials": trials.order_by("ends_on", "pk")[:ROWS],
         "due_renewals": renewals.order_by("ends_on", "pk")[:ROWS],
         "low_penetration": book["lowest_penetration"],
+        "usage_lists": metrics.usage_lists(book),
         "as_of": book["as_of"],
     }
 
@@ -76,13 +77,6 @@ def _my_follow_ups(user, today) -> dict:
         }
         for name, condition in groups.items()
     }
-
-
-def _usage_lists(user, today, *, everyone: bool) -> list[metrics.UsageList]:
-    """Expansion-ready, renewal-at-risk and over-deployed licenses of the manager's book."""
-    return metrics.usage_lists(
-        metrics.Scope(start=today, end=today, owner_id=None if everyone else user.pk, today=today)
-    )
 
 
 def _finance_lists(today) -> dict:
@@ -114,7 +108,6 @@ def home(request):
     context = {"today": today, "is_support": bool(roles & {SUPPORT, ADMIN})}
     if roles & {AM, ADMIN}:
         context["manager"] = _manager_lists(request.user, today, everyone=ADMIN in roles)
-        context["usage_lists"] = _usage_lists(request.user, today, everyone=ADMIN in roles)
         context["follow_ups"] = _my_follow_ups(request.user, today)
     if roles & {FINANCE, ADMIN}:
         context["finance"] = _finance_lists(today)

@@ -85,9 +85,9 @@ def test_the_dashboard_reads_its_snapshot_in_the_same_queries_whatever_the_data_
 ):
     client.force_login(finance)
     client.get(reverse("dashboard"))  # the first look of the day stores the snapshot
-    # Session and user, roles, the owner choices, the snapshot's row, then the usage lists'
-    # 3 (read live: no usage reported, no rows or whitespace to read).
-    with django_assert_num_queries(8):
+    # Session and user, roles, the owner choices, the snapshot's row (with the usage lists'
+    # ranking: no usage reported, no rows or whitespace to read).
+    with django_assert_num_queries(5):
         client.get(reverse("dashboard"))
     with django_capture_on_commit_callbacks(execute=True):
         for _ in range(6):
@@ -98,7 +98,7 @@ def test_the_dashboard_reads_its_snapshot_in_the_same_queries_whatever_the_data_
                 starts_on=books["month"],
                 ends_on=books["month"].replace(year=books["month"].year + 1),
             )
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(5):
         html = client.get(reverse("dashboard")).content.decode()
     assert figure(html, "Active seats") == str(60 + 6 * 10)
 
@@ -109,9 +109,9 @@ def test_another_period_reads_the_snapshot_and_its_flows_in_the_same_queries_wha
     client.force_login(finance)
     client.get(reverse("dashboard"))  # the first look of the day stores the snapshot
     period = {"start": books["month"].isoformat(), "end": books["today"].isoformat()}
-    # Session and user, roles, the owner choices, the snapshot's row, the period's 10, then the
-    # usage lists' 3 (no usage reported: no rows or company whitespace to read).
-    with django_assert_num_queries(18 + EXTRA_ON_POSTGRESQL):
+    # Session and user, roles, the owner choices, the snapshot's row (with the usage lists'
+    # ranking: no usage reported, no rows or whitespace to read), the period's 10.
+    with django_assert_num_queries(15 + EXTRA_ON_POSTGRESQL):
         client.get(reverse("dashboard"), period)
     with django_capture_on_commit_callbacks(execute=True):
         for _ in range(6):
@@ -121,7 +121,7 @@ def test_another_period_reads_the_snapshot_and_its_flows_in_the_same_queries_wha
                 starts_on=books["month"],
                 ends_on=books["month"].replace(year=books["month"].year + 1),
             )
-    with django_assert_num_queries(18 + EXTRA_ON_POSTGRESQL):
+    with django_assert_num_queries(15 + EXTRA_ON_POSTGRESQL):
         client.get(reverse("dashboard"), period)
 
 

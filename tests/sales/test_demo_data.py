@@ -88,4 +88,4 @@ def test_every_license_in_force_has_90_days_of_usage_and_every_usage_list_has_ro
     full = [license for license in in_force if (today - license.starts_on).days >= 89]
     assert full and all(license.usage_records.count() == 90 for license in full)
     scope = metrics.Scope(start=today.replace(month=1, day=1), end=today, today=today)
-    assert all(usage_list.total for usage_list in metrics.usage_lists(scope))
+    assert all(ranking.total for ranking in metrics.usage_rankings(scope)["usage_rankings"])

@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from licensing.pricing import add_months
-from sales.metrics import pipeline
+from licensing.services import record_usage
+from sales.metrics import pipeline, snapshot
 from sales.models import Quote, QuoteLink
 from sales.services import revise_quote, update_quote
 from tests.accounts.factories import CompanyFactory, ContactFactory, UserFactory
@@ -275,8 +276,38 @@ def test_the_page_reads_a_fixed_number_of_queries(
 ):
     _book_of(count, company, product)
     client.force_login(account_manager)
+    snapshot.refresh(owner_id=account_manager.pk)  # the book's snapshot, as beat stores it
 
     with django_assert_max_num_queries(20):
         response = client.get(reverse("pipeline"))
 
     assert sum(column.count for column in response.context["board"]) == 2 * count
+
+
+def test_renewals_little_used_come_from_the_book_snapshot_refreshed_by_the_usage_feed(
+    client, account_manager, company, product, django_capture_on_commit_callbacks
+):
+    license = LicenseFactory(
+        company=company,
+        product=product,
+        seats=20,
+        starts_on=TODAY - timedelta(days=300),
+        ends_on=TODAY + timedelta(days=60),
+    )
+    client.force_login(account_manager)
+    assert client.get(reverse("pipeline")).context["at_risk"]["little_used_count"] == 0
+
+    with django_capture_on_commit_callbacks(execute=True):  # the feed's batch commits
+        record_usage(
+            rows=[
+                {"license": license.pk, "date": TODAY.isoformat(), "assigned_seats": 15,
+                 "active_users_30d": 5}
+            ]
+        )  # fmt: skip
+    response = client.get(reverse("pipeline"))
+
+    at_risk = response.context["at_risk"]
+    assert [summary.license for summary in at_risk["little_used"]] == [license]
+    assert at_risk["little_used_count"] == 1
+    as_of = timezone.localtime(at_risk["little_used_as_of"])
+    assert f"as of {as_of:%H:%M}" in response.content.decode()

@@ -8,7 +8,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from licensing.services import add_seats, cancel_license, convert_trial, renew_license
+from licensing.services import (
+    add_seats,
+    cancel_license,
+    convert_trial,
+    record_usage,
+    renew_license,
+)
 from licensing.services.licenses import renewal_term
 from sales import metrics, services, tasks
 from sales.metrics import snapshot
@@ -104,7 +110,22 @@ def convert(books, company, product, account_manager):
     )
 
 
-@pytest.mark.parametrize("service", [accept_a_quote, add_some_seats, renew, cancel, convert])
+def report_usage(books, company, product, account_manager):
+    """A batch from the usage feed (licensing's `usage_recorded`): 19 of 20 seats used for
+    14 days makes the license expansion-ready."""
+    today = timezone.localdate()
+    record_usage(
+        rows=[
+            {"license": books["license"].pk, "date": (today - timedelta(days=days)).isoformat(),
+             "assigned_seats": 20, "active_users_30d": 19}
+            for days in range(14)
+        ]
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "service", [accept_a_quote, add_some_seats, renew, cancel, convert, report_usage]
+)
 def test_the_snapshots_equal_the_live_figures_after_each_seat_changing_service(
     books, company, product, account_manager, django_capture_on_commit_callbacks, service
 ):
