@@ -18,6 +18,7 @@ from accounts.history import changes_of
 from accounts.lists import list_tools, wants_csv
 from accounts.models import Company
 from accounts.roles import can, ensure, get_for, require, visible
+from accounts.views import subject_activity_context
 from config.pagination import PaginatorByIds
 from sales import services
 from sales.exports import quotes_csv
@@ -79,6 +80,7 @@ def quote_detail(request, pk: int):
             Quote.history.filter(id=quote.pk),
             (QuoteLine.history.filter(quote_id=quote.pk), _line_label),
         ),
+        **subject_activity_context(request, quote),
     }
     return render(request, "sales/quotes/detail.html", context)
 
