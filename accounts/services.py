@@ -292,9 +292,9 @@ def _check_text(text: str, field: str, limit: int, missing: str) -> str:
 def log_activity(
     *,
     company: Company,
-    kind: str,
     summary: str,
     actor,
+    kind: str = Interaction.Kind.NOTE,
     occurred_at=None,
     contact: Contact | None = None,
     subject=None,
