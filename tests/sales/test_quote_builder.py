@@ -5,14 +5,18 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import outbox
 from accounts.models import OutboxMessage
+from accounts.roles import Role, can
 from sales import metrics, services
 from sales.approval_emails import _build
 from sales.models import Quote
+from tests.accounts.factories import UserFactory
 from tests.licensing.factories import ProductFactory
 from tests.sales.factories import make_quote
 
@@ -152,6 +156,48 @@ def test_finance_and_the_owner_are_emailed_at_each_step_of_an_approval(
     assert "was approved by" in body and "You may send the quote now." in body
     # The request answered meanwhile is no longer sent.
     assert _build(asked.first()) is None
+
+
+def deliver_twice(messages) -> None:
+    """Send each message as a worker would, then again as a retry or a second worker would."""
+    for _ in range(2):
+        for message in messages:
+            outbox.deliver(message_id=message.pk)
+
+
+def test_everyone_who_may_approve_is_asked_and_each_step_reaches_each_person_once(
+    company, product, account_manager, finance, admin, support, mailoutbox
+):
+    UserFactory(username="gone", role=Role.FINANCE, is_active=False)
+    quote = make_quote(company=company, product=product, discount_percent=Decimal("30"))
+    asked = OutboxMessage.objects.filter(kind="discount_approval_requested")
+    may_approve = {
+        user.email
+        for user in get_user_model().objects.filter(is_active=True)
+        if can(user, "approve_quote")
+    }
+    assert may_approve == {finance.email, admin.email}
+    assert {(m.recipient, m.audience) for m in asked} == {
+        (finance.email, "approver"),
+        (admin.email, "approver"),
+        (account_manager.email, "owner"),
+    }
+    deliver_twice(asked)
+    assert sorted(email.to[0] for email in mailoutbox) == sorted(
+        [finance.email, admin.email, account_manager.email]
+    )
+
+    mailoutbox.clear()
+    services.approve_quote(quote=quote, actor=admin)
+    # A second answer is refused: nothing more is queued.
+    with pytest.raises(ValidationError):
+        services.reject_quote(quote=quote, actor=finance, comment="Too late")
+    decided = OutboxMessage.objects.filter(kind__in=["discount_approved", "discount_refused"])
+    deliver_twice(decided)
+    assert sorted((email.to[0], email.subject) for email in mailoutbox) == sorted(
+        (email, f"Discount approved: {quote.reference}")
+        for email in (admin.email, account_manager.email)
+    )
 
 
 def test_the_approval_queue_shows_the_justification_the_discount_and_the_list_price(
