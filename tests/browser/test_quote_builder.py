@@ -1,5 +1,5 @@
 """The quote builder in a real browser (Debian chromium): a 20-line quote built without a
-save, lines reordered and removed, Enter in a seats field, each product offered once; and a
+save, lines reordered (by their buttons, and by drag and drop) and removed, Enter in a seats field, each product offered once; and a
 quote declined with a reason, through the confirmation dialog, on the dashboard."""
 
 from decimal import Decimal
@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 
 from sales import services
 from sales.models import Quote
+from sales.pricing import LineInput
 from tests.accounts.factories import CompanyFactory, ContactFactory, UserFactory
 from tests.browser.test_back_office import assert_accessible, shoot, sign_in
 from tests.licensing.factories import ProductFactory
@@ -88,6 +89,44 @@ def test_building_a_20_line_quote_without_a_save(page: Page, live_server, compan
         "Module 02",
     ]
     assert quote.lines.count() == LINES - 1 and quote.total == Decimal((billed - 5) * 10)
+
+
+def test_dragging_line_3_to_the_top_reorders_the_price_and_the_saved_quote(
+    page: Page, live_server, company, products
+):
+    quote = services.create_quote(
+        company=company,
+        actor=company.owner,
+        contact=company.contacts.get(),
+        lines=[
+            LineInput(product, seats)
+            for product, seats in zip(products[:4], (5, 10, 15, 20), strict=True)
+        ],
+    )
+    sign_in(page, live_server, "am")
+    page.goto(f"{live_server.url}/quotes/{quote.pk}/edit/")
+    page.evaluate("window.notReloaded = true")
+
+    line(page, 3).locator(".line-handle").drag_to(line(page, 1).locator(".line-handle"))
+    expect(line(page, 1).get_by_role("combobox")).to_have_value(str(products[2].pk))
+    expect(line(page, 1).get_by_role("spinbutton")).to_have_value("15")
+    names = page.get_by_test_id("quote-price").locator(".price-line .fw-semibold")
+    expect(names).to_have_text(["Module 03", "Module 01", "Module 02", "Module 04"])
+    quote.refresh_from_db()
+    assert [line.product_id for line in quote.lines.order_by("position")] == [
+        product.pk for product in products[:4]
+    ]  # nothing saved yet
+    # The buttons still move a line, for keyboards.
+    line(page, 2).get_by_role("button", name="Move line 2 down").click()
+    expect(names).to_have_text(["Module 03", "Module 02", "Module 01", "Module 04"])
+    assert page.evaluate("window.notReloaded") is True
+    shoot(page, "quote-builder-dragged")
+
+    page.get_by_role("button", name="Save draft", exact=True).last.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Draft")
+    assert [line.product.name for line in quote.lines.order_by("position")] == [
+        "Module 03", "Module 02", "Module 01", "Module 04",
+    ]  # fmt: skip
 
 
 def test_a_declined_quote_with_a_reason_appears_on_the_dashboard(

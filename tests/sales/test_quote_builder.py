@@ -107,7 +107,27 @@ def test_a_product_twice_on_a_hand_made_post_is_refused(signed_in, company, prod
     assert not Quote.objects.exists()
 
 
-@pytest.mark.parametrize("op", ["sideways-1", "remove-9", "add-", "remove"])
+def test_a_line_dragged_to_the_top_is_first_and_the_price_follows(signed_in, company, products):
+    lines = [(products[0], 5), (products[1], 10), (products[2], 15)]
+    response = change(signed_in, company, lines, "move-2-0")
+    formset = response.context["formset"]
+    assert [form["product"].value() for form in formset] == [
+        str(products[2].pk),
+        str(products[0].pk),
+        str(products[1].pk),
+    ]
+    assert [line.product for line in response.context["price"].lines] == [
+        products[2],
+        products[0],
+        products[1],
+    ]
+    assert response.context["focus"] == "id_lines-0-product"
+    assert not Quote.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "op", ["sideways-1", "remove-9", "add-", "remove", "move-0-9", "move-9-0", "move-1"]
+)
 def test_a_malformed_change_to_the_lines_is_a_bad_request(signed_in, company, products, op):
     response = change(signed_in, company, [(products[0], 5)], op)
     assert response.status_code == 400
