@@ -248,7 +248,7 @@ def _record_form(request, company_pk: int, form_class, save, **options):
     key = "interaction_form" if form_class is InteractionForm else "follow_up_form"
     if not request.htmx:
         if saved:
-            return redirect(subject.get_absolute_url() if subject else company.get_absolute_url())
+            return redirect(subject or company)
         return company_detail(request, company.pk, status=400, **{key: form})
     context = {"company": company, **_activity_context(request, company, subject)}
     if not saved:
