@@ -297,6 +297,33 @@ def test_why_we_lose_counts_the_declined_quotes_by_reason(sent, account_manager)
     ]
 
 
+def test_an_expired_quote_marked_lost_later_counts_by_its_reason_when_it_expired(
+    sent, account_manager, signed_in
+):
+    quote = sent()
+    today = timezone.localdate()
+    Quote.objects.filter(pk=quote.pk).update(valid_until=today - timedelta(days=40))
+    expired_at = timezone.now() - timedelta(days=35)
+    services.expire_quote(quote=quote, now=expired_at)
+    page = signed_in.get(reverse("quote_detail", args=[quote.pk])).content.decode()
+    assert "Why was it lost?" in page and "Mark lost" in page
+
+    signed_in.post(reverse("quote_decline", args=[quote.pk]), {"reason_code": "timing"})
+    quote.refresh_from_db()
+    assert (quote.status, quote.decline_reason_code) == ("declined", "timing")
+    assert quote.expired_at == expired_at
+    assert quote.company.activities.filter(message__contains="marked lost after it expired")
+
+    def lost_in(start, end):
+        scope = metrics.Scope(start=start, end=end, owner_id=None, today=today)
+        return [(each.label, each.quotes) for each in metrics.dashboard(scope)["lost_reasons"]]
+
+    assert lost_in(today - timedelta(days=60), today - timedelta(days=31)) == [("Timing", 1)]
+    assert lost_in(today - timedelta(days=30), today) == []
+    with pytest.raises(ValidationError):  # once lost, it stays lost
+        services.decline_quote(quote=quote, actor=account_manager, reason_code="price")
+
+
 def test_the_metrics_api_lists_why_we_lose(client, sent, account_manager, finance):
     services.decline_quote(quote=sent(), actor=account_manager, reason_code="no_budget")
     client.force_login(finance)
