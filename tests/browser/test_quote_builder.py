@@ -2,6 +2,7 @@
 save, lines reordered (by their buttons, and by drag and drop) and removed, Enter in a seats field, each product offered once; and a
 quote declined with a reason, through the confirmation dialog, on the dashboard."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -163,3 +164,24 @@ def test_a_declined_quote_with_a_reason_appears_on_the_dashboard(
     lost = page.get_by_test_id("lost-reasons")
     expect(lost.get_by_role("row", name="Went with a competitor 1 100.00 EUR")).to_be_visible()
     shoot(page, "dashboard-why-we-lose")
+
+
+def test_an_expired_quote_marked_lost_later_shows_its_reason(
+    page: Page, live_server, company, products
+):
+    quote = services.send_quote(
+        quote=make_quote(company=company, product=products[0], seats=10), actor=company.owner
+    )
+    Quote.objects.filter(pk=quote.pk).update(valid_until=quote.valid_until - timedelta(days=90))
+    services.expire_quote(quote=quote)
+    sign_in(page, live_server, "am")
+    page.goto(f"{live_server.url}/quotes/{quote.pk}/")
+    lost = page.get_by_role("region", name="Lost?")
+    lost.get_by_label("No budget").check()
+    lost.get_by_role("button", name="Mark lost").click()
+    shoot(page, "quote-expired-mark-lost-dialog")
+    page.get_by_role("dialog").get_by_role("button", name="Mark lost").click()
+    expect(page.get_by_test_id("decline")).to_contain_text("No budget")
+    shoot(page, "quote-expired-marked-lost")
+    quote.refresh_from_db()
+    assert (quote.status, quote.decline_reason_code) == ("declined", "no_budget")
