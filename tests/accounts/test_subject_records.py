@@ -59,6 +59,7 @@ def test_the_page_offers_both_forms_set_on_its_subject(signed_in, subject):
     assert f'<input type="hidden" name="on" value="{subject_key(subject)}">' in page
     assert f'<option value="{subject_key(subject)}" selected>' in page
     assert "Log a note, call or meeting" in page and "Plan a follow-up" in page
+    assert "Notes, calls and meetings" in page and "Nothing logged yet." in page
 
 
 def test_a_call_logged_from_the_page_is_about_it_there_and_on_the_company_timeline(
