@@ -143,7 +143,7 @@ def test_finance_sees_a_quote_without_its_notes(client, finance, account_manager
     client.force_login(finance)
     page = client.get(quote.get_absolute_url()).content.decode()
     assert "Private word" not in page
-    assert "Log a note" not in page
+    assert "Log a note" not in page and "Notes, calls and meetings" not in page
 
 
 def test_the_page_reads_its_notes_in_constant_queries(
