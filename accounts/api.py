@@ -11,9 +11,24 @@ from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.api_base import CreateOnlyFieldsMixin, ModelSerializer, RoleViewSetMixin
-from accounts.models import Company, CompanyStatus, Contact, FollowUp, Interaction
-from accounts.roles import may_complete_follow_up
+from accounts.api_base import (
+    LARGEST_INTEGER,
+    CreateOnlyFieldsMixin,
+    ModelSerializer,
+    RoleViewSetMixin,
+)
+from accounts.models import (
+    SUBJECT_MODELS,
+    Company,
+    CompanyStatus,
+    Contact,
+    FollowUp,
+    Interaction,
+    company_subjects,
+    describe_subject,
+    subject_prefetch,
+)
+from accounts.roles import may_complete_follow_up, visible
 from accounts.services import (
     archive_company,
     complete_follow_up,
@@ -240,12 +255,51 @@ class ContactViewSet(
     ordering_fields = ["last_name", "first_name", "email", "created_at"]
 
 
-class InteractionSerializer(ModelSerializer):
+# "trial" -> "licensing.trial": the subject's type as the API names it.
+SUBJECT_TYPES = {label.split(".")[1]: label for label in SUBJECT_MODELS}
+
+
+class SubjectSerializer(serializers.Serializer):
+    """What a note or follow-up is about: one of its company's trials, licenses or quotes."""
+
+    type = serializers.ChoiceField(choices=sorted(SUBJECT_TYPES))
+    id = serializers.IntegerField(min_value=1, max_value=LARGEST_INTEGER)
+    label = serializers.CharField(read_only=True, help_text="What it is, in a few words.")
+
+    def to_representation(self, subject):
+        return {
+            "type": subject._meta.model_name,
+            "id": subject.pk,
+            "label": describe_subject(subject),
+        }
+
+
+class CompanyRecordSerializer(ModelSerializer):
+    """What notes and follow-ups share: an optional subject, one of the company's trials,
+    licenses or quotes that the user may see (any other id is a 400, as if it did not exist)."""
+
+    subject = SubjectSerializer(required=False, allow_null=True)
+
+    def validate(self, attrs):
+        named = attrs.get("subject")
+        if named:
+            rows = company_subjects(attrs["company"], SUBJECT_TYPES[named["type"]])
+            subject = visible(self.context["request"].user, rows).filter(pk=named["id"]).first()
+            if subject is None:
+                message = f'Invalid id "{named["id"]}": no {named["type"]} of this company.'
+                raise serializers.ValidationError({"subject": [message]})
+            attrs["subject"] = subject
+        return attrs
+
+
+class InteractionSerializer(CompanyRecordSerializer):
     author = serializers.PrimaryKeyRelatedField(read_only=True)
 
     class Meta:
         model = Interaction
-        fields = ["id", "company", "contact", "kind", "occurred_at", "summary", "author"]
+        fields = [
+            "id", "company", "contact", "subject", "kind", "occurred_at", "summary", "author",
+        ]  # fmt: skip
         extra_kwargs = {"occurred_at": {"required": False}, "contact": {"required": False}}
 
     def create(self, validated_data):
@@ -262,7 +316,9 @@ class InteractionViewSet(
     """Notes, calls and meetings logged on companies, newest first; logging one is for who
     may log on its company (its account manager, an Administrator)."""
 
-    queryset = Interaction.objects.order_by("-occurred_at", "-pk")
+    queryset = Interaction.objects.order_by("-occurred_at", "-pk").prefetch_related(
+        subject_prefetch()
+    )
     serializer_class = InteractionSerializer
     view_permission = "view_activities"
     edit_permission = "log_activity"
@@ -280,7 +336,7 @@ class FollowUpFilter(django_filters.FilterSet):
         fields = ["company", "assignee", "open"]
 
 
-class FollowUpSerializer(ModelSerializer):
+class FollowUpSerializer(CompanyRecordSerializer):
     assignee = serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.filter(is_active=True),
         help_text="An account manager or an Administrator.",
@@ -289,7 +345,7 @@ class FollowUpSerializer(ModelSerializer):
     class Meta:
         model = FollowUp
         fields = [
-            "id", "company", "contact", "title", "due_on", "assignee",
+            "id", "company", "contact", "subject", "title", "due_on", "assignee",
             "created_by", "created_at", "completed_at", "completed_by",
         ]  # fmt: skip
         read_only_fields = ["created_by", "created_at", "completed_at", "completed_by"]
@@ -309,7 +365,7 @@ class FollowUpViewSet(
     """Follow-ups by due date; `?open=true` for those not done. Planning one is for who may
     log on its company; its assignee, too, may mark it done."""
 
-    queryset = FollowUp.objects.order_by("due_on", "pk")
+    queryset = FollowUp.objects.order_by("due_on", "pk").prefetch_related(subject_prefetch())
     serializer_class = FollowUpSerializer
     view_permission = "view_activities"
     edit_permission = "log_activity"

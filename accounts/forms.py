@@ -1,7 +1,6 @@
 from datetime import timedelta
 
 from django import forms
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
@@ -20,6 +19,7 @@ from accounts.models import (
     Industry,
     Interaction,
     SavedFilter,
+    company_subjects,
     describe_subject,
     subjects_of,
 )
@@ -287,17 +287,20 @@ class CompanyRecordForm(forms.ModelForm):
         self.fields["about"].choices = about
 
     def clean_about(self):
-        value = self.cleaned_data["about"]
-        if not value:
-            return None
-        label, _, pk = value.partition(":")
-        if label not in SUBJECT_MODELS or not pk.isdigit():
-            raise ValidationError("Choose one of the company's trials, licenses or quotes.")
-        model = ContentType.objects.get_by_natural_key(*label.split(".")).model_class()
-        subject = model._default_manager.filter(company=self.company, pk=int(pk)).first()
-        if subject is None:
-            raise ValidationError("Choose one of the company's trials, licenses or quotes.")
-        return subject
+        return company_subject(self.company, self.cleaned_data["about"])
+
+
+def company_subject(company: Company, key: str):
+    """The company's trial, license or quote a form names by its subject_key ("" for none)."""
+    if not key:
+        return None
+    label, _, pk = key.partition(":")
+    if label not in SUBJECT_MODELS or not pk.isdigit():
+        raise ValidationError("Choose one of the company's trials, licenses or quotes.")
+    subject = company_subjects(company, label).filter(pk=int(pk)).first()
+    if subject is None:
+        raise ValidationError("Choose one of the company's trials, licenses or quotes.")
+    return subject
 
 
 class InteractionForm(CompanyRecordForm):

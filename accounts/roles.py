@@ -180,6 +180,11 @@ def sync_role_groups(apps=None) -> None:
         group.permissions.set(permissions)
 
 
+def holders_of(permission: str):
+    """The active users who hold `permission` (Administrators hold every one), by name."""
+    return members_of(*PERMISSIONS[permission], ADMIN).filter(is_active=True)
+
+
 def members_of(*roles: Role):
     """The users holding any of `roles` (superusers count as Administrators), by name."""
     holds = Q(groups__name__in=[role.value for role in roles])

@@ -18,6 +18,7 @@ from accounts.models import (
     FollowUp,
     Interaction,
     SavedFilter,
+    describe_subject,
 )
 from accounts.roles import USAGE_FEED, can, company_owners, roles_of
 
@@ -291,9 +292,9 @@ def _check_text(text: str, field: str, limit: int, missing: str) -> str:
 def log_activity(
     *,
     company: Company,
-    kind: str,
     summary: str,
     actor,
+    kind: str = Interaction.Kind.NOTE,
     occurred_at=None,
     contact: Contact | None = None,
     subject=None,
@@ -366,10 +367,11 @@ def create_follow_up(
         created_by=actor,
     )
     for_whom = "" if assignee.pk == actor.pk else f" for {_name(assignee)}"
+    about = f" ({describe_subject(subject)})" if subject else ""
     record_activity(
         company=company,
         kind=Activity.Kind.FOLLOW_UP,
-        message=f"Follow-up planned{for_whom}, due {due_on:%d %b %Y}: {title}",
+        message=f"Follow-up planned{for_whom}, due {due_on:%d %b %Y}{about}: {title}",
         actor=actor,
     )
     return follow_up

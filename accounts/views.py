@@ -32,6 +32,7 @@ from accounts.forms import (
     SavedFilterForm,
     about_choices,
     add_service_error,
+    company_subject,
 )
 from accounts.history import changes_of
 from accounts.lists import COMPANY_HEADER, LISTS, company_rows, list_tools, wants_csv
@@ -45,6 +46,7 @@ from accounts.models import (
     OutboxMessage,
     SavedFilter,
     describe_subject,
+    subject_key,
     subject_prefetch,
 )
 from accounts.roles import (
@@ -144,23 +146,28 @@ class TimelineEntry:
     about: str = ""
 
 
-def timeline_of(company: Company, *, with_interactions: bool) -> list[TimelineEntry]:
+def timeline_of(company: Company, *, with_interactions: bool, subject=None) -> list[TimelineEntry]:
     """The company's latest TIMELINE_LENGTH events in order: what Seatdesk records by itself
     (activities) and, for roles that may see them, the notes, calls and meetings logged by
-    hand, with the follow-ups' events. A fixed number of queries whatever the rows."""
-    activities = company.activities.select_related("actor")
-    if not with_interactions:
-        activities = activities.exclude(kind=Activity.Kind.FOLLOW_UP)
-    entries = [
-        TimelineEntry(
-            activity.occurred_at, activity.get_kind_display(), activity.message, activity.actor
-        )
-        for activity in activities[:TIMELINE_LENGTH]
-    ]
+    hand, with the follow-ups' events. About a `subject` (a trial, license or quote): only
+    the notes, calls and meetings about it. A fixed number of queries whatever the rows."""
+    entries = []
+    if subject is None:
+        activities = company.activities.select_related("actor")
+        if not with_interactions:
+            activities = activities.exclude(kind=Activity.Kind.FOLLOW_UP)
+        entries = [
+            TimelineEntry(
+                activity.occurred_at, activity.get_kind_display(), activity.message, activity.actor
+            )
+            for activity in activities[:TIMELINE_LENGTH]
+        ]
     if with_interactions:
         interactions = company.interactions.select_related("author", "contact").prefetch_related(
             subject_prefetch()
         )
+        if subject is not None:
+            interactions = interactions.about(subject)
         for interaction in interactions[:TIMELINE_LENGTH]:
             with_whom = f" with {interaction.contact}" if interaction.contact else ""
             entries.append(
@@ -177,35 +184,59 @@ def timeline_of(company: Company, *, with_interactions: bool) -> list[TimelineEn
     return entries[:TIMELINE_LENGTH]
 
 
-def _activity_context(request, company: Company, **forms) -> dict:
-    """The timeline, the open follow-ups and, for who may log, the two forms."""
+def subject_activity_context(request, subject) -> dict:
+    """For the trial, license and quote pages: the notes, calls, meetings and open follow-ups
+    about `subject`, and the company page's two forms, set on it."""
+    company = subject.company
+    return {"company": company, **_activity_context(request, company, subject=subject)}
+
+
+def _activity_context(request, company: Company, subject=None, **forms) -> dict:
+    """The timeline, the open follow-ups and, for who may log, the two forms: the company's,
+    or about one of its trials, licenses or quotes (`subject`)."""
     may_see = can(request.user, "view_activities")
     may_log = can(request.user, "log_activity", company)
+    follow_ups = company.follow_ups.open().with_parties()
+    if subject is not None:
+        follow_ups = follow_ups.about(subject)
     context = {
-        "timeline": timeline_of(company, with_interactions=may_see),
+        "timeline": timeline_of(company, with_interactions=may_see, subject=subject),
         "may_log": may_log,
-        "company_follow_ups": company.follow_ups.open().with_parties() if may_see else None,
+        "company_follow_ups": follow_ups if may_see else None,
+        "on": subject_key(subject) if subject else "",
     }
     if may_log:
-        options = {"company": company, "about": _about(request, company)}
-        context["interaction_form"] = forms.get("interaction_form") or InteractionForm(**options)
+        about = _about(request, company, subject)
+        options = {"company": company, "about": about}
         # "Plan a follow-up" from the home page's "needs a next step" names what it is about.
+        initial = {"about": about[0][0] if subject else request.GET.get("about", "")}
+        context["interaction_form"] = forms.get("interaction_form") or InteractionForm(
+            **options, initial=initial
+        )
         context["follow_up_form"] = forms.get("follow_up_form") or FollowUpForm(
-            **options, user=request.user, initial={"about": request.GET.get("about", "")}
+            **options, user=request.user, initial=initial
         )
     return context
 
 
-def _about(request, company: Company) -> list[tuple[str, str]]:
+def _about(request, company: Company, subject=None) -> list[tuple[str, str]]:
+    if subject is not None:
+        return [(subject_key(subject), describe_subject(subject))]
     return about_choices(company, may_see_quotes=can(request.user, "view_quotes"))
 
 
 def _record_form(request, company_pk: int, form_class, save, **options):
-    """Log a note or plan a follow-up from the company page: with htmx, the form comes back
-    (emptied, or with its errors) with the timeline and the follow-ups out of band; without,
-    a redirect to the company or the company page with the errors."""
+    """Log a note or plan a follow-up from the company page, or from a trial, license or
+    quote page (the form names it in `on`): with htmx, the form comes back (emptied, or with
+    its errors) with the timeline and the follow-ups out of band; without, a redirect to the
+    page, or the company page with the errors."""
     company = get_for(request.user, "log_activity", Company.objects.all(), pk=company_pk)
-    form = form_class(request.POST, company=company, about=_about(request, company), **options)
+    try:
+        subject = company_subject(company, request.POST.get("on", ""))
+    except ValidationError:
+        return HttpResponseBadRequest("Not one of the company's trials, licenses or quotes.")
+    about = _about(request, company, subject)
+    form = form_class(request.POST, company=company, about=about, **options)
     saved = False
     if form.is_valid():
         try:
@@ -217,9 +248,9 @@ def _record_form(request, company_pk: int, form_class, save, **options):
     key = "interaction_form" if form_class is InteractionForm else "follow_up_form"
     if not request.htmx:
         if saved:
-            return redirect("company_detail", pk=company.pk)
+            return redirect(subject or company)
         return company_detail(request, company.pk, status=400, **{key: form})
-    context = {"company": company, **_activity_context(request, company)}
+    context = {"company": company, **_activity_context(request, company, subject)}
     if not saved:
         context[key] = form
     return render(request, f"accounts/_{key}.html", {**context, "oob": True})

@@ -14,6 +14,7 @@ from accounts.history import changes_of
 from accounts.lists import list_tools, wants_csv
 from accounts.models import Company
 from accounts.roles import can, ensure, get_for, require, visible
+from accounts.views import subject_activity_context
 from config.csv_stream import csv_response
 from config.pagination import PaginatorByIds
 from licensing.forms import (
@@ -60,6 +61,20 @@ def trial_start(request, company_pk: int):
             messages.success(request, f"Trial of {trial.product} started until {trial.ends_on}.")
             return redirect("company_detail", pk=company.pk)
     return render(request, "licensing/trial_start.html", {"form": form, "company": company})
+
+
+@login_required
+def trial_detail(request, pk: int):
+    trial = get_for(
+        request.user, "view_trials", Trial.objects.select_related("company", "product"), pk=pk
+    )
+    context = {
+        "trial": trial,
+        "today": timezone.localdate(),
+        "may_edit": can(request.user, "edit_trial", trial),
+        **subject_activity_context(request, trial),
+    }
+    return render(request, "licensing/trial_detail.html", context)
 
 
 def _editable_trial(request, pk: int) -> Trial:
@@ -137,6 +152,7 @@ def license_detail(request, pk: int):
         "renewal": License.objects.filter(renews=license).first(),
         "may_edit": may_edit,
         **_usage_context(license, seat_changes),
+        **subject_activity_context(request, license),
         "history": changes_of(
             License.history.filter(id=license.pk), SeatChange.history.filter(license_id=license.pk)
         ),

@@ -1,6 +1,8 @@
 """The emails of a discount's approval, through the outbox (accounts/outbox.py): when a draft's
-discount comes to need approval, Finance (who approve) and the account manager hear of it;
-when it is approved or refused, the account manager and the approver do. Composed when they
+discount comes to need approval, everyone who may approve it (Finance, Administrators: the
+roles matrix's "approve_quote") and the account manager hear of it; when it is approved or
+refused, the account manager and the approver do. Once per step and person, whatever retries
+do: each message's key names the step. Composed when they
 go out; a request that no longer awaits an answer by then is skipped."""
 
 from django.conf import settings
@@ -10,7 +12,7 @@ from django.urls import reverse
 
 from accounts import outbox
 from accounts.models import OutboxMessage
-from accounts.roles import FINANCE, members_of
+from accounts.roles import holders_of
 from sales.models import Quote
 
 REQUESTED, APPROVED, REFUSED = (
@@ -39,8 +41,9 @@ def _messages(kind: str, quote: Quote, recipients: dict[str, str], subject: str)
 
 
 def queue_request_emails(quote: Quote) -> None:
-    """Tell Finance and the account manager that the quote's discount awaits approval."""
-    approvers = members_of(FINANCE).filter(is_active=True).values_list("email", flat=True)
+    """Tell whoever may approve and the account manager that the quote's discount awaits
+    approval."""
+    approvers = holders_of("approve_quote").values_list("email", flat=True)
     recipients = {email: "approver" for email in approvers}
     recipients[quote.owner.email] = "owner"
     subject = (

@@ -31,6 +31,7 @@ HTML = [
     ("get", "/companies/{pk}/edit/", "company", None, EVERYONE, OWNER),
     ("get", "/contacts/{pk}/edit/", "contact", None, EVERYONE, OWNER),
     ("post", "/contacts/{pk}/remove/", "contact", {}, EVERYONE, OWNER),
+    ("get", "/trials/{pk}/", "trial", None, EVERYONE, EVERYONE),
     ("get", "/trials/{pk}/extend/", "trial", None, EVERYONE, OWNER),
     ("post", "/trials/{pk}/convert/", "trial", {}, EVERYONE, OWNER),
     ("get", "/licenses/{pk}/", "license", None, EVERYONE, EVERYONE),

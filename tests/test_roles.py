@@ -49,6 +49,8 @@ MATRIX = [
     # Finance does not see notes and follow-ups; support reads them but completes none.
     ("follow_up_complete", "follow_up", "post", "", {**OWNER_POST, "finance": 404}),
     ("trial_list", None, "get", "", EVERYONE),
+    ("trial_detail", "trial", "get", "", EVERYONE),
+    ("trial_detail", "missing", "get", "", MISSING),
     ("trial_start", "company", "get", "", OWNER),
     ("trial_extend", "trial", "get", "", OWNER),
     ("trial_cancel", "trial", "post", "", OWNER_POST),

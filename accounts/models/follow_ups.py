@@ -41,6 +41,19 @@ def subjects_of(label: str, queryset=None):
     return queryset.select_related(*related) if related else queryset
 
 
+def company_subjects(company: Company, label: str):
+    """The company's rows of a subject model ("licensing.trial"); ValueError for a model that
+    is not one of SUBJECT_MODELS."""
+    if label not in SUBJECT_MODELS:
+        raise ValueError(f"{label} is not a subject model.")
+    return subjects_of(label, apps.get_model(label).objects.filter(company=company))
+
+
+def subject_key(subject) -> str:
+    """How forms name a subject: "licensing.trial:12"."""
+    return f"{subject._meta.label_lower}:{subject.pk}"
+
+
 def describe_subject(subject) -> str:
     """What a note or follow-up is about, in a few words ("Trial of Seatdesk Pro")."""
     label = subject._meta.label_lower
@@ -49,6 +62,13 @@ def describe_subject(subject) -> str:
     if label == "licensing.trial":
         return f"Trial of {subject.product}, ends {subject.ends_on:%d %b %Y}"
     return f"License of {subject.product} × {subject.seats}, ends {subject.ends_on:%d %b %Y}"
+
+
+class SubjectQuerySet(models.QuerySet):
+    def about(self, subject):
+        """The rows about `subject` (a trial, license or quote)."""
+        content_type = ContentType.objects.get_for_model(subject)  # cached: no query
+        return self.filter(subject_type=content_type, subject_id=subject.pk)
 
 
 class Interaction(models.Model):
@@ -81,6 +101,8 @@ class Interaction(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = SubjectQuerySet.as_manager()
+
     class Meta:
         ordering = ["-occurred_at", "-id"]
         indexes = [models.Index(fields=["company", "-occurred_at"])]
@@ -89,7 +111,7 @@ class Interaction(models.Model):
         return f"{self.get_kind_display()} on {self.company}"
 
 
-class FollowUpQuerySet(models.QuerySet):
+class FollowUpQuerySet(SubjectQuerySet):
     def open(self):
         return self.filter(completed_at__isnull=True)
 
@@ -103,9 +125,6 @@ class FollowUpQuerySet(models.QuerySet):
         """Open follow-ups by due date as the home page groups them: overdue, today and the
         next `days` days."""
         return self.open().filter(due_on__lte=today + timedelta(days=days))
-
-    def about(self, subject_type_id, subject_id):
-        return self.filter(subject_type_id=subject_type_id, subject_id=subject_id)
 
     def with_parties(self):
         return self.select_related("company", "contact", "assignee", "subject_type")

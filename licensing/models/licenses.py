@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Case, F, FloatField, Min, Q, Subquery, Sum, When
 from django.db.models.functions import Cast
 from django.db.models.lookups import GreaterThanOrEqual, LessThan
+from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -209,6 +210,9 @@ class License(models.Model):
 
     def __str__(self):
         return f"{self.product} × {self.seats} for {self.company}"
+
+    def get_absolute_url(self):
+        return reverse("license_detail", args=[self.pk])
 
     def clean(self):
         errors = {}

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -82,6 +83,9 @@ class Trial(models.Model):
 
     def __str__(self):
         return f"Trial of {self.product} for {self.company}"
+
+    def get_absolute_url(self):
+        return reverse("trial_detail", args=[self.pk])
 
     def clean(self):
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:

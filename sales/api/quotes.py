@@ -256,7 +256,8 @@ class QuoteViewSet(
     @extend_schema(request=DeclineSerializer, responses=QuoteSerializer)
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
-        """Record that the client declined a sent quote, with the reason if known."""
+        """Record that the client declined a sent quote, or that an expired one was lost, with
+        the reason if known."""
         reason = DeclineSerializer(data=request.data)
         reason.is_valid(raise_exception=True)
         return quote_response(

@@ -278,9 +278,10 @@ def licenses_a_year_ago(scope: Scope) -> QuerySet:
 
 
 def quotes_decided(scope: Scope) -> QuerySet:
-    """Quotes accepted, declined or expired in the period (by the date of that answer); each
-    quote number counts once, at its latest sent revision."""
-    decided_at = Coalesce("accepted_at", "declined_at", "expired_at")
+    """Quotes accepted, declined or expired in the period (by the date of that answer; an
+    expired quote marked lost later, by its expiry); each quote number counts once, at its
+    latest sent revision."""
+    decided_at = Coalesce("accepted_at", "expired_at", "declined_at")
     after, before = _aware_day_range(scope.start, scope.end)
     return _book(
         Quote.objects.latest_sent()

@@ -82,7 +82,8 @@ def decline_quote(
 ) -> Quote:
     """Record that the client declined, with their reason if given: one of
     Quote.DeclineReason (kept for the dashboard's "why we lose"; "other" needs the text)
-    and the text in their words; `online_by` as in accept_quote."""
+    and the text in their words; `online_by` as in accept_quote. An expired quote may be
+    marked lost later the same way: it keeps its expiry date, which its decision counts by."""
     limits.check(reason, [limits.text_of_at_most(limits.TEXT_REASON)], "reason")
     reason = reason.strip()
     if reason_code and reason_code not in Quote.DeclineReason.values:
@@ -90,7 +91,9 @@ def decline_quote(
     if reason_code == Quote.DeclineReason.OTHER and not reason:
         raise ValidationError({"reason": "Say what the other reason is."})
     quote = _locked(quote)
-    _check_sent(quote, "decline")
+    expired = quote.status == Quote.Status.EXPIRED
+    if not expired:
+        _check_sent(quote, "decline")
     quote.status = Quote.Status.DECLINED
     quote.declined_at = now or timezone.now()
     quote.decline_reason_code, quote.decline_reason = reason_code, reason
@@ -104,6 +107,8 @@ def decline_quote(
         ]
     )
     how = f"declined online by {online_by}" if online_by else "marked declined"
+    if expired:
+        how = "marked lost after it expired"
     said = ": ".join(part for part in (quote.get_decline_reason_code_display(), reason) if part)
     message = f"{how}: {said}" if said else how
     _log(quote, message, actor, quote.declined_at)

@@ -151,7 +151,7 @@ def _approval_after_change(quote: Quote, *, changed: bool) -> str:
 
 
 def _ask_approval_if_new(quote: Quote, *, was: str | None) -> None:
-    """A discount that has just come to need approval is emailed to Finance and the owner."""
+    """A discount that has just come to need approval is emailed to its approvers and owner."""
     if quote.approval == Quote.Approval.PENDING and was != Quote.Approval.PENDING:
         approval_emails.queue_request_emails(quote)
 

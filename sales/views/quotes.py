@@ -18,6 +18,7 @@ from accounts.history import changes_of
 from accounts.lists import list_tools, wants_csv
 from accounts.models import Company
 from accounts.roles import can, ensure, get_for, require, visible
+from accounts.views import subject_activity_context
 from config.pagination import PaginatorByIds
 from sales import services
 from sales.exports import quotes_csv
@@ -79,6 +80,7 @@ def quote_detail(request, pk: int):
             Quote.history.filter(id=quote.pk),
             (QuoteLine.history.filter(quote_id=quote.pk), _line_label),
         ),
+        **subject_activity_context(request, quote),
     }
     return render(request, "sales/quotes/detail.html", context)
 
@@ -92,7 +94,8 @@ def _line_label(record) -> str:
 # draft" writes, through create_quote / update_quote.
 
 LINE_FIELDS = ("product", "requested_seats")
-LINE_OP = re.compile(r"(add)|(offer|remove|up|down)-(\d{1,3})")
+# "move-2-0": line 3 dragged to the top.
+LINE_OP = re.compile(r"(add)|(offer|remove|up|down)-(\d{1,3})|move-(\d{1,3})-(\d{1,3})")
 
 
 def _initial_lines(quote: Quote) -> list[dict]:
@@ -115,8 +118,9 @@ def _builder_forms(data, quote: Quote):
 
 
 def _lines_after(data: QueryDict, op: str) -> tuple[QueryDict, str]:
-    """The builder's post with one change to its lines (add, remove, move up or down), and
-    the id of the element that keeps the focus; a malformed change is a 400."""
+    """The builder's post with one change to its lines (add, remove, move up or down, or
+    move to another place), and the id of the element that keeps the focus; a malformed
+    change is a 400."""
     match = LINE_OP.fullmatch(op)
     try:
         count = min(int(data.get("lines-TOTAL_FORMS", "")), limits.MAX_QUOTE_LINES + 1)
@@ -124,9 +128,13 @@ def _lines_after(data: QueryDict, op: str) -> tuple[QueryDict, str]:
         count = None
     if match is None or count is None:
         raise BadRequest("Unknown change to the lines.")
-    action, index = match[1] or match[2], int(match[3] or 0)
     rows = [[data.get(f"lines-{i}-{name}", "") for name in LINE_FIELDS] for i in range(count)]
-    if action != "add" and index >= len(rows):
+    if match[4] is not None:
+        action, index, to = "move", int(match[4]), int(match[5])
+    else:
+        action, index = match[1] or match[2], int(match[3] or 0)
+        to = {"up": index - 1, "down": index + 1}.get(action, index)
+    if action != "add" and index >= len(rows) or action == "move" and to >= len(rows):
         raise BadRequest("No such line.")
     focus = f"id_lines-{index}-product"
     if action == "add":
@@ -135,12 +143,14 @@ def _lines_after(data: QueryDict, op: str) -> tuple[QueryDict, str]:
     elif action == "remove":
         rows.pop(index)
         focus = "add-line"
-    elif action == "up" and index > 0:
-        rows[index - 1], rows[index] = rows[index], rows[index - 1]
-        focus = f"line-{index - 1}-up" if index > 1 else f"line-{index - 1}-down"
-    elif action == "down" and index < len(rows) - 1:
-        rows[index], rows[index + 1] = rows[index + 1], rows[index]
-        focus = f"line-{index + 1}-down" if index < len(rows) - 2 else f"line-{index + 1}-up"
+    elif action != "offer" and 0 <= to < len(rows):
+        rows.insert(to, rows.pop(index))
+        # The moved line keeps the focus: on the button just pressed, or on the other one
+        # when it reached the top or bottom; a dragged line on its product.
+        focus = {
+            "up": f"line-{to}-up" if to > 0 else f"line-{to}-down",
+            "down": f"line-{to}-down" if to < len(rows) - 1 else f"line-{to}-up",
+        }.get(action, f"id_lines-{to}-product")
     changed = data.copy()
     for key in [key for key in changed if key.startswith("lines-")]:
         del changed[key]

@@ -1,12 +1,13 @@
-"""An account manager logs a call on a company and completes a follow-up from home, in
-Chromium, without a page reload."""
+"""An account manager logs a call on a company and completes a follow-up from home, and logs
+a meeting from a license page, in Chromium, without a page reload."""
 
 import re
 
 import pytest
 from playwright.sync_api import expect
 
-from accounts.models import Activity, FollowUp, Interaction
+from accounts.models import Activity, FollowUp, Interaction, describe_subject, subject_key
+from tests.licensing.factories import LicenseFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -67,3 +68,34 @@ def test_logging_a_call_and_completing_a_follow_up_from_home(
     assert Interaction.objects.get().kind == "call"
     assert FollowUp.objects.get().completed_by == account_manager
     assert Activity.objects.filter(message__startswith="Follow-up done").count() == 1
+
+
+def test_logging_a_meeting_and_planning_a_follow_up_from_a_license_page(
+    page, live_server, account_manager, company, product
+):
+    license = LicenseFactory(company=company, product=product)
+    sign_in(page, live_server, "am")
+    page.goto(f"{live_server.url}{license.get_absolute_url()}")
+    page.evaluate("window.notReloaded = true")
+
+    page.get_by_text("Log a note, call or meeting").click()
+    form = page.locator("#interaction-form")
+    expect(form.get_by_label("About")).to_have_value(subject_key(license))
+    form.get_by_label("What").select_option("meeting")
+    form.get_by_label("Summary").fill("Renewal: they ask for a 3-year term.")
+    form.get_by_role("button", name="Log it").click()
+    expect(page.locator("#timeline")).to_contain_text("Renewal: they ask for a 3-year term.")
+
+    page.get_by_text("Plan a follow-up").click()
+    form = page.locator("#follow-up-form")
+    form.get_by_label("Title").fill("Price a 3-year renewal")
+    form.get_by_role("button", name="Plan follow-up").click()
+    expect(page.locator("#company-follow-ups")).to_contain_text("Price a 3-year renewal")
+    assert page.evaluate("window.notReloaded") is True
+    page.screenshot(path="artifacts/follow-ups-license.png", full_page=True)
+
+    page.goto(f"{live_server.url}{company.get_absolute_url()}")
+    timeline = page.locator("#timeline")
+    expect(timeline).to_contain_text("Renewal: they ask for a 3-year term.")
+    expect(timeline).to_contain_text(describe_subject(license))
+    assert FollowUp.objects.get().subject == license

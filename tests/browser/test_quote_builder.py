@@ -1,7 +1,8 @@
 """The quote builder in a real browser (Debian chromium): a 20-line quote built without a
-save, lines reordered and removed, Enter in a seats field, each product offered once; and a
+save, lines reordered (by their buttons, and by drag and drop) and removed, Enter in a seats field, each product offered once; and a
 quote declined with a reason, through the confirmation dialog, on the dashboard."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -9,6 +10,7 @@ from playwright.sync_api import Page, expect
 
 from sales import services
 from sales.models import Quote
+from sales.pricing import LineInput
 from tests.accounts.factories import CompanyFactory, ContactFactory, UserFactory
 from tests.browser.test_back_office import assert_accessible, shoot, sign_in
 from tests.licensing.factories import ProductFactory
@@ -90,6 +92,44 @@ def test_building_a_20_line_quote_without_a_save(page: Page, live_server, compan
     assert quote.lines.count() == LINES - 1 and quote.total == Decimal((billed - 5) * 10)
 
 
+def test_dragging_line_3_to_the_top_reorders_the_price_and_the_saved_quote(
+    page: Page, live_server, company, products
+):
+    quote = services.create_quote(
+        company=company,
+        actor=company.owner,
+        contact=company.contacts.get(),
+        lines=[
+            LineInput(product, seats)
+            for product, seats in zip(products[:4], (5, 10, 15, 20), strict=True)
+        ],
+    )
+    sign_in(page, live_server, "am")
+    page.goto(f"{live_server.url}/quotes/{quote.pk}/edit/")
+    page.evaluate("window.notReloaded = true")
+
+    line(page, 3).locator(".line-handle").drag_to(line(page, 1).locator(".line-handle"))
+    expect(line(page, 1).get_by_role("combobox")).to_have_value(str(products[2].pk))
+    expect(line(page, 1).get_by_role("spinbutton")).to_have_value("15")
+    names = page.get_by_test_id("quote-price").locator(".price-line .fw-semibold")
+    expect(names).to_have_text(["Module 03", "Module 01", "Module 02", "Module 04"])
+    quote.refresh_from_db()
+    assert [line.product_id for line in quote.lines.order_by("position")] == [
+        product.pk for product in products[:4]
+    ]  # nothing saved yet
+    # The buttons still move a line, for keyboards.
+    line(page, 2).get_by_role("button", name="Move line 2 down").click()
+    expect(names).to_have_text(["Module 03", "Module 02", "Module 01", "Module 04"])
+    assert page.evaluate("window.notReloaded") is True
+    shoot(page, "quote-builder-dragged")
+
+    page.get_by_role("button", name="Save draft", exact=True).last.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Draft")
+    assert [line.product.name for line in quote.lines.order_by("position")] == [
+        "Module 03", "Module 02", "Module 01", "Module 04",
+    ]  # fmt: skip
+
+
 def test_a_declined_quote_with_a_reason_appears_on_the_dashboard(
     page: Page, live_server, company, products
 ):
@@ -124,3 +164,24 @@ def test_a_declined_quote_with_a_reason_appears_on_the_dashboard(
     lost = page.get_by_test_id("lost-reasons")
     expect(lost.get_by_role("row", name="Went with a competitor 1 100.00 EUR")).to_be_visible()
     shoot(page, "dashboard-why-we-lose")
+
+
+def test_an_expired_quote_marked_lost_later_shows_its_reason(
+    page: Page, live_server, company, products
+):
+    quote = services.send_quote(
+        quote=make_quote(company=company, product=products[0], seats=10), actor=company.owner
+    )
+    Quote.objects.filter(pk=quote.pk).update(valid_until=quote.valid_until - timedelta(days=90))
+    services.expire_quote(quote=quote)
+    sign_in(page, live_server, "am")
+    page.goto(f"{live_server.url}/quotes/{quote.pk}/")
+    lost = page.get_by_role("region", name="Lost?")
+    lost.get_by_label("No budget").check()
+    lost.get_by_role("button", name="Mark lost").click()
+    shoot(page, "quote-expired-mark-lost-dialog")
+    page.get_by_role("dialog").get_by_role("button", name="Mark lost").click()
+    expect(page.get_by_test_id("decline")).to_contain_text("No budget")
+    shoot(page, "quote-expired-marked-lost")
+    quote.refresh_from_db()
+    assert (quote.status, quote.decline_reason_code) == ("declined", "no_budget")

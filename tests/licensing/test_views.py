@@ -110,8 +110,10 @@ def test_the_license_page_shows_its_seat_history(
     )
     for _ in range(15):
         add_seats(license=license, seats=5, effective_on=today, prorated_amount=0, actor=account_manager)  # fmt: skip
-    # 8, the license's last 90 days of usage, and one per model the history names: constant.
-    with django_assert_max_num_queries(15):
+    # 8, the license's last 90 days of usage, one per model the history names, and 6 for the
+    # notes and follow-ups about it with their two forms (the first read of the license's
+    # content type included): constant.
+    with django_assert_max_num_queries(21):
         response = signed_in.get(reverse("license_detail", args=[license.pk]))
     page = response.content.decode()
     assert response.context["initial_seats"] == 20

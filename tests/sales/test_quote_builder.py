@@ -5,14 +5,18 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import outbox
 from accounts.models import OutboxMessage
+from accounts.roles import Role, can
 from sales import metrics, services
 from sales.approval_emails import _build
 from sales.models import Quote
+from tests.accounts.factories import UserFactory
 from tests.licensing.factories import ProductFactory
 from tests.sales.factories import make_quote
 
@@ -103,7 +107,27 @@ def test_a_product_twice_on_a_hand_made_post_is_refused(signed_in, company, prod
     assert not Quote.objects.exists()
 
 
-@pytest.mark.parametrize("op", ["sideways-1", "remove-9", "add-", "remove"])
+def test_a_line_dragged_to_the_top_is_first_and_the_price_follows(signed_in, company, products):
+    lines = [(products[0], 5), (products[1], 10), (products[2], 15)]
+    response = change(signed_in, company, lines, "move-2-0")
+    formset = response.context["formset"]
+    assert [form["product"].value() for form in formset] == [
+        str(products[2].pk),
+        str(products[0].pk),
+        str(products[1].pk),
+    ]
+    assert [line.product for line in response.context["price"].lines] == [
+        products[2],
+        products[0],
+        products[1],
+    ]
+    assert response.context["focus"] == "id_lines-0-product"
+    assert not Quote.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "op", ["sideways-1", "remove-9", "add-", "remove", "move-0-9", "move-9-0", "move-1"]
+)
 def test_a_malformed_change_to_the_lines_is_a_bad_request(signed_in, company, products, op):
     response = change(signed_in, company, [(products[0], 5)], op)
     assert response.status_code == 400
@@ -152,6 +176,48 @@ def test_finance_and_the_owner_are_emailed_at_each_step_of_an_approval(
     assert "was approved by" in body and "You may send the quote now." in body
     # The request answered meanwhile is no longer sent.
     assert _build(asked.first()) is None
+
+
+def deliver_twice(messages) -> None:
+    """Send each message as a worker would, then again as a retry or a second worker would."""
+    for _ in range(2):
+        for message in messages:
+            outbox.deliver(message_id=message.pk)
+
+
+def test_everyone_who_may_approve_is_asked_and_each_step_reaches_each_person_once(
+    company, product, account_manager, finance, admin, support, mailoutbox
+):
+    UserFactory(username="gone", role=Role.FINANCE, is_active=False)
+    quote = make_quote(company=company, product=product, discount_percent=Decimal("30"))
+    asked = OutboxMessage.objects.filter(kind="discount_approval_requested")
+    may_approve = {
+        user.email
+        for user in get_user_model().objects.filter(is_active=True)
+        if can(user, "approve_quote")
+    }
+    assert may_approve == {finance.email, admin.email}
+    assert {(m.recipient, m.audience) for m in asked} == {
+        (finance.email, "approver"),
+        (admin.email, "approver"),
+        (account_manager.email, "owner"),
+    }
+    deliver_twice(asked)
+    assert sorted(email.to[0] for email in mailoutbox) == sorted(
+        [finance.email, admin.email, account_manager.email]
+    )
+
+    mailoutbox.clear()
+    services.approve_quote(quote=quote, actor=admin)
+    # A second answer is refused: nothing more is queued.
+    with pytest.raises(ValidationError):
+        services.reject_quote(quote=quote, actor=finance, comment="Too late")
+    decided = OutboxMessage.objects.filter(kind__in=["discount_approved", "discount_refused"])
+    deliver_twice(decided)
+    assert sorted((email.to[0], email.subject) for email in mailoutbox) == sorted(
+        (email, f"Discount approved: {quote.reference}")
+        for email in (admin.email, account_manager.email)
+    )
 
 
 def test_the_approval_queue_shows_the_justification_the_discount_and_the_list_price(
@@ -229,6 +295,33 @@ def test_why_we_lose_counts_the_declined_quotes_by_reason(sent, account_manager)
         ("Timing", 1, Decimal("875.00")),
         ("Not given", 1, Decimal("875.00")),
     ]
+
+
+def test_an_expired_quote_marked_lost_later_counts_by_its_reason_when_it_expired(
+    sent, account_manager, signed_in
+):
+    quote = sent()
+    today = timezone.localdate()
+    Quote.objects.filter(pk=quote.pk).update(valid_until=today - timedelta(days=40))
+    expired_at = timezone.now() - timedelta(days=35)
+    services.expire_quote(quote=quote, now=expired_at)
+    page = signed_in.get(reverse("quote_detail", args=[quote.pk])).content.decode()
+    assert "Why was it lost?" in page and "Mark lost" in page
+
+    signed_in.post(reverse("quote_decline", args=[quote.pk]), {"reason_code": "timing"})
+    quote.refresh_from_db()
+    assert (quote.status, quote.decline_reason_code) == ("declined", "timing")
+    assert quote.expired_at == expired_at
+    assert quote.company.activities.filter(message__contains="marked lost after it expired")
+
+    def lost_in(start, end):
+        scope = metrics.Scope(start=start, end=end, owner_id=None, today=today)
+        return [(each.label, each.quotes) for each in metrics.dashboard(scope)["lost_reasons"]]
+
+    assert lost_in(today - timedelta(days=60), today - timedelta(days=31)) == [("Timing", 1)]
+    assert lost_in(today - timedelta(days=30), today) == []
+    with pytest.raises(ValidationError):  # once lost, it stays lost
+        services.decline_quote(quote=quote, actor=account_manager, reason_code="price")
 
 
 def test_the_metrics_api_lists_why_we_lose(client, sent, account_manager, finance):
