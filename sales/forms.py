@@ -66,7 +66,7 @@ class QuoteForm(forms.ModelForm):
         help_texts = {
             "valid_until": "Leave empty for the standard validity from the send date",
             "expected_close": "For the pipeline; leave empty to use the valid-until date",
-            "discount_justification": "Required above the approval threshold: Finance reads it",
+            "discount_justification": "Required above the approval threshold: the approver (Finance or an administrator) reads it",
         }
         widgets = {
             "starts_on": DateInput(),

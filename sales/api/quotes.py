@@ -270,7 +270,7 @@ class QuoteViewSet(
     @extend_schema(request=ApprovalSerializer, responses=QuoteSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        """Finance approves a draft's discount above the threshold, so it may be sent."""
+        """Finance or an administrator approves a draft's discount above the threshold, so it may be sent."""
         return self._answer_approval(request, services.approve_quote)
 
     @extend_schema(request=ApprovalSerializer, responses=QuoteSerializer)

@@ -141,7 +141,7 @@ def _approval_after_change(quote: Quote, *, changed: bool) -> str:
     if not quote.discount_justification:
         raise ValidationError(
             {
-                "discount_justification": "Say why this discount is needed: Finance reads it "
+                "discount_justification": "Say why this discount is needed: the approver reads it "
                 "to approve it."
             }
         )
