@@ -375,10 +375,10 @@ reached AS (
     WHERE batch.day >= license.live_on
     GROUP BY batch.license_id
 )
-INSERT INTO licensing_usagesummary (license_id, day, {", ".join(COUNTS)}, active_share,
-    lowest_active_window, days_reported_window, {", ".join(_ADOPTION)})
+INSERT INTO licensing_usagesummary (license_id, day, {", ".join(COUNTS)}, licensed_seats,
+    active_share, lowest_active_window, days_reported_window, {", ".join(_ADOPTION)})
 SELECT latest.license_id, latest.day, {", ".join(f"latest.{field}" for field in COUNTS)},
-       CAST(latest.active_users_30d AS DOUBLE PRECISION) / license.seats,
+       license.seats, CAST(latest.active_users_30d AS DOUBLE PRECISION) / license.seats,
        recent.lowest, recent.reported, {", ".join(
         f"CASE WHEN reached.on_{share} IS NULL OR latest.{column} <= reached.on_{share} "
         f"THEN latest.{column} ELSE reached.on_{share} END"
@@ -389,6 +389,6 @@ JOIN recent ON recent.license_id = latest.license_id
 LEFT JOIN reached ON reached.license_id = latest.license_id
 WHERE true
 ON CONFLICT (license_id) DO UPDATE SET {", ".join(
-    f"{column} = excluded.{column}" for column in ("day", *COUNTS, "active_share",
+    f"{column} = excluded.{column}" for column in ("day", *COUNTS, "licensed_seats", "active_share",
     "lowest_active_window", "days_reported_window", *_ADOPTION))}
 """  # fmt: skip

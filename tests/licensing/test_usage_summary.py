@@ -2,12 +2,13 @@
 answers, the latest report, the expansion window and the adoption days of the summary."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
-from licensing.models import UsageSummary
-from licensing.services import record_usage
+from licensing.models import License, UsageSummary
+from licensing.services import add_seats, record_usage
 
 pytestmark = pytest.mark.django_db
 
@@ -77,3 +78,32 @@ def test_adoption_days_count_from_go_live_and_only_ever_come_earlier(license):
 
     record_usage(rows=[report(license, 8, 40)])
     assert (summary(license).adoption_50_on, summary(license).adoption_80_on) == (ago(8), ago(8))
+
+
+def test_adding_seats_moves_the_license_to_the_utilisation_band_of_its_new_seats(
+    license, account_manager
+):
+    record_usage(rows=[report(license, 1, 46)])  # 46 of 50 seats: 92 %
+    assert list(License.objects.in_utilisation_band("high")) == [license]
+
+    add_seats(
+        license=license,
+        seats=50,
+        effective_on=timezone.localdate(),
+        prorated_amount=Decimal("100.00"),
+        actor=account_manager,
+    )
+
+    assert (summary(license).licensed_seats, summary(license).active_share) == (100, 0.46)
+    assert list(License.objects.in_utilisation_band("low")) == [license]
+    assert not License.objects.in_utilisation_band("high").exists()
+
+
+@pytest.mark.parametrize(("active", "band"), [(29, "low"), (30, None), (44, None), (45, "high")])
+def test_a_band_starts_at_its_threshold_exactly(license, settings, active, band):
+    settings.USAGE_RISK_THRESHOLD, settings.USAGE_EXPANSION_THRESHOLD = 60, 90
+    record_usage(rows=[report(license, 1, active)])  # of 50 seats
+
+    in_bands = [name for name in ("low", "high") if License.objects.in_utilisation_band(name)]
+
+    assert in_bands == ([band] if band else [])
