@@ -335,8 +335,8 @@ def _summarise(cursor) -> None:
     """Bring the usage summaries of the licenses of the batch table (stored already) up to
     their stored reports: the latest one (a batch of older days, a backfill, leaves a later
     report the latest), the fewest active users over the expansion window before it and on
-    how many days it was reported, and the adoption days, which the batch can only bring
-    earlier. One statement."""
+    how many days it was reported, the adoption days, which the batch can only bring
+    earlier, and the utilisation against the license's seats. One statement."""
     window = int(settings.USAGE_EXPANSION_DAYS)
     if connection.vendor == "postgresql":
         since = f"latest.day - {window}"
@@ -346,6 +346,10 @@ def _summarise(cursor) -> None:
 
 
 _ADOPTION = [f"adoption_{share}_on" for share in ADOPTION_SHARES]
+# What a summary holds besides its license; an equal summary is left as it was (an update
+# would write a new row version and index entries for nothing).
+_SUMMARY_FIGURES = ("day", *COUNTS, "licensed_seats", "active_share", "lowest_active_window",
+                    "days_reported_window", *_ADOPTION)  # fmt: skip
 # latest: each license's latest report, the batch's latest row unless its summary holds a
 # later day; recent: its expansion window; reached: the batch's first days, from go-live on,
 # with each adoption share of the seats active.
@@ -375,8 +379,7 @@ reached AS (
     WHERE batch.day >= license.live_on
     GROUP BY batch.license_id
 )
-INSERT INTO licensing_usagesummary (license_id, day, {", ".join(COUNTS)}, licensed_seats,
-    active_share, lowest_active_window, days_reported_window, {", ".join(_ADOPTION)})
+INSERT INTO licensing_usagesummary (license_id, {", ".join(_SUMMARY_FIGURES)})
 SELECT latest.license_id, latest.day, {", ".join(f"latest.{field}" for field in COUNTS)},
        license.seats, CAST(latest.active_users_30d AS DOUBLE PRECISION) / license.seats,
        recent.lowest, recent.reported, {", ".join(
@@ -389,6 +392,7 @@ JOIN recent ON recent.license_id = latest.license_id
 LEFT JOIN reached ON reached.license_id = latest.license_id
 WHERE true
 ON CONFLICT (license_id) DO UPDATE SET {", ".join(
-    f"{column} = excluded.{column}" for column in ("day", *COUNTS, "licensed_seats", "active_share",
-    "lowest_active_window", "days_reported_window", *_ADOPTION))}
+    f"{column} = excluded.{column}" for column in _SUMMARY_FIGURES)}
+WHERE {" OR ".join(f"licensing_usagesummary.{column} IS DISTINCT FROM excluded.{column}"
+                   for column in _SUMMARY_FIGURES)}
 """  # fmt: skip
