@@ -379,7 +379,8 @@ def low_adoption_onboardings(*, today: date, license_ids: list[int] | None = Non
         license__usage_summary__adoption_50_on__isnull=True,
     )
     if license_ids is not None:
-        onboardings = onboardings.filter(license_id__in=license_ids)
+        # One array parameter: a feed's batch names 10,000 licenses (accounts.lookups).
+        onboardings = onboardings.filter(license_id__any=license_ids)
     return onboardings.exclude(tasks__trigger=LOW_ADOPTION).select_related(
         "license__usage_summary", "license", "owner"
     )

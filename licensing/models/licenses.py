@@ -7,8 +7,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, F, FloatField, Min, Q, Subquery, Sum, When
-from django.db.models.functions import Cast
-from django.db.models.lookups import GreaterThanOrEqual, LessThan
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -22,6 +20,22 @@ from licensing.models.products import MONEY, Product, annual_value_expression
 # A license whose latest usage report is older than this is left out of the usage lists and
 # figures: the feed stopped, and its old figures say nothing about today.
 FRESH_DAYS = 7
+
+
+def utilisation_band(band: str, *, prefix: str = "") -> Q:
+    """The condition of a utilisation `band` (accounts.lists) on a UsageSummary (its fields
+    reached through `prefix`, e.g. "usage_summary__"): below the renewal-risk threshold, at or
+    above the expansion threshold, or more seats assigned than licensed. The one definition
+    the license and company lists filter by. (active_share is a correctly rounded quotient,
+    so comparing it with a whole percent ÷ 100 agrees with active × 100 against seats ×
+    percent.)"""
+    if band == LOW_UTILISATION:
+        return Q(**{f"{prefix}active_share__lt": settings.USAGE_RISK_THRESHOLD / 100})
+    if band == HIGH_UTILISATION:
+        return Q(**{f"{prefix}active_share__gte": settings.USAGE_EXPANSION_THRESHOLD / 100})
+    if band == OVER_DEPLOYED:
+        return Q(**{f"{prefix}assigned_seats__gt": F(f"{prefix}licensed_seats")})
+    raise ValueError(f"Unknown utilisation band {band!r}")
 
 
 class LicenseQuerySet(models.QuerySet):
@@ -104,37 +118,24 @@ class LicenseQuerySet(models.QuerySet):
         return Q(usage_summary__day__gt=today - timedelta(days=FRESH_DAYS))
 
     def with_utilisation(self, today: date | None = None):
-        """Annotate utilisation (active users in 30 days ÷ the license's seats, a fraction;
-        None without a fresh report), assigned_seats and active_users: the one definition of
-        a license's utilisation the lists sort, filter and show (pricing.utilisation in words)."""
+        """Annotate utilisation (active users in 30 days ÷ the license's seats, a fraction,
+        stored on its UsageSummary; None without a fresh report), assigned_seats and
+        active_users: the one definition of a license's utilisation the lists sort, filter
+        and show (pricing.utilisation in words)."""
         fresh = self._fresh_usage(today)
         return self.annotate(
             active_users=Case(When(fresh, then=F("usage_summary__active_users_30d"))),
             assigned_seats=Case(When(fresh, then=F("usage_summary__assigned_seats"))),
             utilisation=Case(
-                When(
-                    fresh,
-                    then=Cast("usage_summary__active_users_30d", FloatField())
-                    / Cast("seats", FloatField()),
-                ),
-                output_field=FloatField(),
+                When(fresh, then=F("usage_summary__active_share")), output_field=FloatField()
             ),
         )
 
     def in_utilisation_band(self, band: str, today: date | None = None):
-        """Licenses with a fresh report in `band` (UTILISATION_BANDS): below the renewal-risk
-        threshold, at or above the expansion threshold, or more seats assigned than licensed."""
-        fresh = self.filter(self._fresh_usage(today))
-        active = F("usage_summary__active_users_30d") * 100
-        if band == LOW_UTILISATION:
-            return fresh.filter(LessThan(active, F("seats") * settings.USAGE_RISK_THRESHOLD))
-        if band == HIGH_UTILISATION:
-            return fresh.filter(
-                GreaterThanOrEqual(active, F("seats") * settings.USAGE_EXPANSION_THRESHOLD)
-            )
-        if band == OVER_DEPLOYED:
-            return fresh.filter(usage_summary__assigned_seats__gt=F("seats"))
-        raise ValueError(f"Unknown utilisation band {band!r}")
+        """Licenses with a fresh report in `band` (utilisation_band)."""
+        return self.filter(
+            self._fresh_usage(today), utilisation_band(band, prefix="usage_summary__")
+        )
 
     def lowest_utilisation(self, today: date | None = None):
         """One row per company: lowest_utilisation, its least-used license's utilisation (a

@@ -6,7 +6,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, FloatField, Q
+from django.db.models.functions import Cast
 from django.db.models.lookups import GreaterThanOrEqual, LessThan
 from django.utils import timezone
 
@@ -128,6 +129,13 @@ class UsageSummaryQuerySet(models.QuerySet):
     def with_parties(self):
         return self.select_related("license__company", "license__product")
 
+    def licensed(self, seats: int) -> int:
+        """Set these summaries' licensed seats (their license's seats changed) and the
+        utilisation that follows; returns the summaries updated."""
+        return self.update(
+            licensed_seats=seats, active_share=Cast("active_users_30d", FloatField()) / seats
+        )
+
 
 class UsageSummary(models.Model):
     """Each license's latest usage and what the lists need of its recent past, kept by the
@@ -140,7 +148,10 @@ class UsageSummary(models.Model):
     assigned_seats = models.PositiveIntegerField()
     active_users_30d = models.PositiveIntegerField()
     active_users_7d = models.PositiveIntegerField(null=True, blank=True)
-    # Active users ÷ the license's seats when reported (lists sort by it).
+    # The license's seats now, and active users ÷ those seats: its utilisation, which the lists
+    # filter and sort by through the indexes below. Kept by the feed and by `add_seats`
+    # (`UsageSummaryQuerySet.licensed`).
+    licensed_seats = models.PositiveIntegerField()
     active_share = models.FloatField()
     # Over the USAGE_EXPANSION_DAYS days up to `day`: the fewest active users, and on how
     # many of those days usage was reported.
@@ -153,7 +164,16 @@ class UsageSummary(models.Model):
     objects = UsageSummaryQuerySet.as_manager()
 
     class Meta:
-        indexes = [models.Index(fields=["day"], name="usage_summary_day")]
+        indexes = [
+            models.Index(fields=["day"], name="usage_summary_day"),
+            # The low and high utilisation bands and the sort by utilisation.
+            models.Index(fields=["active_share", "day"], name="usage_summary_share"),
+            models.Index(
+                fields=["day"],
+                condition=Q(assigned_seats__gt=F("licensed_seats")),
+                name="usage_summary_over_deployed",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.license_id} on {self.day}"

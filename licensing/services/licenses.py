@@ -11,7 +11,7 @@ from accounts import limits
 from accounts.models import Activity, Company
 from accounts.services import record_activity
 from licensing import pricing
-from licensing.models import License, Product, SeatChange, Trial
+from licensing.models import License, Product, SeatChange, Trial, UsageSummary
 from licensing.services.common import _locked, _whole_blocks, check_product_not_held
 from licensing.services.trials import check_trial_convertible
 from licensing.signals import license_started, seats_added
@@ -144,7 +144,7 @@ def add_seats(
     *, license: License, seats: int, effective_on: date, prorated_amount: Decimal, actor
 ) -> SeatChange:
     """Add whole blocks of seats to an active license from `effective_on` to its end;
-    sends seats_added after commit."""
+    brings its usage summary to the new seats; sends seats_added after commit."""
     license = _locked(License, license)
     check_license_active(license, "add seats to")
     _whole_blocks(seats, license.product)
@@ -163,6 +163,7 @@ def add_seats(
         )
     license.seats += seats
     license.save(update_fields=["seats"])
+    UsageSummary.objects.filter(license=license).licensed(license.seats)
     change = SeatChange.objects.create(
         license=license,
         delta=seats,

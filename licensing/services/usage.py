@@ -7,24 +7,26 @@ stored one changes nothing, a different one replaces it.
 """
 
 from collections.abc import Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, Min, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts import limits
-from accounts.lookups import array_literal
-from licensing.models import License, UsageRecord, UsageSummary
+from licensing.models import License, UsageRecord
 from licensing.models.usage import ADOPTION_SHARES
 from licensing.signals import usage_recorded
 
 FIELDS = ("license", "company", "product", "date", "assigned_seats", "active_users_30d",
           "active_users_7d")  # fmt: skip
 COUNTS = ("assigned_seats", "active_users_30d", "active_users_7d")
+# The temporary table a batch is loaded into, for the statements that store and summarise it.
+BATCH = "usage_batch"
 # A refusal names at most this many rows (a wholly wrong file would name every row).
 MAX_REPORTED_ROWS = 100
 
@@ -68,13 +70,13 @@ def record_usage(
         )
     errors: dict[int, list[str]] = {}
     parsed = [_parse(row, first_row + index, today, errors) for index, row in enumerate(rows)]
-    licenses = _resolve_licenses(parsed, errors)
+    _resolve_licenses(parsed, errors)
     _refuse_repeats(parsed, errors, row_word)
     if errors:
         raise ValidationError({"rows": _messages(errors, row_word)})
-    with transaction.atomic():
-        result, changed = _store(parsed)
-        refresh_summaries(rows=changed, licenses=licenses)
+    with _batch_table(parsed) as cursor:
+        result = _store(cursor, total=len(parsed))
+        _summarise(cursor)
         license_ids = sorted({row.license_id for row in parsed})
         transaction.on_commit(
             lambda: usage_recorded.send(sender=UsageRecord, license_ids=license_ids)
@@ -86,25 +88,18 @@ def store_trusted_usage(*, rows: Sequence[Mapping]) -> int:
     """Store rows of our own making (demo data in bulk), skipping the feed's checks: created
     or replaced, the summaries left to `summarise_trusted_usage`, no signal sent. Returns the
     rows stored."""
-    parsed = _trusted(rows)
-    _write(parsed)
-    return len(parsed)
+    with _batch_table(_trusted(rows)) as cursor:
+        _store(cursor, total=len(rows))
+    return len(rows)
 
 
-@transaction.atomic
 def summarise_trusted_usage(*, rows: Sequence[Mapping]) -> None:
     """Bring the summaries of the licenses of `rows` up to their stored usage, as
     `record_usage` does after storing a batch. `rows`, of our own making and stored already,
     must hold each license's latest day and every day from its go-live on (the adoption days
     are read from them). No signal sent."""
-    parsed = _trusted(rows)
-    licenses = {
-        values[0]: _License(*values)
-        for values in License.objects.filter(pk__in={row.license_id for row in parsed}).values_list(
-            *LICENSE_COLUMNS
-        )
-    }
-    refresh_summaries(rows=parsed, licenses=licenses)
+    with _batch_table(_trusted(rows)) as cursor:
+        _summarise(cursor)
 
 
 def _trusted(rows: Sequence[Mapping]) -> list[_Row]:
@@ -204,17 +199,14 @@ class _License:
     pk: int
     starts_on: date
     ends_on: date
-    seats: int
-    live_on: date | None
 
 
-LICENSE_COLUMNS = ("pk", "starts_on", "ends_on", "seats", "live_on")
+LICENSE_COLUMNS = ("pk", "starts_on", "ends_on")
 
 
-def _resolve_licenses(rows: list[_Row], errors: dict[int, list[str]]) -> dict[int, _License]:
+def _resolve_licenses(rows: list[_Row], errors: dict[int, list[str]]) -> None:
     """Find each row's license (by id, or the company's license of the product whose term
-    holds the day) and check the day falls within its term; return the licenses found.
-    Two queries for the batch."""
+    holds the day) and check the day falls within its term. Two queries for the batch."""
     found = {
         values[0]: _License(*values)
         for values in License.objects.filter(
@@ -260,7 +252,6 @@ def _resolve_licenses(rows: list[_Row], errors: dict[int, list[str]]) -> dict[in
             ]
         else:
             row.license_id = held[0].pk
-    return found
 
 
 def _refuse_repeats(rows: list[_Row], errors: dict[int, list[str]], row_word: str) -> None:
@@ -277,159 +268,131 @@ def _refuse_repeats(rows: list[_Row], errors: dict[int, list[str]], row_word: st
             first[key] = row.number
 
 
-def _store(rows: list[_Row]) -> tuple[UsageResult, list[_Row]]:
-    """Write what is new or different, in one upsert; what is equal stays as it was. Returns
-    the counts and the rows written."""
-    stored = {
-        (license_id, day): figures
-        for license_id, day, *figures in UsageRecord.objects.filter(
-            license_id__any={row.license_id for row in rows},
-            day__in={row.day for row in rows},
-        ).values_list("license_id", "day", *COUNTS)
-    }
-    created = 0
-    changed = []
-    for row in rows:
-        before = stored.get((row.license_id, row.day))
-        if before == [row.assigned_seats, row.active_users_30d, row.active_users_7d]:
-            continue
-        created += before is None
-        changed.append(row)
-    _write(changed)
-    result = UsageResult(
-        created=created, replaced=len(changed) - created, unchanged=len(rows) - len(changed)
+def _store(cursor, *, total: int) -> UsageResult:
+    """Write the batch table's rows that are new or different, in one upsert; what is equal
+    stays as it was. Two statements for the batch."""
+    cursor.execute(
+        f"SELECT COUNT(*) FROM {BATCH} AS batch JOIN licensing_usagerecord AS stored "
+        "ON stored.license_id = batch.license_id AND stored.day = batch.day"
     )
-    return result, changed
+    stored = cursor.fetchone()[0]
+    cursor.execute(_STORE, [timezone.now()])
+    written = cursor.rowcount
+    created = total - stored
+    return UsageResult(created=created, replaced=written - created, unchanged=total - written)
 
 
-def _write(rows: list[_Row]) -> None:
-    """Insert the rows, or replace the stored figures of their license and day."""
-    now = timezone.now()
-    upsert(
-        UsageRecord,
-        ["license", "day", *COUNTS, "received_at"],
-        [(row.license_id, row.day, *(getattr(row, field) for field in COUNTS), now)
-         for row in rows],
-        unique=["license", "day"],
-    )  # fmt: skip
+# Trailing "WHERE true": SQLite would read ON CONFLICT as a join's ON without it.
+_STORE = f"""
+INSERT INTO licensing_usagerecord (license_id, day, {", ".join(COUNTS)}, received_at)
+SELECT license_id, day, {", ".join(COUNTS)}, %s FROM {BATCH} WHERE true
+ON CONFLICT (license_id, day) DO UPDATE SET
+    {", ".join(f"{field} = excluded.{field}" for field in COUNTS)},
+    received_at = excluded.received_at
+WHERE {" OR ".join(f"licensing_usagerecord.{field} IS DISTINCT FROM excluded.{field}"
+                   for field in COUNTS)}
+"""  # fmt: skip
 
 
-def refresh_summaries(*, rows: Sequence[_Row], licenses: dict[int, _License]) -> None:
-    """Bring the usage summaries of the licenses of `rows` (a batch just stored) up to their
-    stored reports: the latest one, the fewest active users over the expansion window before
-    it, and the adoption days, which the batch can only bring earlier. A few queries per
-    distinct latest day (three for a daily feed)."""
-    window = settings.USAGE_EXPANSION_DAYS
-    latest: dict[int, _Row] = {}
-    for row in rows:
-        if row.license_id not in latest or latest[row.license_id].day < row.day:
-            latest[row.license_id] = row
-    previous = {
-        pk: (day, figures, adopted)
-        for pk, day, *figures, adopted_50, adopted_80 in UsageSummary.objects.filter(
-            license_id__any=latest
-        ).values_list("license_id", "day", *COUNTS, "adoption_50_on", "adoption_80_on")
-        for adopted in [dict(zip(ADOPTION_SHARES, (adopted_50, adopted_80), strict=True))]
-    }
-    # A batch of older days (a backfill) leaves a later report the latest.
-    for pk, (day, figures, _) in previous.items():
-        if day > latest[pk].day:
-            latest[pk] = _Row(0, pk, None, "", day, *figures)
-    adoption = _adoption_days(rows, licenses)
-    by_day: dict[date, list[int]] = {}
-    for pk, row in latest.items():
-        by_day.setdefault(row.day, []).append(pk)
-    summaries = []
-    for day, ids in by_day.items():
-        lows = {
-            pk: (lowest, count)
-            for pk, lowest, count in UsageRecord.objects.filter(
-                license_id__any=ids, day__gt=day - timedelta(days=window), day__lte=day
-            )
-            .values_list("license")
-            .annotate(lowest=Min("active_users_30d"), count=Count("pk"))
-            .order_by()
-        }
-        for pk in ids:
-            row = latest[pk]
-            adopted = previous[pk][2] if pk in previous else {}
-            reached = [
-                _earliest(adopted.get(share), adoption.get((pk, share)))
-                for share in ADOPTION_SHARES
-            ]
-            summaries.append(
-                (
-                    pk, day, row.assigned_seats, row.active_users_30d, row.active_users_7d,
-                    row.active_users_30d / licenses[pk].seats, *lows[pk], *reached,
-                )
-            )  # fmt: skip
-    upsert(
-        UsageSummary,
-        ["license", "day", *COUNTS, "active_share", "lowest_active_window",
-         "days_reported_window", "adoption_50_on", "adoption_80_on"],
-        summaries,
-        unique=["license"],
-    )  # fmt: skip
-
-
-def _adoption_days(
-    rows: Sequence[_Row], licenses: dict[int, _License]
-) -> dict[tuple[int, int], date]:
-    """The earliest day of `rows`, from each license's go-live on, on which at least each
-    share of ADOPTION_SHARES of its seats were active."""
-    earliest: dict[tuple[int, int], date] = {}
-    for row in rows:
-        license = licenses[row.license_id]
-        if license.live_on is None or row.day < license.live_on:
-            continue
-        for share in ADOPTION_SHARES:
-            if row.active_users_30d * 100 >= share * license.seats:
-                key = (row.license_id, share)
-                earliest[key] = _earliest(earliest.get(key), row.day)
-    return earliest
-
-
-def _earliest(*days: date | None) -> date | None:
-    known = [day for day in days if day is not None]
-    return min(known) if known else None
-
-
-def upsert(model, fields: list[str], rows: list[tuple], *, unique: list[str]) -> None:
-    """INSERT rows (tuples in the order of `fields`) or, for a row whose `unique` fields are
-    taken, UPDATE the other fields: in raw SQL, since building 10,000 model instances for
-    bulk_create costs seconds. PostgreSQL gets each column as one array written as text
-    (UNNEST), numbers, dates and times only."""
-    if not rows:
-        return
-    quote = connection.ops.quote_name
-    columns = [model._meta.get_field(name) for name in fields]
-    names = ", ".join(quote(column.column) for column in columns)
-    conflict = ", ".join(quote(model._meta.get_field(name).column) for name in unique)
-    updates = ", ".join(
-        f"{quote(column.column)} = excluded.{quote(column.column)}"
-        for column in columns
-        if column.name not in unique
-    )
-    suffix = f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
-    table = quote(model._meta.db_table)
-    with connection.cursor() as cursor:
+@contextmanager
+def _batch_table(rows: Sequence[_Row]):
+    """A transaction holding the rows in the temporary table BATCH (COPY on PostgreSQL), for
+    the statements that store and summarise them; the table goes at the end (or with the
+    rollback)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {BATCH} AS SELECT license_id, day, {', '.join(COUNTS)} "
+            "FROM licensing_usagerecord WHERE 1 = 0"
+        )
+        columns = f"license_id, day, {', '.join(COUNTS)}"
         if connection.vendor == "postgresql":
-            arrays = ", ".join(f"%s::{column.db_type(connection)}[]" for column in columns)
-            cursor.execute(
-                f"INSERT INTO {table} ({names}) SELECT * FROM UNNEST({arrays}) {suffix}",
-                [array_literal(values) for values in zip(*rows, strict=True)],
+            with cursor.copy(f"COPY {BATCH} ({columns}) FROM STDIN") as copy:
+                copy.write("".join(_copy_line(row) for row in rows))
+            # Without statistics the planner takes the table for 200 rows; JIT compiling
+            # the batch's statements takes longer than running them.
+            cursor.execute(f"ANALYZE {BATCH}")
+            cursor.execute("SET LOCAL jit = off")
+        else:
+            cursor.executemany(
+                f"INSERT INTO {BATCH} ({columns}) VALUES (%s, %s, %s, %s, %s)",
+                [(row.license_id, row.day.isoformat(), *_counts(row)) for row in rows],
             )
-            return
-        per_statement = max(999 // len(columns), 1)
-        placeholders = f"({', '.join(['%s'] * len(columns))})"
-        for start in range(0, len(rows), per_statement):
-            chunk = rows[start : start + per_statement]
-            values = ", ".join([placeholders] * len(chunk))
-            cursor.execute(
-                f"INSERT INTO {table} ({names}) VALUES {values} {suffix}",
-                [
-                    column.get_db_prep_save(value, connection)
-                    for row in chunk
-                    for column, value in zip(columns, row, strict=True)
-                ],
-            )
+        yield cursor
+        cursor.execute(f"DROP TABLE {BATCH}")
+
+
+def _counts(row: _Row) -> tuple:
+    return tuple(getattr(row, field) for field in COUNTS)
+
+
+def _copy_line(row: _Row) -> str:
+    # Whole numbers and dates only (checked, or ours): nothing to escape.
+    values = (row.license_id, row.day, *_counts(row))
+    return "\t".join(r"\N" if value is None else str(value) for value in values) + "\n"
+
+
+def _summarise(cursor) -> None:
+    """Bring the usage summaries of the licenses of the batch table (stored already) up to
+    their stored reports: the latest one (a batch of older days, a backfill, leaves a later
+    report the latest), the fewest active users over the expansion window before it and on
+    how many days it was reported, the adoption days, which the batch can only bring
+    earlier, and the utilisation against the license's seats. One statement."""
+    window = int(settings.USAGE_EXPANSION_DAYS)
+    if connection.vendor == "postgresql":
+        since = f"latest.day - {window}"
+    else:
+        since = f"date(latest.day, '-{window} days')"
+    cursor.execute(_SUMMARISE.format(since=since))
+
+
+_ADOPTION = [f"adoption_{share}_on" for share in ADOPTION_SHARES]
+# What a summary holds besides its license; an equal summary is left as it was (an update
+# would write a new row version and index entries for nothing).
+_SUMMARY_FIGURES = ("day", *COUNTS, "licensed_seats", "active_share", "lowest_active_window",
+                    "days_reported_window", *_ADOPTION)  # fmt: skip
+# latest: each license's latest report, the batch's latest row unless its summary holds a
+# later day; recent: its expansion window; reached: the batch's first days, from go-live on,
+# with each adoption share of the seats active.
+_SUMMARISE = f"""
+WITH latest AS (
+    SELECT batch.license_id, {", ".join(
+        f"CASE WHEN summary.day > batch.day THEN summary.{field} ELSE batch.{field} END "
+        f"AS {field}" for field in ("day", *COUNTS))}, {", ".join(
+        f"summary.{column}" for column in _ADOPTION)}
+    FROM {BATCH} AS batch
+    LEFT JOIN licensing_usagesummary AS summary ON summary.license_id = batch.license_id
+    WHERE NOT EXISTS (SELECT 1 FROM {BATCH} AS later
+                      WHERE later.license_id = batch.license_id AND later.day > batch.day)
+),
+recent AS (
+    SELECT latest.license_id, MIN(report.active_users_30d) AS lowest, COUNT(*) AS reported
+    FROM latest JOIN licensing_usagerecord AS report
+        ON report.license_id = latest.license_id AND report.day > {{since}}
+        AND report.day <= latest.day
+    GROUP BY latest.license_id
+),
+reached AS (
+    SELECT batch.license_id, {", ".join(
+        f"MIN(CASE WHEN batch.active_users_30d * 100 >= {share} * license.seats "
+        f"THEN batch.day END) AS on_{share}" for share in ADOPTION_SHARES)}
+    FROM {BATCH} AS batch JOIN licensing_license AS license ON license.id = batch.license_id
+    WHERE batch.day >= license.live_on
+    GROUP BY batch.license_id
+)
+INSERT INTO licensing_usagesummary (license_id, {", ".join(_SUMMARY_FIGURES)})
+SELECT latest.license_id, latest.day, {", ".join(f"latest.{field}" for field in COUNTS)},
+       license.seats, CAST(latest.active_users_30d AS DOUBLE PRECISION) / license.seats,
+       recent.lowest, recent.reported, {", ".join(
+        f"CASE WHEN reached.on_{share} IS NULL OR latest.{column} <= reached.on_{share} "
+        f"THEN latest.{column} ELSE reached.on_{share} END"
+        for share, column in zip(ADOPTION_SHARES, _ADOPTION, strict=True))}
+FROM latest
+JOIN licensing_license AS license ON license.id = latest.license_id
+JOIN recent ON recent.license_id = latest.license_id
+LEFT JOIN reached ON reached.license_id = latest.license_id
+WHERE true
+ON CONFLICT (license_id) DO UPDATE SET {", ".join(
+    f"{column} = excluded.{column}" for column in _SUMMARY_FIGURES)}
+WHERE {" OR ".join(f"licensing_usagesummary.{column} IS DISTINCT FROM excluded.{column}"
+                   for column in _SUMMARY_FIGURES)}
+"""  # fmt: skip
