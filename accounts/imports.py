@@ -13,6 +13,7 @@ writes nothing, not even its company's part."""
 
 import codecs
 import csv
+import hashlib
 import io
 import re
 from collections.abc import Callable
@@ -29,7 +30,7 @@ from accounts import limits
 from accounts.bulk import insert_rows, update_rows
 from accounts.forms import IntegerField
 from accounts.models import Activity, Company, Contact, ImportJob, Industry
-from accounts.roles import can, company_owners, visible
+from accounts.roles import can, company_owners, roles_of, visible
 from accounts.services import check_owner
 
 # Seatdesk field -> (label, header spellings it is guessed from, compared without case,
@@ -213,8 +214,8 @@ class Planned:
     contacts: dict[tuple[str, str], Contact] = field(default_factory=dict)
     changed_contacts: set[tuple[str, str]] = field(default_factory=set)
     results: list[dict] = field(default_factory=list)
-    # What was read from the database: compared again under lock when applying.
-    seen: list = field(default_factory=list)
+    # The fingerprint of what the rows were checked against (_Book.seen).
+    seen: dict[str, str] = field(default_factory=dict)
 
 
 def normalize_domain(text: str) -> str:
@@ -223,27 +224,61 @@ def normalize_domain(text: str) -> str:
     return text.split("/", 1)[0].removeprefix("www.")
 
 
-def _existing(domains: set[str]) -> tuple[dict[str, list[Company]], dict[int, list], list]:
-    """The companies with these domains (by domain), their contacts (by company id), and a
-    fingerprint of both to tell whether they changed."""
-    companies, contacts = {}, {}
-    for company in (
+@dataclass
+class _Book:
+    """What the rows are checked against: the companies with the file's domains (by domain),
+    their contacts (by company id), who may own a company (by lower-cased username and email),
+    and a fingerprint of it all, to tell at the apply whether any of it moved since the check:
+    a digest per domain of its companies and contacts, every field, and one ("") of the
+    importer's roles and of the owners."""
+
+    companies: dict[str, list[Company]]
+    contacts: dict[int, list[Contact]]
+    owners: dict[str, object]
+    seen: dict[str, str]
+
+
+def _read_book(*, domains: set[str], actor, lock: bool = False) -> _Book:
+    """One read of the companies, one of their contacts and one of the owners, whatever the
+    number of rows; `lock` holds the companies until the transaction ends."""
+    companies, contacts, owners = {}, {}, {}
+    found = (
         Company.objects.annotate(matched_domain=Lower("domain"))
         .filter(matched_domain__in=domains)
         .select_related("owner")
         .order_by("pk")
-    ):
+    )
+    if lock:
+        found = found.select_for_update(of=("self",))
+    for company in found:
         companies.setdefault(company.matched_domain, []).append(company)
     ids = [company.pk for found in companies.values() for company in found]
     for contact in Contact.objects.filter(company_id__in=ids).order_by("pk"):
         contacts.setdefault(contact.company_id, []).append(contact)
-    seen = [
-        (pk, updated_at, [contact.pk for contact in contacts.get(pk, [])])
-        for pk, updated_at in sorted(
-            (company.pk, company.updated_at) for found in companies.values() for company in found
+    users = list(company_owners().order_by("pk"))
+    for user in users:
+        owners[user.username.lower()] = user
+        if user.email:
+            owners.setdefault(user.email.lower(), user)
+    seen = {
+        domain: _digest(
+            [_row_text(company) for company in found],
+            [_row_text(contact) for company in found for contact in contacts.get(company.pk, [])],
         )
-    ]
-    return companies, contacts, seen
+        for domain, found in companies.items()
+    }
+    seen[""] = _digest(
+        sorted(roles_of(actor)), [(user.pk, user.username, user.email) for user in users]
+    )
+    return _Book(companies=companies, contacts=contacts, owners=owners, seen=seen)
+
+
+def _row_text(instance) -> tuple[str, ...]:
+    return tuple(field.value_to_string(instance) for field in instance._meta.concrete_fields)
+
+
+def _digest(*values) -> str:
+    return hashlib.sha256(repr(values).encode()).hexdigest()
 
 
 def _copy(instance):
@@ -261,8 +296,9 @@ class _Rows:
         self.actor = actor
         self.mapping = job.mapping
         domains = {normalize_domain(row[job.mapping["domain"]]) for row in job.rows} - {""}
-        self.existing, contacts, seen = _existing(domains)
-        self.planned = Planned(seen=seen)
+        book = _read_book(domains=domains, actor=actor)
+        self.existing, contacts, self.owners = book.companies, book.contacts, book.owners
+        self.planned = Planned(seen=book.seen)
         ids = [company.pk for found in self.existing.values() for company in found]
         self.visible_ids = set(
             visible(actor, Company.objects.filter(pk__in=ids)).values_list("pk", flat=True)
@@ -270,11 +306,6 @@ class _Rows:
         for domain, found in self.existing.items():
             for contact in contacts.get(found[0].pk, []):
                 self.planned.contacts[(domain, contact.email.lower())] = contact
-        self.owners = {}
-        for user in company_owners():
-            self.owners[user.username.lower()] = user
-            if user.email:
-                self.owners.setdefault(user.email.lower(), user)
         self.owner_ids = {user.pk for user in self.owners.values()}
         self.number = IntegerField(required=False)
         # The country field's own check walks its 250 choices for every row (most of the check's
@@ -480,8 +511,8 @@ def _progress_of(job: ImportJob) -> Callable[[int], None]:
 
 
 def check_import(*, job_id: int) -> ImportJob | None:
-    """The dry run: check every row and store what each would do. Safe to run twice: only an
-    import waiting for its check is checked."""
+    """The dry run: check every row and store what each would do, and what the apply will
+    write. Safe to run twice: only an import waiting for its check is checked."""
     if not ImportJob.objects.filter(
         pk=job_id, status=ImportJob.Status.CHECKING, checked_at=None
     ).update(checked_at=timezone.now()):
@@ -494,10 +525,37 @@ def check_import(*, job_id: int) -> ImportJob | None:
             status=ImportJob.Status.FAILED, error=str(error)[:500]
         )
         raise
-    job.results, job.counts = planned.results, _count(planned.results)
+    job.results, job.counts, job.writes = planned.results, _count(planned.results), _writes(planned)
     job.status, job.rows_done = ImportJob.Status.CHECKED, len(job.rows)
-    job.save(update_fields=["results", "counts", "status", "rows_done"])
+    job.save(update_fields=["results", "counts", "writes", "status", "rows_done"])
     return job
+
+
+def _writes(planned: Planned) -> dict:
+    """The companies and contacts the check decided to create or change, as JSON: their
+    key (none when new), their domain and the values the import gives them."""
+    return {
+        "companies": [
+            {"pk": company.pk, "domain": domain, "values": _values(company, COMPANY_FIELDS)}
+            for domain, company in planned.companies.items()
+            if company.pk is None or domain in planned.changed_domains
+        ],
+        "contacts": [
+            {"pk": contact.pk, "domain": key[0], "values": _values(contact, CONTACT_FIELDS)}
+            for key, contact in planned.contacts.items()
+            if contact.pk is None or key in planned.changed_contacts
+        ],
+        "seen": planned.seen,
+    }
+
+
+def _values(instance, names) -> dict:
+    """The fields `names` of `instance` as the database stores them (a country as its code,
+    the owner as its id), by attribute name."""
+    return {
+        field.attname: field.get_prep_value(field.value_from_object(instance))
+        for field in map(instance._meta.get_field, names)
+    }
 
 
 @transaction.atomic
@@ -519,17 +577,16 @@ def request_apply(*, job: ImportJob, actor) -> ImportJob:
 
 
 def apply_import(*, job_id: int) -> ImportJob | None:
-    """Check every row again, then write the good ones in one transaction (with their history
-    and a line on each company's timeline); the refused ones stay in the report. Any error
-    leaves nothing written and the import failed with the reason. Safe to run twice: only an
+    """Write what the check decided, in one transaction (with the history and a line on each
+    company's timeline), once sure that nothing it read has moved since: otherwise, and on any
+    error, nothing is written and the import fails with the reason. Safe to run twice: only an
     import waiting to be applied is applied."""
     job = ImportJob.objects.select_related("owner").get(pk=job_id)
     if job.status != ImportJob.Status.APPLYING or job.applied_at is not None:
         return None
     try:
-        planned = plan_rows(job=job, actor=job.owner, progress=_progress_of(job))
         with transaction.atomic():
-            _write(job=job, planned=planned)
+            _write(job=job)
     except Exception as error:
         message = "; ".join(_sentences(error)) if isinstance(error, ValidationError) else str(error)
         ImportJob.objects.filter(pk=job.pk).update(
@@ -541,37 +598,40 @@ def apply_import(*, job_id: int) -> ImportJob | None:
     return job
 
 
-def _write(*, job: ImportJob, planned: Planned) -> None:
+def _write(*, job: ImportJob) -> None:
     if not ImportJob.objects.select_for_update().filter(pk=job.pk, applied_at=None).exists():
         return
-    companies = planned.companies
-    Company.objects.select_for_update().filter(pk__in=[c.pk for c in companies.values()]).exists()
-    domains = {result["domain"] for result in planned.results} - {""}
-    if _existing(domains)[2] != planned.seen:
-        raise ValidationError(
-            "Some of these companies or their contacts changed since the check: check again."
-        )
-    now, actor = timezone.now(), job.owner
-    new = [company for company in companies.values() if company.pk is None]
-    changed = [
-        company
-        for domain, company in companies.items()
-        if company.pk is not None and domain in planned.changed_domains
-    ]
-    for company in [*new, *changed]:
-        company.created_at = company.created_at or now
+    actor, writes = job.owner, job.writes
+    domains = {result["domain"] for result in job.results} - {""}
+    book = _read_book(domains=domains, actor=actor, lock=True)
+    _check_unmoved(writes["seen"], book.seen)
+    now = timezone.now()
+    existing = {company.pk: company for found in book.companies.values() for company in found}
+    companies = {domain: found[0] for domain, found in book.companies.items()}
+    new, changed = [], []
+    for planned in writes["companies"]:
+        company = Company() if planned["pk"] is None else existing[planned["pk"]]
+        (new if planned["pk"] is None else changed).append(company)
+        _set(company, planned["values"])
         company.updated_at = now
+        companies[planned["domain"]] = company
     insert_rows(Company, new)
-    fields = [name for name in COMPANY_FIELDS if name != "domain"] + ["updated_at"]
-    update_rows(Company, changed, fields)
-    new_contacts = []
-    for (domain, _), contact in planned.contacts.items():
-        if contact.pk is None:
-            contact.company = companies[domain]
-            contact.created_at = now
+    update_rows(
+        Company, changed, [*(name for name in COMPANY_FIELDS if name != "domain"), "updated_at"]
+    )
+    existing_contacts = {
+        contact.pk: contact for found in book.contacts.values() for contact in found
+    }
+    new_contacts, changed_contacts = [], []
+    for planned in writes["contacts"]:
+        if planned["pk"] is None:
+            contact = Contact(company=companies[planned["domain"]])
             new_contacts.append(contact)
+        else:
+            contact = existing_contacts[planned["pk"]]
+            changed_contacts.append(contact)
+        _set(contact, planned["values"])
     insert_rows(Contact, new_contacts)
-    changed_contacts = [planned.contacts[key] for key in sorted(planned.changed_contacts)]
     update_rows(Contact, changed_contacts, list(CONTACT_FIELDS))
     for model, created, updated in (
         (Company, new, changed),
@@ -582,21 +642,45 @@ def _write(*, job: ImportJob, planned: Planned) -> None:
             _history_rows(model, created, "+", actor=actor, when=now)
             + _history_rows(model, updated, "~", actor=actor, when=now),
         )
-    changed_set = set(changed)  # saved rows: hashed by their keys
-    Activity.objects.bulk_create(
-        Activity(
-            company=company,
-            kind=Activity.Kind.COMPANY,
-            message=f"Company {'updated' if company in changed_set else 'created'} by the import of "
-            f"{job.file_name}"[:300],
-            actor=actor,
-            occurred_at=now,
-        )
-        for company in [*new, *changed]
+    insert_rows(
+        Activity,
+        [
+            Activity(
+                company=company,
+                kind=Activity.Kind.COMPANY,
+                message=f"Company {verb} by the import of {job.file_name}"[:300],
+                actor=actor,
+                occurred_at=now,
+            )
+            for verb, written in (("created", new), ("updated", changed))
+            for company in written
+        ],
     )
-    job.results, job.counts = planned.results, _count(planned.results)
     job.status, job.rows_done, job.applied_at = ImportJob.Status.APPLIED, len(job.rows), now
-    job.save(update_fields=["results", "counts", "status", "rows_done", "applied_at"])
+    job.save(update_fields=["status", "rows_done", "applied_at"])
+
+
+def _check_unmoved(before: dict[str, str], now: dict[str, str]) -> None:
+    """Refuse the apply if a company or contact the check read (or a company with one of the
+    file's domains) changed since, or the importer's roles or the owners did."""
+    moved = sorted(key for key in before.keys() | now.keys() if before.get(key) != now.get(key))
+    if not moved:
+        return
+    what = []
+    domains = [domain for domain in moved if domain]
+    if domains:
+        more = f" and {len(domains) - 5:,} more" if len(domains) > 5 else ""
+        what.append(f"the companies or contacts of {', '.join(domains[:5])}{more}")
+    if "" in moved:
+        what.append("your roles or the account managers")
+    raise ValidationError(
+        f"Since the check, {' and '.join(what)} changed: check the rows again, then apply."
+    )
+
+
+def _set(instance, values: dict) -> None:
+    for attname, value in values.items():
+        setattr(instance, attname, value)
 
 
 def _history_rows(model, rows: list, kind: str, *, actor, when) -> list:
