@@ -27,7 +27,7 @@ from django.utils import timezone
 from django_countries import countries
 
 from accounts import limits
-from accounts.bulk import insert_rows, update_rows
+from accounts.bulk import insert_history, insert_rows, update_rows
 from accounts.forms import IntegerField
 from accounts.models import Activity, Company, Contact, ImportJob, Industry
 from accounts.roles import can, company_owners, roles_of, visible
@@ -273,8 +273,14 @@ def _read_book(*, domains: set[str], actor, lock: bool = False) -> _Book:
     return _Book(companies=companies, contacts=contacts, owners=owners, seen=seen)
 
 
-def _row_text(instance) -> tuple[str, ...]:
-    return tuple(field.value_to_string(instance) for field in instance._meta.concrete_fields)
+def _row_text(instance) -> str:
+    return repr(_stored(instance, [field.attname for field in instance._meta.concrete_fields]))
+
+
+def _stored(instance, attnames) -> tuple:
+    """The values of these fields as the instance holds them: a country as its code, where
+    reading the attribute builds a Country object each time (a good part of an import's time)."""
+    return tuple(map(instance.__dict__.__getitem__, attnames))
 
 
 def _digest(*values) -> str:
@@ -284,7 +290,7 @@ def _digest(*values) -> str:
 def _copy(instance):
     """An unsaved-looking copy of a row's values, to validate changes without touching it."""
     model = type(instance)
-    copy = model(**{f.attname: getattr(instance, f.attname) for f in model._meta.concrete_fields})
+    copy = model(*_stored(instance, [field.attname for field in model._meta.concrete_fields]))
     copy._state.adding = instance._state.adding
     return copy
 
@@ -385,7 +391,7 @@ class _Rows:
             changes.extend(
                 f"{label.lower()}: {getattr(base, name) or '—'} → {getattr(candidate, name) or '—'}"
                 for name, (label, _) in COMPANY_FIELDS.items()
-                if name != "owner" and getattr(candidate, name) != getattr(base, name)
+                if name != "owner" and _stored(candidate, [name]) != _stored(base, [name])
             )
             if candidate.owner_id != base.owner_id:
                 changes.append(f"owner → {candidate.owner}")
@@ -446,7 +452,7 @@ class _Rows:
         changed = [
             label.removeprefix("Contact ")
             for name, (label, _) in CONTACT_FIELDS.items()
-            if getattr(contact, name) != getattr(base, name)
+            if _stored(contact, [name]) != _stored(base, [name])
         ]
         if changed:
             changes.append(f"contact {email}: {', '.join(changed)}")
@@ -552,10 +558,8 @@ def _writes(planned: Planned) -> dict:
 def _values(instance, names) -> dict:
     """The fields `names` of `instance` as the database stores them (a country as its code,
     the owner as its id), by attribute name."""
-    return {
-        field.attname: field.get_prep_value(field.value_from_object(instance))
-        for field in map(instance._meta.get_field, names)
-    }
+    attnames = [instance._meta.get_field(name).attname for name in names]
+    return dict(zip(attnames, _stored(instance, attnames), strict=True))
 
 
 @transaction.atomic
@@ -637,11 +641,8 @@ def _write(*, job: ImportJob) -> None:
         (Company, new, changed),
         (Contact, new_contacts, changed_contacts),
     ):
-        insert_rows(
-            model.history.model,
-            _history_rows(model, created, "+", actor=actor, when=now)
-            + _history_rows(model, updated, "~", actor=actor, when=now),
-        )
+        for kind, rows in (("+", created), ("~", updated)):
+            insert_history(model, [row.pk for row in rows], kind, actor=actor, when=now)
     insert_rows(
         Activity,
         [
@@ -681,21 +682,6 @@ def _check_unmoved(before: dict[str, str], now: dict[str, str]) -> None:
 def _set(instance, values: dict) -> None:
     for attname, value in values.items():
         setattr(instance, attname, value)
-
-
-def _history_rows(model, rows: list, kind: str, *, actor, when) -> list:
-    """The audit history of rows written in bulk, as django-simple-history records a save
-    ("+" created, "~" changed), to be inserted in bulk too."""
-    history = model.history.model
-    return [
-        history(
-            history_date=when,
-            history_user=actor,
-            history_type=kind,
-            **{field.attname: getattr(row, field.attname) for field in history.tracked_fields},
-        )
-        for row in rows
-    ]
 
 
 # The report of refused rows.

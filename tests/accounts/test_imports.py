@@ -117,6 +117,18 @@ def test_applying_writes_the_good_rows_with_their_history_and_timeline(account_m
     assert acme.contacts.get().job_title == "CEO"
     assert not Company.objects.filter(domain="bad.com").exists()
     assert globex.history.count() == 1 and acme.history.count() == 2
+    latest = acme.history.first()
+    assert (latest.history_type, latest.history_user, latest.employee_count) == (
+        "~",
+        account_manager,
+        150,
+    )
+    assert latest.history_date == job.applied_at
+    assert [(row.history_type, row.job_title) for row in acme.contacts.get().history.all()] == [
+        ("~", "CEO"),
+        ("+", "CTO"),
+    ]
+    assert globex.history.get().history_type == "+"
     assert Activity.objects.filter(
         company=globex, message__contains="created by the import"
     ).exists()
