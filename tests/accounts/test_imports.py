@@ -136,6 +136,22 @@ def test_applying_writes_the_good_rows_with_their_history_and_timeline(account_m
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_large_apply_leaves_the_search_indexes_as_it_found_them(account_manager, monkeypatch):
+    monkeypatch.setattr(imports, "GIN_IN_BULK_FROM", 1)  # as for 1,000 rows
+    applied(checked(account_manager, csv_of("Globex,globex.com,,,,,Bo,Lindqvist,bo@globex.com,")))
+    assert list(Contact.objects.search("lindq").values_list("email", flat=True)) == [
+        "bo@globex.com"
+    ]
+    assert Company.objects.filter(name__icontains="lobe").count() == 1
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT DISTINCT reloptions FROM pg_class WHERE relname LIKE 'accounts_co%_trgm'"
+            )
+            assert cursor.fetchall() == [(["fastupdate=off"],)]
+
+
+@pytest.mark.django_db(transaction=True)
 def test_an_administrator_may_give_imported_companies_to_an_account_manager(admin, account_manager):
     job = applied(checked(admin, csv_of("Globex,globex.com,,,,am,,,,")))
     assert Company.objects.get(domain="globex.com").owner == account_manager
