@@ -694,7 +694,7 @@ def _check_unmoved(before: dict[str, str], now: dict[str, str]) -> None:
     if "" in moved:
         what.append("your roles or the account managers")
     raise ValidationError(
-        f"Since the check, {' and '.join(what)} changed: check the rows again, then apply."
+        f"since the check, {' and '.join(what)} changed: check the rows again, then apply."
     )
 
 

@@ -196,7 +196,7 @@ def test_a_company_added_since_the_check_stops_the_apply_and_says_which(
     job = applied(job)
     assert job.status == ImportJob.Status.FAILED
     assert job.error == (
-        "Nothing was imported: Since the check, the companies or contacts of globex.com "
+        "Nothing was imported: since the check, the companies or contacts of globex.com "
         "changed: check the rows again, then apply."
     )
     assert not Company.objects.filter(domain="initech.com").exists()
