@@ -152,8 +152,11 @@ class DomainValidator:
 
     message = 'Enter a domain such as "example.com", without http:// or a path.'
 
+    # Built once: building it compiles its patterns (a third of a millisecond per value).
+    validator = DomainNameValidator(accept_idna=True, message=message)
+
     def __call__(self, value: str) -> None:
-        DomainNameValidator(accept_idna=True, message=self.message)(value)
+        self.validator(value)
 
     def __eq__(self, other):
         return isinstance(other, DomainValidator)

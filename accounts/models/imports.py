@@ -28,6 +28,9 @@ class ImportJob(models.Model):
     # Per row: {"row", "action", "company", "contact", "changes", "errors"} (see accounts/imports.py).
     results = models.JSONField(default=list)
     counts = models.JSONField(default=dict)
+    # What the check decided to write, so that the apply writes it without checking every row
+    # again: {"companies": [...], "contacts": [...], "seen": {...}} (see accounts/imports.py).
+    writes = models.JSONField(default=dict)
     error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     checked_at = models.DateTimeField(null=True, blank=True)

@@ -3,6 +3,8 @@ import io
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook
 
 from accounts import imports
@@ -115,10 +117,38 @@ def test_applying_writes_the_good_rows_with_their_history_and_timeline(account_m
     assert acme.contacts.get().job_title == "CEO"
     assert not Company.objects.filter(domain="bad.com").exists()
     assert globex.history.count() == 1 and acme.history.count() == 2
+    latest = acme.history.first()
+    assert (latest.history_type, latest.history_user, latest.employee_count) == (
+        "~",
+        account_manager,
+        150,
+    )
+    assert latest.history_date == job.applied_at
+    assert [(row.history_type, row.job_title) for row in acme.contacts.get().history.all()] == [
+        ("~", "CEO"),
+        ("+", "CTO"),
+    ]
+    assert globex.history.get().history_type == "+"
     assert Activity.objects.filter(
         company=globex, message__contains="created by the import"
     ).exists()
     assert Activity.objects.filter(company=acme, message__contains="updated by the import").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_apply_leaves_the_search_indexes_as_it_found_them(account_manager, monkeypatch):
+    monkeypatch.setattr(imports, "GIN_IN_BULK_FROM", 1)  # as for 1,000 rows
+    applied(checked(account_manager, csv_of("Globex,globex.com,,,,,Bo,Lindqvist,bo@globex.com,")))
+    assert list(Contact.objects.search("lindq").values_list("email", flat=True)) == [
+        "bo@globex.com"
+    ]
+    assert Company.objects.filter(name__icontains="lobe").count() == 1
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT DISTINCT reloptions FROM pg_class WHERE relname LIKE 'accounts_co%_trgm'"
+            )
+            assert cursor.fetchall() == [(["fastupdate=off"],)]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -156,31 +186,63 @@ def test_a_crash_while_applying_leaves_nothing_imported(account_manager, acme, m
 
 
 @pytest.mark.django_db(transaction=True)
-def test_applying_checks_the_rows_again(account_manager, other_account_manager):
+def test_a_company_added_since_the_check_stops_the_apply_and_says_which(
+    account_manager, other_account_manager
+):
     job = checked(
         account_manager, csv_of("Globex,globex.com,,,,,,,,", "Initech,initech.com,,,,,,,,")
     )
-    CompanyFactory(name="Globex", domain="globex.com", owner=other_account_manager)
+    CompanyFactory(name="Globex", domain="GLOBEX.com", owner=other_account_manager)
     job = applied(job)
+    assert job.status == ImportJob.Status.FAILED
+    assert job.error == (
+        "Nothing was imported: since the check, the companies or contacts of globex.com "
+        "changed: check the rows again, then apply."
+    )
+    assert not Company.objects.filter(domain="initech.com").exists()
+    # Checked again, the row is refused for the reason a first check would have given.
+    job = applied(
+        checked(account_manager, csv_of("Globex,globex.com,,,,,,,,", "Initech,initech.com,,,,,,,,"))
+    )
     assert job.counts == {"created": 1, "updated": 0, "unchanged": 0, "refused": 1}
-    assert Company.objects.filter(domain="globex.com").count() == 1
+    assert "another account manager's company" in job.results[0]["errors"][0]
+    assert Company.objects.filter(domain__iexact="globex.com").count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_company_changed_while_applying_stops_the_whole_apply(account_manager, acme, monkeypatch):
+def test_a_contact_edited_since_the_check_stops_the_whole_apply(account_manager, acme):
     job = checked(account_manager, csv_of("Globex,globex.com,,,,,,,,", "Acme,acme.com,150,,,,,,,"))
-    plan_rows = imports.plan_rows
-
-    def plan_then_someone_adds_a_contact(**kwargs):
-        planned = plan_rows(**kwargs)
-        ContactFactory(company=acme, email="new@acme.com")
-        return planned
-
-    monkeypatch.setattr(imports, "plan_rows", plan_then_someone_adds_a_contact)
+    Contact.objects.filter(email="ana@acme.com").update(phone="+33 1 23 45 67 89")
     job = applied(job)
     assert job.status == ImportJob.Status.FAILED
-    assert "changed since the check" in job.error
+    assert "acme.com changed: check the rows again" in job.error
     assert not Company.objects.filter(domain="globex.com").exists()
+    acme.refresh_from_db()
+    assert acme.employee_count == 100
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_owner_who_is_no_longer_an_account_manager_stops_the_apply(admin, account_manager):
+    job = checked(admin, csv_of("Globex,globex.com,,,,am,,,,"))
+    account_manager.groups.clear()
+    job = applied(job)
+    assert job.status == ImportJob.Status.FAILED
+    assert "your roles or the account managers changed" in job.error
+    assert not Company.objects.filter(domain="globex.com").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_apply_reads_and_writes_in_bulk_whatever_the_number_of_rows(account_manager, acme):
+    def apply_queries(count: int) -> int:
+        lines = [f"C{i},c{i}-{count}.com,10,5,,,Bo,Li,bo@c{i}-{count}.com," for i in range(count)]
+        job = checked(account_manager, csv_of(*lines, f"Acme,acme.com,{100 + count},,,,,,,"))
+        with CaptureQueriesContext(connection) as queries:
+            job = applied(job)
+        assert job.counts == {"created": count, "updated": 1, "unchanged": 0, "refused": 0}
+        return len(queries)
+
+    assert apply_queries(40) == apply_queries(4)
+    assert Company.objects.filter(domain__endswith="-40.com").count() == 40
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,8 +1,11 @@
 """Importing companies and contacts: a CSV of 10,000 rows (5,000 new companies with a contact,
 4,500 updates of existing companies and their contacts, 500 refused rows) read, checked (the
-dry run) and applied through the services the pages and the Celery tasks call, on the
-database DATABASE_URL names (a PostgreSQL database of its own is best; the run first removes
-the companies an earlier run made). Target: read + check + apply in under 30 s."""
+dry run) and applied (the check's decisions written) through the services the pages and the
+Celery tasks call, on the database DATABASE_URL names (a copy of seatdesk_1k or seatdesk_100k
+of its own is best; the run first removes the companies an earlier run made, which takes
+minutes: a fresh copy is quicker). Target: read + check + apply in under 30 s. On a loaded
+machine the wall time mostly measures the wait for a core: the Python process's own CPU time
+is reported too."""
 
 import time
 
@@ -47,6 +50,7 @@ def bench_import() -> list[dict]:
     )
     content = _csv()
 
+    cpu = time.process_time()
     started = time.perf_counter()
     job = imports.start_import(actor=user, name="bench.csv", content=content)
     read = time.perf_counter() - started
@@ -65,11 +69,13 @@ def bench_import() -> list[dict]:
         "refused": REFUSED,
     }, job.counts  # fmt: skip
     assert Company.objects.filter(domain__endswith=DOMAIN).count() == ROWS - REFUSED
-    total = read + checked + applied
+    total, cpu = read + checked + applied, time.process_time() - cpu
     return [
         {"name": "import: read a 10,000-row CSV", "value": round(read, 2), "unit": "s"},
         {"name": "import: check 10,000 rows (dry run)", "value": round(checked, 2), "unit": "s"},
-        {"name": "import: apply 10,000 rows (checked again, written)", "value": round(applied, 2),
+        {"name": "import: apply 10,000 rows (the check's decisions written)",
+         "value": round(applied, 2), "unit": "s"},
+        {"name": "import: 10,000 rows, CPU time of the Python process", "value": round(cpu, 1),
          "unit": "s"},
         {"name": "import: 10,000 rows, read + check + apply", "value": round(total, 1),
          "unit": "s", "target": "< 30 s", "ok": total < 30},

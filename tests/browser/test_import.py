@@ -66,3 +66,36 @@ def test_an_import_with_good_updated_and_refused_rows(
     acme.refresh_from_db()
     assert acme.employee_count == 150
     assert acme.contacts.get().last_name == "Lima"
+
+
+def test_an_import_whose_company_changed_since_the_check_is_checked_again(
+    page: Page, live_server, account_manager, tmp_path
+):
+    account_manager.set_password("a long demo password")
+    account_manager.save()
+    acme = CompanyFactory(name="Acme", domain="acme.com", owner=account_manager, employee_count=90)
+    upload = tmp_path / "companies.csv"
+    upload.write_text(FILE, encoding="utf-8")
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill(account_manager.username)
+    page.get_by_label("Password").fill("a long demo password")
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{live_server.url}/companies/import/")
+    page.get_by_label("CSV or XLSX file").set_input_files(str(upload))
+    page.get_by_role("button", name="Upload").click()
+    page.get_by_role("button", name="Check the rows").click()
+    expect(page.locator("#import-counts")).to_contain_text("1 to update")
+
+    Company.objects.filter(pk=acme.pk).update(employee_count=120)  # someone else, meanwhile
+    page.get_by_role("button", name="Apply: 1 created, 1 updated").click()
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Nothing was imported: since the check, the companies or contacts of acme.com changed"
+    )
+    page.screenshot(path="/tmp/import/import-moved.png", full_page=True)
+    assert not Company.objects.filter(domain="globex.com").exists()
+
+    page.get_by_role("button", name="Check the rows").click()
+    expect(page.locator("#import-results tbody tr").nth(1)).to_contain_text("headcount: 120 → 150")
+    page.get_by_role("button", name="Apply: 1 created, 1 updated").click()
+    expect(page.get_by_role("status")).to_contain_text("Imported: 1 created, 1 updated")
+    assert Company.objects.get(pk=acme.pk).employee_count == 150
