@@ -573,6 +573,8 @@ def _write(*, job: ImportJob, planned: Planned) -> None:
     insert_rows(Contact, new_contacts)
     changed_contacts = [planned.contacts[key] for key in sorted(planned.changed_contacts)]
     update_rows(Contact, changed_contacts, list(CONTACT_FIELDS))
+    touched = [*new, *changed, *(contact.company for contact in new_contacts + changed_contacts)]
+    Company.objects.filter(pk__in={company.pk for company in touched}).refresh_search_documents()
     for model, created, updated in (
         (Company, new, changed),
         (Contact, new_contacts, changed_contacts),
