@@ -328,7 +328,10 @@ class ContactQuerySet(models.QuerySet):
         contacts = self
         for word in text.split():
             contacts = contacts.search_word(word)
-        return contacts.order_by(Lower("last_name"), Lower("first_name"), "pk")
+        return contacts.by_name()
+
+    def by_name(self):
+        return self.order_by(Lower("last_name"), Lower("first_name"), "pk")
 
 
 class Contact(models.Model):

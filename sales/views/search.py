@@ -10,12 +10,13 @@ from accounts.roles import can, require, visible
 from sales.models import Quote
 
 RESULTS = 20
+CONTACTS_READ = 500
 
 
 @require("view_companies")
 def search(request):
     query = request.GET.get("q", "").strip()
-    context = {"query": query, "companies": [], "contacts": [], "quotes": []}
+    context = {"query": query, "companies": [], "contacts": [], "quotes": [], "results": RESULTS}
     user = request.user
     # No stored text holds a NUL character (PostgreSQL refuses one even in a filter): nothing
     # matches such a term.
@@ -26,9 +27,15 @@ def search(request):
             .filter(Q(name__icontains=query) | Q(domain__icontains=query))
             .select_related("owner")[:RESULTS]
         )
-        context["contacts"] = visible(user, Contact.objects.search(query)).select_related(
-            "company"
-        )[:RESULTS]
+        # The first CONTACTS_READ matches in the table's order, then the first of them by
+        # name: a common name (14,000 Tanakas among 350,000 contacts) is not read and sorted
+        # whole for 20 lines; typing more of it narrows the matches.
+        matches = visible(user, Contact.objects.search(query)).order_by().values("pk")
+        context["contacts"] = (
+            Contact.objects.filter(pk__in=matches[:CONTACTS_READ])
+            .by_name()
+            .select_related("company")[:RESULTS]
+        )
         if can(user, "view_quotes"):
             context["quotes"] = (
                 visible(user, Quote.objects.all())
