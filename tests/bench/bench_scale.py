@@ -76,7 +76,17 @@ PAGES = {
         ("/admin/sales/quote/", {"q": "{quote_number}"}),
     ),
     "api licenses": ("/api/v1/licenses/", {}, None),
+    "api licenses, search": (
+        "/api/v1/licenses/",
+        {"search": "{company_word}"},
+        ("/admin/licensing/license/", {"q": "{company_word}"}),
+    ),
     "api trials": ("/api/v1/trials/", {}, None),
+    "api trials, search": (
+        "/api/v1/trials/",
+        {"search": "{company_word}"},
+        ("/admin/licensing/trial/", {"q": "{company_word}"}),
+    ),
     "api products": ("/api/v1/products/", {}, None),
 }
 
