@@ -10,7 +10,15 @@ from accounts.roles import can, require, visible
 from sales.models import Quote
 
 RESULTS = 20
-CONTACTS_READ = 500
+MATCHES_READ = 500
+
+
+def first_by_name(matches, rows) -> list:
+    """The first RESULTS `rows` by name among the first MATCHES_READ `matches` in the table's
+    order: a common word (4,500 "Zenith" companies, 14,000 Tanakas among 350,000 contacts) is
+    neither read and sorted whole for 20 lines, nor found by walking the name index from "A"
+    to "Z". The page says so when a list is full; typing more narrows the matches."""
+    return list(rows.filter(pk__in=matches.order_by().values("pk")[:MATCHES_READ])[:RESULTS])
 
 
 @require("view_companies")
@@ -22,19 +30,15 @@ def search(request):
     # matches such a term.
     if query and "\x00" not in query:
         # By name, domain, email or number, through the trigram indexes (config/trigram.py).
-        context["companies"] = (
-            visible(user, Company.objects.all())
-            .filter(Q(name__icontains=query) | Q(domain__icontains=query))
-            .select_related("owner")[:RESULTS]
+        companies = visible(user, Company.objects.all()).filter(
+            Q(name__icontains=query) | Q(domain__icontains=query)
         )
-        # The first CONTACTS_READ matches in the table's order, then the first of them by
-        # name: a common name (14,000 Tanakas among 350,000 contacts) is not read and sorted
-        # whole for 20 lines; typing more of it narrows the matches.
-        matches = visible(user, Contact.objects.search(query)).order_by().values("pk")
-        context["contacts"] = (
-            Contact.objects.filter(pk__in=matches[:CONTACTS_READ])
-            .by_name()
-            .select_related("company")[:RESULTS]
+        context["companies"] = first_by_name(
+            companies, Company.objects.order_by("name", "pk").select_related("owner")
+        )
+        context["contacts"] = first_by_name(
+            visible(user, Contact.objects.search(query)),
+            Contact.objects.by_name().select_related("company"),
         )
         if can(user, "view_quotes"):
             context["quotes"] = (
