@@ -33,6 +33,7 @@ from accounts.services import (
     complete_follow_up,
     delete_company,
     deletion_refusal,
+    remove_contact,
     restore_company,
     save_company,
     save_contact,
@@ -243,7 +244,7 @@ class CompanyAdmin(LargeListAdmin, SimpleHistoryAdmin):
         for contact in formset.save(commit=False):
             save_contact(contact=contact, actor=request.user)
         for contact in formset.deleted_objects:
-            contact.delete()
+            remove_contact(contact=contact, actor=request.user)
 
 
 @admin.register(Contact)
@@ -278,6 +279,13 @@ class ContactAdmin(LargeListAdmin, SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         save_contact(contact=obj, actor=request.user)
+
+    def delete_model(self, request, obj):
+        remove_contact(contact=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for contact in queryset.select_related("company"):
+            remove_contact(contact=contact, actor=request.user)
 
 
 @admin.register(Activity)

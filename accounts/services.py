@@ -38,7 +38,8 @@ def record_activity(
 
 @transaction.atomic
 def save_company(*, company: Company, actor) -> Company:
-    """Validate and save a new or edited company; records it on the timeline.
+    """Validate and save a new or edited company; records it on the timeline and refreshes
+    its search document.
 
     Raises PermissionDenied when someone other than an Administrator hands the company to
     another owner (a new company belongs to whoever creates it)."""
@@ -46,6 +47,7 @@ def save_company(*, company: Company, actor) -> Company:
     check_owner_change(company=company, actor=actor)
     company.full_clean()
     company.save()
+    Company.objects.filter(pk=company.pk).refresh_search_documents()
     record_activity(
         company=company,
         kind=Activity.Kind.COMPANY,
@@ -89,26 +91,31 @@ def check_owner(*, owner_id: int, previous_owner_id: int | None, actor, owner_id
 
 @transaction.atomic
 def save_contact(*, contact: Contact, actor) -> Contact:
-    """Validate and save a contact; making it primary moves the flag from the previous one."""
+    """Validate and save a contact; making it primary moves the flag from the previous one.
+    Refreshes the search document of its company (and of the one it left, if moved)."""
     contact.full_clean(validate_constraints=False)
     if contact.is_primary:
         contact.company.contacts.exclude(pk=contact.pk).filter(is_primary=True).update(
             is_primary=False
         )
     contact.validate_constraints()
+    left = Contact.objects.filter(pk=contact.pk).values_list("company_id", flat=True).first()
     contact.save()
+    Company.objects.filter(pk__in={contact.company_id, left}).refresh_search_documents()
     return contact
 
 
 @transaction.atomic
 def remove_contact(*, contact: Contact, actor) -> None:
-    """Delete a contact; one who received quotes stays, since the quotes name them."""
+    """Delete a contact (refreshing their company's search document); one who received
+    quotes stays, since the quotes name them."""
     try:
         contact.delete()
     except ProtectedError as error:
         raise ValidationError(
             f"{contact} received quotes and stays on record; untick their flags instead."
         ) from error
+    Company.objects.filter(pk=contact.company_id).refresh_search_documents()
     record_activity(
         company=contact.company,
         kind=Activity.Kind.COMPANY,

@@ -16,8 +16,10 @@ class AddTrigramIndex(migrations.operations.base.Operation):
     reversible = True
     reduces_to_sql = True
 
-    def __init__(self, table: str, column: str):
-        self.table, self.column = table, column
+    def __init__(self, table: str, column: str, case_blind: bool = True):
+        """case_blind=False: on the column itself, for a column stored lower-cased and
+        searched with `contains` (Company.search_document)."""
+        self.table, self.column, self.case_blind = table, column, case_blind
 
     @property
     def index_name(self) -> str:
@@ -28,10 +30,12 @@ class AddTrigramIndex(migrations.operations.base.Operation):
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
         if schema_editor.connection.vendor == "postgresql":
+            column = f'"{self.column}"'
+            indexed = f"UPPER({column}::text)" if self.case_blind else column
             schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
             schema_editor.execute(
                 f'CREATE INDEX IF NOT EXISTS "{self.index_name}" ON "{self.table}" '
-                f'USING gin (UPPER("{self.column}"::text) gin_trgm_ops) WITH (fastupdate = off)'
+                f"USING gin ({indexed} gin_trgm_ops) WITH (fastupdate = off)"
             )
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
@@ -42,7 +46,8 @@ class AddTrigramIndex(migrations.operations.base.Operation):
         return f"Trigram index on {self.table}.{self.column} (PostgreSQL only)"
 
     def deconstruct(self):
-        return self.__class__.__name__, [self.table, self.column], {}
+        options = {} if self.case_blind else {"case_blind": False}
+        return self.__class__.__name__, [self.table, self.column], options
 
 
 class DisableTrigramPendingList(AddTrigramIndex):

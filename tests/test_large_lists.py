@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from accounts.admin import LargeListAdmin
 from accounts.forms import CompanyFilterForm
-from accounts.models import Company
+from accounts.models import Company, Contact
 from config.pagination import CappedPaginator, PaginatorByIds
 from sales.models import Quote
 from tests.accounts.factories import CompanyFactory, ContactFactory, make_api_token
@@ -264,8 +264,9 @@ def test_each_list_takes_as_many_queries_with_30_rows_as_with_3(
 @pytest.mark.parametrize(
     ("queryset", "index"),
     [
-        (lambda: Company.objects.search("granite"), "accounts_company_name_trgm"),
-        (lambda: Company.objects.search("ada@hl"), "accounts_contact_email_trgm"),
+        (lambda: Company.objects.search("granite"), "accounts_company_search_document_trgm"),
+        (lambda: Company.objects.search("ada@hl"), "accounts_company_search_document_trgm"),
+        (lambda: Contact.objects.search("ada@hl"), "accounts_contact_email_trgm"),
         (lambda: Quote.objects.search("04217"), "sales_quote_number_trgm"),
     ],
 )
@@ -390,7 +391,7 @@ def test_on_postgresql_the_trigram_indexes_keep_no_pending_list(postgresql):
         )
         indexes = dict(cursor.fetchall())
 
-    assert len(indexes) == 6
+    assert len(indexes) == 7
     assert all("fastupdate=off" in (options or []) for options in indexes.values())
 
 

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce, Lower
+from django.db.models.functions import Coalesce, Concat, Lower
 from django.db.models.lookups import GreaterThanOrEqual
 from django.urls import reverse
 from django_countries.fields import CountryField
@@ -65,6 +65,53 @@ def penetration():
     )
 
 
+class SpaceJoined(models.Aggregate):
+    """The group's texts joined by spaces (string_agg on PostgreSQL, group_concat on SQLite)."""
+
+    function = "STRING_AGG"
+    template = "%(function)s(%(expressions)s, ' ')"
+    output_field = models.TextField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, function="GROUP_CONCAT", **extra_context)
+
+
+def search_document(contacts: models.Manager):
+    """What a company's search finds it by, lower-cased, words separated by spaces: its name,
+    its domain, and each of its `contacts`' first and last names and email. A searched word
+    holds no space, so it matches inside one of them or not at all (a name may hold spaces:
+    its words match as they do in the name itself). `contacts`: the Contact manager (a
+    migration's historical one)."""
+    joined = (
+        contacts.filter(company=OuterRef("pk"))
+        .order_by()
+        .values("company")
+        .annotate(
+            text=SpaceJoined(
+                Concat(
+                    "first_name",
+                    Value(" "),
+                    "last_name",
+                    Value(" "),
+                    "email",
+                    output_field=models.TextField(),
+                )
+            )
+        )
+        .values("text")
+    )
+    return Lower(
+        Concat(
+            "name",
+            Value(" "),
+            "domain",
+            Value(" "),
+            Coalesce(Subquery(joined), Value(""), output_field=models.TextField()),
+            output_field=models.TextField(),
+        )
+    )
+
+
 class CompanyQuerySet(models.QuerySet):
     """Company reads. Licensing data is reached through the reverse relations, so that
     accounts does not import licensing (imports flow accounts <- licensing)."""
@@ -74,19 +121,18 @@ class CompanyQuerySet(models.QuerySet):
 
     def search(self, text: str):
         """Companies matching every word of `text` in their name or domain, or in a contact's
-        name or email. Each word is one id list (a union of index scans on PostgreSQL: see
-        config/trigram.py), never an OR across a join, which would read every row."""
+        name or email: each word a piece of the company's search document (one trigram index
+        on PostgreSQL, see config/trigram.py), never a join to the contacts."""
         companies = self
         for word in text.split():
-            by_contact = Contact.objects.search_word(word).order_by().values("company_id")
-            by_company = (
-                self.model.objects.filter(Q(name__icontains=word) | Q(domain__icontains=word))
-                .order_by()
-                .values("pk")
-                .union(by_contact)
-            )
-            companies = companies.filter(pk__in=by_company)
+            companies = companies.filter(search_document__contains=word.lower())
         return companies
+
+    def refresh_search_documents(self) -> None:
+        """Rewrite these companies' search documents from their name, domain and contacts.
+        Every path that writes a company or a contact calls it after its writes: the
+        services, the import, the admin, the demo data."""
+        self.order_by().update(search_document=search_document(Contact.objects))
 
     def active(self):
         """Companies not archived: what lists show unless asked for the archived ones."""
@@ -230,8 +276,11 @@ class Company(models.Model):
         help_text="Set when the company is archived: hidden from lists, its records kept.",
     )
 
+    # Derived (search_document above): written by refresh_search_documents only.
+    search_document = models.TextField(blank=True, default="", editable=False)
+
     objects = CompanyQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "search_document"])
 
     class Meta:
         ordering = ["name"]
@@ -283,7 +332,10 @@ class ContactQuerySet(models.QuerySet):
         contacts = self
         for word in text.split():
             contacts = contacts.search_word(word)
-        return contacts.order_by(Lower("last_name"), Lower("first_name"), "pk")
+        return contacts.by_name()
+
+    def by_name(self):
+        return self.order_by(Lower("last_name"), Lower("first_name"), "pk")
 
 
 class Contact(models.Model):

@@ -15,7 +15,12 @@ from accounts import limits
 from accounts.lists import HIGH_UTILISATION, LOW_UTILISATION, OVER_DEPLOYED
 from accounts.models import Company
 from licensing import pricing
-from licensing.models.products import MONEY, Product, annual_value_expression
+from licensing.models.products import (
+    MONEY,
+    Product,
+    annual_value_expression,
+    search_by_company_or_product,
+)
 
 # A license whose latest usage report is older than this is left out of the usage lists and
 # figures: the feed stopped, and its old figures say nothing about today.
@@ -41,6 +46,10 @@ def utilisation_band(band: str, *, prefix: str = "") -> Q:
 class LicenseQuerySet(models.QuerySet):
     """Every read of "active" licenses (seats, ARR, customers, renewals due, reminders, company
     figures) goes through `active`, so a license counts from its start date on everywhere."""
+
+    def search(self, text: str):
+        """Licenses whose company or product name holds every word of `text`."""
+        return search_by_company_or_product(self, text)
 
     def active(self, today: date | None = None):
         """Licenses in force on `today` (default today): started, and either active or renewed

@@ -13,10 +13,14 @@ from simple_history.models import HistoricalRecords
 from accounts import limits
 from accounts.models import Company
 from licensing import pricing
-from licensing.models.products import Product
+from licensing.models.products import Product, search_by_company_or_product
 
 
 class TrialQuerySet(models.QuerySet):
+    def search(self, text: str):
+        """Trials whose company or product name holds every word of `text`."""
+        return search_by_company_or_product(self, text)
+
     def active(self, today: date | None = None):
         """Trials running on `today` (default today): active and not past their last day. A
         trial whose last day has passed is expired, whether a sweep has marked it or not;

@@ -342,6 +342,11 @@ class ScaleBuilder(QuoteRows):
         with foreign_keys_checked_once(*self.MODELS), gin_indexes_filled_in_bulk(*self.MODELS):
             for model in self.MODELS:
                 insert_rows(model, self.rows[model])
+            companies = self.rows[Company]
+            if companies:  # one pass over the range of their ids
+                Company.objects.filter(
+                    pk__gte=companies[0].pk, pk__lte=companies[-1].pk
+                ).refresh_search_documents()
 
 
 def seed_scale(

@@ -34,6 +34,13 @@ class CompanyFactory(factory.django.DjangoModelFactory):
     target_seats = 60
     owner = factory.SubFactory(UserFactory)
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        company = super()._create(model_class, *args, **kwargs)
+        Company.objects.filter(pk=company.pk).refresh_search_documents()  # as save_company does
+        company.refresh_from_db(fields=["search_document"])
+        return company
+
 
 class ContactFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -44,6 +51,12 @@ class ContactFactory(factory.django.DjangoModelFactory):
     last_name = factory.Faker("last_name")
     email = factory.Sequence(lambda n: f"contact{n}@client.example")
     job_title = "IT manager"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        contact = super()._create(model_class, *args, **kwargs)
+        Company.objects.filter(pk=contact.company_id).refresh_search_documents()  # as save_contact
+        return contact
 
 
 def make_api_token(user, scope: str = "write", name: str = "test script") -> str:

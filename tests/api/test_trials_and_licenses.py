@@ -195,3 +195,33 @@ def test_trials_filter_by_their_end(as_account_manager, trial):
 
     assert as_account_manager.get("/api/v1/trials/", {"ends_after": after}).json()["count"] == 0
     assert as_account_manager.get("/api/v1/trials/", {"ends_before": after}).json()["count"] == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "factory"), [("licenses", "LicenseFactory"), ("trials", "TrialFactory")]
+)
+def test_licenses_and_trials_are_searched_by_company_or_product(
+    as_account_manager, account_manager, path, factory
+):
+    from tests.accounts.factories import CompanyFactory, ContactFactory
+    from tests.licensing import factories
+
+    make = getattr(factories, factory)
+    acme = CompanyFactory(name="Acme Tools", owner=account_manager)
+    ContactFactory(company=acme, last_name="Okafor")
+    globex = CompanyFactory(name="Globex", owner=account_manager)
+    insights, workspace = ProductFactory(name="Insights"), ProductFactory(name="Workspace")
+    make(company=acme, product=insights)
+    make(company=acme, product=workspace)
+    make(company=globex, product=insights)
+
+    def found(text):
+        response = as_account_manager.get(f"/api/v1/{path}/", {"search": text})
+        assert response.status_code == 200, response.content
+        return sorted((row["company"], row["product"]) for row in response.json()["results"])
+
+    assert found("acme") == [(acme.pk, insights.pk), (acme.pk, workspace.pk)]
+    assert found("okafor") == found("acme")  # a contact finds the company, as its search does
+    assert found("insights") == [(acme.pk, insights.pk), (globex.pk, insights.pk)]
+    assert found("insights acme") == [(acme.pk, insights.pk)]  # every word matches somewhere
+    assert found("globex workspace") == []

@@ -4,7 +4,8 @@ search and API list, and the Django admin changelist of the same model, on the s
 The two databases are pre-seeded PostgreSQL databases named by BENCH_SMALL_URL and
 BENCH_LARGE_URL; without them, `seatdesk_bench_1k` and `seatdesk_bench_100k` on the server of
 DATABASE_URL are used, seeded first if they do not exist (the 100k seed takes a while).
-BENCH_REQUESTS (20) requests per page; the first one of each warms caches and is not counted."""
+BENCH_REQUESTS (20) requests per page; the first one of each warms caches and is not counted.
+BENCH_PAGES="search" measures only the pages whose label holds that text."""
 
 import os
 import statistics
@@ -18,6 +19,7 @@ from tests.bench.support import setup_django
 
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "20"))
 SIZES = {"1k": ("BENCH_SMALL_URL", 1_000), "100k": ("BENCH_LARGE_URL", 100_000)}
+ONLY = os.environ.get("BENCH_PAGES", "")
 MEDIAN_MS, P95_MS, MAX_GROWTH = 150, 250, 2.0
 
 # label: (path, query, admin changelist of the same model and question, or None)
@@ -74,7 +76,17 @@ PAGES = {
         ("/admin/sales/quote/", {"q": "{quote_number}"}),
     ),
     "api licenses": ("/api/v1/licenses/", {}, None),
+    "api licenses, search": (
+        "/api/v1/licenses/",
+        {"search": "{company_word}"},
+        ("/admin/licensing/license/", {"q": "{company_word}"}),
+    ),
     "api trials": ("/api/v1/trials/", {}, None),
+    "api trials, search": (
+        "/api/v1/trials/",
+        {"search": "{company_word}"},
+        ("/admin/licensing/trial/", {"q": "{company_word}"}),
+    ),
     "api products": ("/api/v1/products/", {}, None),
 }
 
@@ -161,6 +173,8 @@ def bench_scale():
             admin.force_login(users.get(username="admin"))
             words = _words()
             for label, (path, query, admin_page) in PAGES.items():
+                if ONLY not in label:
+                    continue
                 results[label, size] = _measure(manager, path, _fill(query, words))
                 if admin_page:
                     admin_path, admin_query = admin_page

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
-from accounts.models import OutboxMessage
+from accounts.models import Company, Contact, OutboxMessage
 from licensing import reminders
 from licensing.models import License, Reminder, SeatChange, Trial
 from onboarding.demo import RECENT_DAYS
@@ -184,3 +184,11 @@ def test_a_sweep_right_after_seeding_records_only_what_falls_due_today():
     new = set(recorded.exclude(pk__in=at_risk).values_list("subject", "kind", "offset"))
     assert new == due_today
     assert reminders.record_due_reminders(today=today) == []
+
+
+def test_every_scaled_company_is_found_by_its_name_and_its_contacts():
+    written = dict(Company.objects.values_list("pk", "search_document"))
+    Company.objects.all().refresh_search_documents()
+    assert dict(Company.objects.values_list("pk", "search_document")) == written
+    contact = Contact.objects.select_related("company").order_by("pk").last()
+    assert contact.company in Company.objects.search(f"{contact.last_name} {contact.email}")
