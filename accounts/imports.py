@@ -658,8 +658,12 @@ def _write_rows(*, job: ImportJob, book: _Book) -> None:
         _set(contact, planned["values"])
     insert_rows(Contact, new_contacts)
     update_rows(Contact, changed_contacts, list(CONTACT_FIELDS))
-    touched = [*new, *changed, *(contact.company for contact in new_contacts + changed_contacts)]
-    Company.objects.filter(pk__in={company.pk for company in touched}).refresh_search_documents()
+    touched = {
+        *(company.pk for company in new + changed),
+        *(contact.company.pk for contact in new_contacts),
+        *(contact.company_id for contact in changed_contacts),
+    }
+    Company.objects.filter(pk__in=touched).refresh_search_documents()
     for model, created, updated in (
         (Company, new, changed),
         (Contact, new_contacts, changed_contacts),

@@ -17,7 +17,7 @@ def fill_search_documents(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("accounts", "0012_billing_vat_and_imports")]
+    dependencies = [("accounts", "0013_import_writes")]
 
     operations = [
         migrations.AddField(
