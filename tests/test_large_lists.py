@@ -6,12 +6,14 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.admin import LargeListAdmin
 from accounts.forms import CompanyFilterForm
-from accounts.models import Company, Contact
+from accounts.models import Company, Contact, OutboxMessage
 from config.pagination import CappedPaginator, PaginatorByIds
+from onboarding.models import Task
 from sales.models import Quote
 from tests.accounts.factories import CompanyFactory, ContactFactory, make_api_token
 from tests.licensing.factories import LicenseFactory, ProductFactory, TrialFactory
@@ -273,14 +275,31 @@ def test_each_list_takes_as_many_queries_with_30_rows_as_with_3(
 def test_on_postgresql_the_searches_read_the_trigram_indexes(
     postgresql, searchable, queryset, index
 ):
+    assert index in _plan(queryset())
+
+
+def _plan(queryset) -> str:
     with connection.cursor() as cursor:
         cursor.execute("SET enable_seqscan = off")  # a tiny table would be read whole
-        sql, params = queryset().query.sql_with_params()
+        sql, params = queryset.query.sql_with_params()
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
         cursor.execute("RESET enable_seqscan")
+    return plan
 
-    assert index in plan
+
+# The counts on the administrator's home read only the rows they count.
+
+
+@pytest.mark.parametrize(
+    ("queryset", "index"),
+    [
+        (lambda: Task.objects.overdue(timezone.localdate()), "task_open_due_on"),
+        (lambda: OutboxMessage.objects.failed(), "outbox_failed"),
+    ],
+)
+def test_on_postgresql_the_home_counts_read_partial_indexes(postgresql, queryset, index):
+    assert index in _plan(queryset())
 
 
 # One search per page view: the count and the page come from one read of the first ids.
