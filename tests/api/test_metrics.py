@@ -132,9 +132,9 @@ def test_the_metrics_take_the_same_queries_whatever_the_data_size(
     def ask():
         # A fresh user each time: roles are cached on the user object for one request.
         api.force_authenticate(type(finance).objects.get(pk=finance.pk))
-        # Roles, the owner choices, the book's snapshot row, the period's 10 queries (why we lose among them), then the
-        # usage lists' 3 (none reported).
-        with django_assert_num_queries(16 + EXTRA_ON_POSTGRESQL):
+        # Roles, the user, the book's snapshot row (the usage lists among its figures), then
+        # the period's 10 queries (why we lose among them).
+        with django_assert_num_queries(13 + EXTRA_ON_POSTGRESQL):
             assert api.get(URL, PERIOD).status_code == 200
 
     snapshot.book(None)  # the first look of the day stores it
