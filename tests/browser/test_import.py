@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 
 from accounts.models import Company
 from tests.accounts.factories import CompanyFactory, ContactFactory
+from tests.browser.test_back_office import PASSWORD, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,17 +24,14 @@ FILE = (
 def test_an_import_with_good_updated_and_refused_rows(
     page: Page, live_server, account_manager, tmp_path
 ):
-    account_manager.set_password("a long demo password")
+    account_manager.set_password(PASSWORD)
     account_manager.save()
     acme = CompanyFactory(name="Acme", domain="acme.com", owner=account_manager, employee_count=90)
     ContactFactory(company=acme, email="ana@acme.com", first_name="Ana", last_name="Old")
     upload = tmp_path / "companies.csv"
     upload.write_text(FILE, encoding="utf-8")
 
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(account_manager.username)
-    page.get_by_label("Password").fill("a long demo password")
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server, account_manager.username)
     page.goto(f"{live_server.url}/companies/")
     page.get_by_role("link", name="Import").click()
     page.get_by_label("CSV or XLSX file").set_input_files(str(upload))
@@ -71,15 +69,12 @@ def test_an_import_with_good_updated_and_refused_rows(
 def test_an_import_whose_company_changed_since_the_check_is_checked_again(
     page: Page, live_server, account_manager, tmp_path
 ):
-    account_manager.set_password("a long demo password")
+    account_manager.set_password(PASSWORD)
     account_manager.save()
     acme = CompanyFactory(name="Acme", domain="acme.com", owner=account_manager, employee_count=90)
     upload = tmp_path / "companies.csv"
     upload.write_text(FILE, encoding="utf-8")
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(account_manager.username)
-    page.get_by_label("Password").fill("a long demo password")
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server, account_manager.username)
     page.goto(f"{live_server.url}/companies/import/")
     page.get_by_label("CSV or XLSX file").set_input_files(str(upload))
     page.get_by_role("button", name="Upload").click()
