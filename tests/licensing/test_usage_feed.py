@@ -104,6 +104,24 @@ def test_a_row_may_name_the_company_and_product_code_instead(feed, license):
     assert stored(license) == [(12, 10, None)]
 
 
+def test_rows_by_company_and_product_code_match_only_the_pairs_named(feed, company, product):
+    # 1,100 pairs: more than one condition per pair would allow (SQLite's depth is 1,000).
+    licenses = LicenseFactory.create_batch(1_100, product=product)
+    other = LicenseFactory(company=company)  # the company's license of another product
+    day = (timezone.localdate() - timedelta(days=1)).isoformat()
+    rows = [{"company": license.company_id, "product": product.code, "date": day,
+             "assigned_seats": 12, "active_users_30d": 10} for license in licenses]  # fmt: skip
+
+    response = feed.post(URL, {"rows": rows}, format="json")
+    crossed = feed.post(URL, {"rows": [{**rows[0], "company": company.pk}]}, format="json")
+
+    assert response.json() == {"created": 1_100, "replaced": 0, "unchanged": 0}
+    assert crossed.status_code == 400 and f"Company {company.pk} has no license" in str(
+        crossed.json()
+    )
+    assert stored(other) == []
+
+
 def test_one_bad_row_refuses_the_whole_batch_naming_each_bad_row(feed, license):
     rows = [
         row(license, 3),
