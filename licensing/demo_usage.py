@@ -21,9 +21,9 @@ SHAPES = ("adopting", "over_deployed", "falling", "saturated", "healthy", "idle"
 CHUNK = 2_000
 
 
-def _figures(shape: str, seats: int, pk: int, step: int, since_live: int | None):
+def _figures(shape: str, seats: int, rank: int, step: int, since_live: int | None):
     """(assigned, active in 30 days, active in 7 days) on the `step`-th day of the 90."""
-    noise = (pk * 31 + step * 7) % 5 - 2
+    noise = (rank * 31 + step * 7) % 5 - 2
     if shape == "adopting":
         share = 0.05 if since_live is None or since_live < 0 else min(0.9, 0.1 + since_live / 60)
     elif shape == "over_deployed":
@@ -55,12 +55,15 @@ def _licenses(today: date):
     ).order_by("pk")
 
 
-def usage_rows(licenses, today: date, *, summarised_only: bool = False) -> Iterator[dict]:
-    """The demo's usage rows of `licenses`, as the feed takes them. `summarised_only`: only
-    the rows a license's summary is read from (its latest day, and every day from its
-    go-live on)."""
-    for license in licenses:
-        shape = SHAPES[license.pk % len(SHAPES)]
+def usage_rows(
+    licenses, today: date, *, first_rank: int = 0, summarised_only: bool = False
+) -> Iterator[dict]:
+    """The demo's usage rows of `licenses`, as the feed takes them. A license's shape and
+    noise follow its rank in _licenses (from `first_rank`), not its key, so that the demo is
+    the same whatever keys the database hands out. `summarised_only`: only the rows a
+    license's summary is read from (its latest day, and every day from its go-live on)."""
+    for rank, license in enumerate(licenses, first_rank):
+        shape = SHAPES[rank % len(SHAPES)]
         live_on = license.live_on or license.starts_on + timedelta(days=20)
         first = max(license.starts_on, today - timedelta(days=DAYS - 1))
         last = (min(license.ends_on, today) - first).days
@@ -70,7 +73,7 @@ def usage_rows(licenses, today: date, *, summarised_only: bool = False) -> Itera
         for step in range(max(0, min(from_step, last)), last + 1):
             day = first + timedelta(days=step)
             assigned, active, active_7d = _figures(
-                shape, license.seats, license.pk, step, (day - live_on).days
+                shape, license.seats, rank, step, (day - live_on).days
             )
             yield {
                 "license": license.pk,
@@ -102,7 +105,8 @@ def seed_usage_in_bulk(*, today: date) -> int:
         written = 0
         for start in range(0, len(licenses), CHUNK):
             chunk = licenses[start : start + CHUNK]
-            written += usage.store_trusted_usage(rows=list(usage_rows(chunk, today)))
+            rows = usage_rows(chunk, today, first_rank=start)
+            written += usage.store_trusted_usage(rows=list(rows))
     usage.summarise_trusted_usage(rows=list(usage_rows(licenses, today, summarised_only=True)))
     return written
 
@@ -130,13 +134,16 @@ FROM (
             WHEN 'saturated' THEN 0.96::float8
             WHEN 'healthy' THEN 0.75::float8
             ELSE 0.4::float8
-        END)::int + (id * 31 + step * 7) %% 5 - 2)) AS active
+        END)::int + (rank * 31 + step * 7) %% 5 - 2)) AS active
         FROM (
-            SELECT id, seats, (%s::text[])[id %% %s + 1] AS shape,
+            SELECT id, seats, rank, (%s::text[])[(rank %% %s)::int + 1] AS shape,
                    COALESCE(live_on, starts_on + 20) AS live_on,
                    GREATEST(starts_on, %s::date - %s + 1) AS first_day,
                    LEAST(ends_on, %s::date) AS last_day
-            FROM {license} WHERE id IN ({licenses})
+            FROM (
+                SELECT *, row_number() OVER (ORDER BY id) - 1 AS rank
+                FROM {license} WHERE id IN ({licenses})
+            ) AS ranked
         ) AS license
         CROSS JOIN LATERAL generate_series(0, last_day - first_day) AS step
         CROSS JOIN LATERAL (SELECT first_day + step AS day) AS each_day
