@@ -76,6 +76,51 @@ def foreign_keys_checked_once(*tables: type[models.Model]) -> Iterator[None]:
 
 
 @contextmanager
+def indexes_built_once(*tables: type[models.Model]) -> Iterator[None]:
+    """Write many rows into the nearly empty tables of these models with their indexes and
+    unique constraints dropped, then build each again in one sorted pass (as pg_restore
+    does): a quarter of the CPU of keeping them row by row. The primary keys stay, and so do
+    the unique constraints a foreign key rests on; a duplicate refuses the whole block when
+    its constraint is added back. The tables are analysed afterwards, for the statistics of
+    the indexes on expressions. Elsewhere, does nothing."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    quote = connection.ops.quote_name
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT index.indrelid::regclass::text, class.relname, constraint_.conname, "
+            "pg_get_indexdef(index.indexrelid), pg_get_constraintdef(constraint_.oid) "
+            "FROM pg_index index JOIN pg_class class ON class.oid = index.indexrelid "
+            "LEFT JOIN pg_constraint constraint_ ON constraint_.conindid = index.indexrelid "
+            "AND constraint_.conrelid = index.indrelid "
+            "WHERE index.indrelid = ANY(%s::regclass[]) AND NOT index.indisprimary "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint referring WHERE referring.contype = 'f' "
+            "AND referring.conindid = index.indexrelid)",
+            [[model._meta.db_table for model in tables]],
+        )
+        indexes = cursor.fetchall()
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no index is altered with checks pending
+        for table, index, constraint, _, _ in indexes:
+            if constraint:
+                cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(constraint)}")
+            else:
+                cursor.execute(f"DROP INDEX {quote(index)}")
+        yield
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for table, _, constraint, index_definition, definition in indexes:
+            if constraint:
+                cursor.execute(
+                    f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(constraint)} {definition}"
+                )
+            else:
+                cursor.execute(index_definition)
+        for model in tables:
+            cursor.execute(f"ANALYZE {quote(model._meta.db_table)}")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+@contextmanager
 def gin_indexes_filled_in_bulk(*tables: type[models.Model]) -> Iterator[None]:
     """Write many rows into the tables of these models with their GIN indexes kept without a
     pending list (the search's, config/trigram.py) taking it for the block, then merge it in

@@ -11,7 +11,7 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.bulk import foreign_keys_checked_once
+from accounts.bulk import foreign_keys_checked_once, indexes_built_once
 from licensing.models import License, UsageRecord
 from licensing.services import usage
 
@@ -159,9 +159,10 @@ def _insert_usage_in_sql(today: date) -> int:
         usage=UsageRecord._meta.db_table, license=License._meta.db_table, licenses=licenses
     )
     params = [timezone.now(), DAYS, list(SHAPES), len(SHAPES), today, DAYS, today]
-    with foreign_keys_checked_once(UsageRecord), connection.cursor() as cursor:
+    with (
+        foreign_keys_checked_once(UsageRecord),
+        indexes_built_once(UsageRecord),
+        connection.cursor() as cursor,
+    ):
         cursor.execute(sql, [*params, *licenses_params])
-        written = cursor.rowcount
-        # Statistics for the queries that follow in the same transaction (see accounts/bulk.py).
-        cursor.execute(f"ANALYZE {UsageRecord._meta.db_table}")
-    return written
+        return cursor.rowcount

@@ -19,7 +19,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 
-from accounts.bulk import foreign_keys_checked_once, insert_rows
+from accounts.bulk import foreign_keys_checked_once, indexes_built_once, insert_rows
 from accounts.roles import Role, members_of
 from licensing.models import License, Product, SeatChange
 from onboarding.models import GO_LIVE_CATEGORIES, Category, ChecklistTemplate, Onboarding, Task
@@ -204,7 +204,7 @@ class OnboardingBuilder:
         self.tasks.append(task)
 
     def save(self) -> None:
-        with foreign_keys_checked_once(Onboarding, Task):
+        with foreign_keys_checked_once(Onboarding, Task), indexes_built_once(Onboarding, Task):
             insert_rows(Onboarding, self.onboardings)
             insert_rows(Task, self.tasks)
         # As mark_live does: the license records its go-live date.

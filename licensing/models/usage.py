@@ -35,7 +35,10 @@ class UsageRecord(models.Model):
     """One license's usage on one day: seats assigned to users and users active in the last
     30 (and 7) days. At most one per (license, day): a later report of the day replaces it."""
 
-    license = models.ForeignKey(License, on_delete=models.CASCADE, related_name="usage_records")
+    # No index of its own: the (license, day) constraint's index serves every read by license.
+    license = models.ForeignKey(
+        License, on_delete=models.CASCADE, related_name="usage_records", db_index=False
+    )
     day = models.DateField()
     assigned_seats = models.PositiveIntegerField(validators=limits.USAGE_COUNT)
     active_users_30d = models.PositiveIntegerField(validators=limits.USAGE_COUNT)
@@ -68,8 +71,6 @@ class UsageRecord(models.Model):
                 ),
             ),
         ]
-        # Book-wide figures read one day across every license.
-        indexes = [models.Index(fields=["day"], name="usage_day")]
 
     def __str__(self):
         return f"{self.license_id} on {self.day}: {self.active_users_30d}/{self.assigned_seats}"

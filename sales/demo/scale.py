@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from accounts.bulk import foreign_keys_checked_once, gin_indexes_filled_in_bulk, insert_rows
+from accounts.bulk import foreign_keys_checked_once, indexes_built_once, insert_rows
 from accounts.models import Activity, Company, Contact, Industry
 from licensing import pricing
 from licensing.models import License, Product, SeatChange, Trial
@@ -339,9 +339,13 @@ class ScaleBuilder(QuoteRows):
 
     def save(self) -> None:
         self.number_quotes()
-        with foreign_keys_checked_once(*self.MODELS), gin_indexes_filled_in_bulk(*self.MODELS):
-            for model in self.MODELS:
-                insert_rows(model, self.rows[model])
+        others = [model for model in self.MODELS if model is not Company]
+        with foreign_keys_checked_once(*self.MODELS), indexes_built_once(Company):
+            with indexes_built_once(*others):
+                for model in self.MODELS:
+                    insert_rows(model, self.rows[model])
+            # The search documents read each company's contacts through their index, built
+            # again by now; the companies' own indexes are built after the documents.
             companies = self.rows[Company]
             if companies:  # one pass over the range of their ids
                 Company.objects.filter(

@@ -3,7 +3,12 @@
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from accounts.bulk import foreign_keys_checked_once, gin_indexes_filled_in_bulk, insert_rows
+from accounts.bulk import (
+    foreign_keys_checked_once,
+    gin_indexes_filled_in_bulk,
+    indexes_built_once,
+    insert_rows,
+)
 from accounts.models import Company, Contact
 from tests.accounts.factories import CompanyFactory
 
@@ -100,3 +105,35 @@ def test_a_bulk_write_fills_the_search_indexes_in_one_pass_and_leaves_them_as_th
     assert before and set(before.values()) == {"fastupdate=off"}
     assert gin_pending_lists() == before
     assert Contact.objects.filter(last_name__icontains="lovelace 49").count() == 1
+
+
+def indexes() -> set[tuple[str, str]]:
+    """Each index of the contacts (unique constraints' included) with its definition."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s",
+            [Contact._meta.db_table],
+        )
+        return set(cursor.fetchall())
+
+
+@postgresql_only
+def test_indexes_dropped_for_a_bulk_write_are_built_again_as_they_were(company):
+    before = indexes()
+
+    with indexes_built_once(Contact):
+        assert {name for name, _ in indexes()} == {"accounts_contact_pkey"}
+        insert_rows(Contact, [contact(company, number) for number in range(50)])
+
+    assert len(before) > 3 and indexes() == before
+    assert Contact.objects.filter(last_name__icontains="lovelace 49").count() == 1
+
+
+@postgresql_only
+def test_a_duplicate_refuses_the_whole_bulk_write_when_its_constraint_comes_back(company):
+    before, count = indexes(), company.contacts.count()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        with indexes_built_once(Contact):
+            insert_rows(Contact, [contact(company, 1, is_primary=True)])
+            insert_rows(Contact, [contact(company, 2, is_primary=True)])
+    assert company.contacts.count() == count and indexes() == before
