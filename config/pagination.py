@@ -10,6 +10,21 @@ from django.utils.functional import cached_property
 # COUNT(*) over 100,000 rows on every page view costs more than the page itself.
 COUNT_CAP = 10_000
 SUBSTRING_LOOKUPS = {"contains", "icontains"}
+# A search answers its first this many matches (as GitHub's search answers its first 1,000):
+# a common word (14,000 Tanakas among 350,000 contacts) is neither read nor sorted whole to
+# show 50 of them; a list that ends at this many is told to narrow the search.
+SEARCH_LIMIT = 1_000
+
+
+def first_matches(rows, text: str):
+    """The `rows` that match `text` by their QuerySet's `search(text)`, at most SEARCH_LIMIT of
+    them, in the search's order: the first matches in the table's order, which PostgreSQL
+    reads through the trigram index and stops after, then only those sorted. Where fewer
+    match, that is all of them, as before. The API's `?search=` and the admin's search box."""
+    searched = rows.search(text)
+    first = rows.filter(pk__in=searched.order_by().values("pk")[:SEARCH_LIMIT])
+    order = searched.query.order_by
+    return first.order_by(*order) if order else first
 
 
 class CappedPaginator(Paginator):
