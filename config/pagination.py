@@ -2,6 +2,8 @@
 admin share (no app imports: config/ is the ground floor)."""
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.db.models import Window
+from django.db.models.functions import RowNumber
 from django.db.models.sql import Query
 from django.db.models.sql.where import WhereNode
 from django.utils.functional import cached_property
@@ -18,13 +20,12 @@ SEARCH_LIMIT = 1_000
 
 def first_matches(rows, text: str):
     """The `rows` that match `text` by their QuerySet's `search(text)`, at most SEARCH_LIMIT of
-    them, in the search's order: the first matches in the table's order, which PostgreSQL
-    reads through the trigram index and stops after, then only those sorted. Where fewer
+    them, in the search's order: the first matches in the order PostgreSQL reads them
+    (through the trigram index), numbered as they come, the reading stopped at the limit
+    (PostgreSQL ends a row_number() window at its bound), then only those sorted. Where fewer
     match, that is all of them, as before. The API's `?search=` and the admin's search box."""
-    searched = rows.search(text)
-    first = rows.filter(pk__in=searched.order_by().values("pk")[:SEARCH_LIMIT])
-    order = searched.query.order_by
-    return first.order_by(*order) if order else first
+    numbered = rows.search(text).alias(match_number=Window(RowNumber()))
+    return numbered.filter(match_number__lte=SEARCH_LIMIT)
 
 
 class CappedPaginator(Paginator):
