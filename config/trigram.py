@@ -93,6 +93,20 @@ class AddTrigramExpressionIndex(migrations.operations.base.Operation):
         return self.__class__.__name__, [self.model_name, self.name, self.expression], {}
 
 
+class RemoveTrigramIndex(AddTrigramIndex):
+    """Drop an index that AddTrigramIndex made once no search reads it (made again, without
+    a pending list, on the way back)."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def describe(self):
+        return f"Drop the trigram index on {self.table}.{self.column} (PostgreSQL only)"
+
+
 class DisableTrigramPendingList(AddTrigramIndex):
     """Turn off the pending list of an index made by AddTrigramIndex before it created them
     without it (see the module docstring), and merge the rows waiting in it into the index."""
