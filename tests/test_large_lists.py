@@ -172,6 +172,17 @@ def test_the_admin_search_answers_the_same_first_matches(client, admin, five_tan
     assert [c.last_name for c in response.context["cl"].result_list] == ["Tanaka"] * 3
 
 
+def test_the_admins_company_picker_finds_companies_through_the_same_search(
+    client, admin, searchable
+):
+    client.force_login(admin)
+    query = {"app_label": "accounts", "model_name": "contact", "field_name": "company"}
+
+    response = client.get("/admin/autocomplete/", {**query, "term": "lovelace"})
+
+    assert [row["text"] for row in response.json()["results"]] == ["Harbor Labs"]
+
+
 @pytest.mark.parametrize(
     ("path", "factory"), [("licenses", LicenseFactory), ("trials", TrialFactory)]
 )
