@@ -38,7 +38,7 @@ from accounts.services import (
     save_company,
     save_contact,
 )
-from config.pagination import PaginatorByIds
+from config.pagination import PaginatorByIds, first_matches
 
 
 def service_action(name: str, description: str, done: str, call):
@@ -67,7 +67,8 @@ class LargeListAdmin(admin.ModelAdmin):
     each view, nor of the whole table beside the filtered one), its page is found among bare
     ids and then only that page's rows are read with their figures (PaginatorByIds), and a
     model whose QuerySet has `search(text)` is searched by it, through the trigram indexes its
-    pages use, rather than by an OR of `search_fields` across joins."""
+    pages use, rather than by an OR of `search_fields` across joins, and shows its first
+    SEARCH_LIMIT matches as the API does (first_matches)."""
 
     paginator = PaginatorByIds
     show_full_result_count = False
@@ -89,7 +90,7 @@ class LargeListAdmin(admin.ModelAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         if search_term.strip() and hasattr(queryset, "search"):
-            return queryset.search(search_term), False
+            return first_matches(queryset, search_term), False
         return super().get_search_results(request, queryset, search_term)
 
 

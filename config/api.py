@@ -14,7 +14,7 @@ from rest_framework import exceptions, filters, pagination, serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from config.pagination import COUNT_CAP, PaginatorByIds
+from config.pagination import COUNT_CAP, SEARCH_LIMIT, PaginatorByIds, first_matches
 
 
 def exception_handler(exc, context):
@@ -53,7 +53,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
         schema = super().get_paginated_response_schema(schema)
         schema["properties"]["count"]["description"] = (
             f"Results in all, counted up to {COUNT_CAP:,}: {COUNT_CAP:,} means at least as "
-            "many (follow `next` to the end)."
+            f"many (follow `next` to the end). A `search` answers its first {SEARCH_LIMIT:,} "
+            f"matches: {SEARCH_LIMIT:,} means there may be more; narrow the search."
         )
         return schema
 
@@ -79,14 +80,15 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
 class SearchFilter(filters.SearchFilter):
     """DRF's search, whose refusal of a malformed term (a NUL character) names the parameter.
-    A model whose QuerySet has `search(text)` (companies, contacts, quotes) is searched by it,
-    the indexed way its pages search, instead of an OR of `search_fields` across joins."""
+    A model whose QuerySet has `search(text)` (companies, contacts, quotes, licenses, trials)
+    is searched by it, the indexed way its pages search, instead of an OR of `search_fields`
+    across joins, and answers its first SEARCH_LIMIT matches (first_matches)."""
 
     def filter_queryset(self, request, queryset, view):
         if not hasattr(queryset, "search"):
             return super().filter_queryset(request, queryset, view)
         terms = self.get_search_terms(request)
-        return queryset.search(" ".join(terms)) if terms else queryset
+        return first_matches(queryset, " ".join(terms)) if terms else queryset
 
     def get_search_terms(self, request):
         try:

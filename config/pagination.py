@@ -2,6 +2,8 @@
 admin share (no app imports: config/ is the ground floor)."""
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.db.models import Window
+from django.db.models.functions import RowNumber
 from django.db.models.sql import Query
 from django.db.models.sql.where import WhereNode
 from django.utils.functional import cached_property
@@ -10,6 +12,20 @@ from django.utils.functional import cached_property
 # COUNT(*) over 100,000 rows on every page view costs more than the page itself.
 COUNT_CAP = 10_000
 SUBSTRING_LOOKUPS = {"contains", "icontains"}
+# A search answers its first this many matches (as GitHub's search answers its first 1,000):
+# a common word (14,000 Tanakas among 350,000 contacts) is neither read nor sorted whole to
+# show 50 of them; a list that ends at this many is told to narrow the search.
+SEARCH_LIMIT = 1_000
+
+
+def first_matches(rows, text: str):
+    """The `rows` that match `text` by their QuerySet's `search(text)`, at most SEARCH_LIMIT of
+    them, in the search's order: the first matches in the order PostgreSQL reads them
+    (through the trigram index), numbered as they come, the reading stopped at the limit
+    (PostgreSQL ends a row_number() window at its bound), then only those sorted. Where fewer
+    match, that is all of them, as before. The API's `?search=` and the admin's search box."""
+    numbered = rows.search(text).alias(match_number=Window(RowNumber()))
+    return numbered.filter(match_number__lte=SEARCH_LIMIT)
 
 
 class CappedPaginator(Paginator):

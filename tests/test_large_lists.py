@@ -2,6 +2,8 @@
 name, a contact's name or email, a quote number) on every path, counts capped instead of
 counting every row, pages past the cap still reachable, a constant number of queries."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -105,6 +107,100 @@ def test_the_contact_api_finds_by_name_and_email(api, searchable):
     results = api.get("/api/v1/contacts/", {"search": "lovelace ada@"}).json()
 
     assert [c["email"] for c in results["results"]] == ["ada@hl.example"]
+
+
+@pytest.mark.parametrize(
+    ("term", "found"),
+    [
+        ("LOVE", True),  # a piece of the last name, any case
+        ("ada lace", True),  # each word inside one of the name or the email
+        ("hl.example", True),  # a piece of the email
+        ("lovelaceada", False),  # a word does not run from one field into the next
+        ("ada babbage", False),  # every word must match
+    ],
+)
+def test_a_contact_search_matches_each_word_inside_a_name_or_the_email(
+    api, searchable, term, found
+):
+    results = api.get("/api/v1/contacts/", {"search": term}).json()["results"]
+
+    assert [c["last_name"] for c in results] == (["Lovelace"] if found else [])
+
+
+# A search answers its first SEARCH_LIMIT matches, sorted in the list's order.
+
+
+@pytest.fixture
+def five_tanakas(searchable):
+    company = searchable["contact"]
+    firsts = ["Yuki", "aiko", "Ren", "Hana", "kenji"]
+    return [
+        ContactFactory(company=company, first_name=first, last_name="Tanaka") for first in firsts
+    ]
+
+
+def test_a_contact_search_answers_all_its_matches_below_the_limit_in_name_order(api, five_tanakas):
+    body = api.get("/api/v1/contacts/", {"search": "tanaka"}).json()
+
+    assert body["count"] == 5
+    assert [c["first_name"] for c in body["results"]] == ["aiko", "Hana", "kenji", "Ren", "Yuki"]
+
+
+def test_a_search_over_the_limit_answers_that_many_matches_in_the_lists_order(
+    api, five_tanakas, monkeypatch
+):
+    monkeypatch.setattr("config.pagination.SEARCH_LIMIT", 3)
+
+    body = api.get("/api/v1/contacts/", {"search": "tanaka", "page_size": 2}).json()
+    rest = api.get(body["next"]).json()
+
+    assert body["count"] == 3 and rest["next"] is None
+    names = [c["first_name"] for c in body["results"] + rest["results"]]
+    assert len(set(names)) == 3 and set(names) <= {c.first_name for c in five_tanakas}
+    assert names == sorted(names, key=str.lower)
+    by_email = api.get("/api/v1/contacts/", {"search": "tanaka", "ordering": "-email"}).json()
+    emails = [c["email"] for c in by_email["results"]]
+    assert len(emails) == 3 and emails == sorted(emails, reverse=True)  # ?ordering= still sorts
+
+
+def test_the_admin_search_answers_the_same_first_matches(client, admin, five_tanakas, monkeypatch):
+    monkeypatch.setattr("config.pagination.SEARCH_LIMIT", 3)
+    client.force_login(admin)
+
+    response = client.get("/admin/accounts/contact/", {"q": "tanaka"})
+
+    assert [c.last_name for c in response.context["cl"].result_list] == ["Tanaka"] * 3
+
+
+def test_the_admins_company_picker_finds_companies_through_the_same_search(
+    client, admin, searchable
+):
+    client.force_login(admin)
+    query = {"app_label": "accounts", "model_name": "contact", "field_name": "company"}
+
+    response = client.get("/admin/autocomplete/", {**query, "term": "lovelace"})
+
+    assert [row["text"] for row in response.json()["results"]] == ["Harbor Labs"]
+
+
+@pytest.mark.parametrize(
+    ("path", "factory"), [("licenses", LicenseFactory), ("trials", TrialFactory)]
+)
+def test_a_license_or_trial_search_over_the_limit_answers_that_many_by_end_date(
+    api, searchable, product, path, factory, monkeypatch
+):
+    monkeypatch.setattr("config.pagination.SEARCH_LIMIT", 2)
+    for days in (30, 10, 20):
+        factory(
+            company=searchable["name"],
+            product=product,
+            ends_on=timezone.localdate() + timedelta(days=days),
+        )
+
+    body = api.get(f"/api/v1/{path}/", {"search": "granite"}).json()
+
+    ends = [row["ends_on"] for row in body["results"]]
+    assert body["count"] == 2 and ends == sorted(ends)
 
 
 # Counting: capped, never every row.
@@ -268,7 +364,7 @@ def test_each_list_takes_as_many_queries_with_30_rows_as_with_3(
     [
         (lambda: Company.objects.search("granite"), "accounts_company_search_document_trgm"),
         (lambda: Company.objects.search("ada@hl"), "accounts_company_search_document_trgm"),
-        (lambda: Contact.objects.search("ada@hl"), "accounts_contact_email_trgm"),
+        (lambda: Contact.objects.search("ada@hl"), "accounts_contact_search_text_trgm"),
         (lambda: Quote.objects.search("04217"), "sales_quote_number_trgm"),
     ],
 )
@@ -410,7 +506,7 @@ def test_on_postgresql_the_trigram_indexes_keep_no_pending_list(postgresql):
         )
         indexes = dict(cursor.fetchall())
 
-    assert len(indexes) == 7
+    assert len(indexes) == 5  # companies' name, domain, document; contacts'; quote numbers
     assert all("fastupdate=off" in (options or []) for options in indexes.values())
 
 

@@ -316,22 +316,33 @@ class Company(models.Model):
         return self.archived_at is not None
 
 
-class ContactQuerySet(models.QuerySet):
-    def search_word(self, word: str):
-        """Contacts with `word` in their first or last name or their email."""
-        return self.filter(
-            Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(email__icontains=word)
-        )
+class SpacedText(models.Func):
+    """Texts joined by single spaces (`||`, which PostgreSQL and SQLite share; the columns
+    joined are NOT NULL)."""
 
+    arg_joiner = " || ' ' || "
+    template = "(%(expressions)s)"
+    output_field = models.TextField()
+
+
+def contact_search_text():
+    """What a contact's search finds it by: its first and last name and email, lower-cased,
+    separated by spaces (a searched word holds no space, so it matches inside one of them or
+    not at all). One expression for the search and its trigram index (accounts migration
+    0016), so that PostgreSQL reads one index instead of three and rechecks one text."""
+    return Lower(SpacedText("first_name", "last_name", "email"))
+
+
+class ContactQuerySet(models.QuerySet):
     def search(self, text: str):
-        """Contacts matching every word of `text` ("Ada Lovelace", "ada@"), by name.
+        """Contacts matching every word of `text` ("Ada Lovelace", "ada@"), by name or email.
 
         Ordered case-blind on purpose: in the name index's own order, PostgreSQL would walk
         that index to the searched name's letter (all the Rossis sit together) instead of
-        reading the few matches through the trigram indexes and sorting them."""
-        contacts = self
+        reading the few matches through the trigram index and sorting them."""
+        contacts = self.alias(search_text=contact_search_text())
         for word in text.split():
-            contacts = contacts.search_word(word)
+            contacts = contacts.filter(search_text__contains=word.lower())
         return contacts.by_name()
 
     def by_name(self):
