@@ -12,7 +12,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from accounts import limits
-from accounts.lists import HIGH_UTILISATION, LOW_UTILISATION, OVER_DEPLOYED
+from accounts.lists import HIGH_UTILISATION, LOW_UTILISATION, OVER_DEPLOYED, risk_share
 from accounts.models import Company
 from licensing import pricing
 from licensing.models.products import (
@@ -35,7 +35,7 @@ def utilisation_band(band: str, *, prefix: str = "") -> Q:
     so comparing it with a whole percent ÷ 100 agrees with active × 100 against seats ×
     percent.)"""
     if band == LOW_UTILISATION:
-        return Q(**{f"{prefix}active_share__lt": settings.USAGE_RISK_THRESHOLD / 100})
+        return Q(**{f"{prefix}active_share__lt": risk_share()})
     if band == HIGH_UTILISATION:
         return Q(**{f"{prefix}active_share__gte": settings.USAGE_EXPANSION_THRESHOLD / 100})
     if band == OVER_DEPLOYED:

@@ -12,6 +12,7 @@ from django.db.models.lookups import GreaterThanOrEqual, LessThan
 from django.utils import timezone
 
 from accounts import limits
+from accounts.models import Company
 from licensing import pricing
 from licensing.models.licenses import FRESH_DAYS, License
 
@@ -200,6 +201,39 @@ class UsageSummary(models.Model):
         return pricing.true_up_seats(
             assigned_seats=self.assigned_seats, licensed_seats=self.license.seats
         )
+
+
+class CompanyUtilisation(models.Model):
+    """A company's lowest utilisation (CompanyQuerySet.with_utilisation) as of its last
+    refresh (licensing.services.usage.refresh_company_utilisation), so that the company list
+    filters the low band and sorts by it through an index instead of working the figure out
+    for every company. Refreshed by every writer of usage, seats or a license's state, and
+    nightly for what time changes (a report grows stale, a renewed term ends). Its own table:
+    a company row is indexed three times by trigram, so rewriting companies for each usage
+    batch would cost over a millisecond a row."""
+
+    company = models.OneToOneField(
+        Company, primary_key=True, on_delete=models.CASCADE, related_name="stored_utilisation"
+    )
+    lowest_utilisation = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # The company list's sorts by utilisation, in either direction (nulls last).
+            models.Index(
+                F("lowest_utilisation").asc(nulls_last=True),
+                F("company"),
+                name="company_utilisation_lowest",
+            ),
+            models.Index(
+                F("lowest_utilisation").desc(nulls_last=True),
+                F("company"),
+                name="company_utilisation_highest",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.company_id}: {self.lowest_utilisation}"
 
 
 @dataclass(frozen=True)

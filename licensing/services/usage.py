@@ -6,7 +6,7 @@ so a day is never half-stored. Per (license, day) a batch is idempotent: a row e
 stored one changes nothing, a different one replaces it.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts import limits
-from licensing.models import License, UsageRecord
+from licensing.models import CompanyUtilisation, License, UsageRecord
 from licensing.models.usage import ADOPTION_SHARES
 from licensing.signals import usage_recorded
 
@@ -26,6 +26,9 @@ FIELDS = ("license", "company", "product", "date", "assigned_seats", "active_use
 COUNTS = ("assigned_seats", "active_users_30d", "active_users_7d")
 # The temporary table a batch is loaded into, for the statements that store and summarise it.
 BATCH = "usage_batch"
+# Companies per statement of refresh_company_utilisation (PostgreSQL takes at most 65,535
+# parameters in one).
+REFRESH_BATCH = 5_000
 # A refusal names at most this many rows (a wholly wrong file would name every row).
 MAX_REPORTED_ROWS = 100
 
@@ -73,10 +76,11 @@ def record_usage(
     _refuse_repeats(parsed, errors, row_word)
     if errors:
         raise ValidationError({"rows": _messages(errors, row_word)})
+    license_ids = sorted({row.license_id for row in parsed})
     with _batch_table(parsed) as cursor:
         result = _store(cursor, total=len(parsed))
         _summarise(cursor)
-        license_ids = sorted({row.license_id for row in parsed})
+        refresh_company_utilisation(company_ids=_companies_of(license_ids), today=today)
         transaction.on_commit(
             lambda: usage_recorded.send(sender=UsageRecord, license_ids=license_ids)
         )
@@ -92,13 +96,51 @@ def store_trusted_usage(*, rows: Sequence[Mapping]) -> int:
     return len(rows)
 
 
-def summarise_trusted_usage(*, rows: Sequence[Mapping]) -> None:
-    """Bring the summaries of the licenses of `rows` up to their stored usage, as
-    `record_usage` does after storing a batch. `rows`, of our own making and stored already,
-    must hold each license's latest day and every day from its go-live on (the adoption days
-    are read from them). No signal sent."""
+def summarise_trusted_usage(*, rows: Sequence[Mapping], today: date | None = None) -> None:
+    """Bring the summaries of the licenses of `rows`, and their companies' utilisation on
+    `today`, up to their stored usage, as `record_usage` does after storing a batch. `rows`,
+    of our own making and stored already, must hold each license's latest day and every day
+    from its go-live on (the adoption days are read from them). No signal sent."""
     with _batch_table(_trusted(rows)) as cursor:
         _summarise(cursor)
+        license_ids = {row["license"] for row in rows}
+        refresh_company_utilisation(company_ids=_companies_of(license_ids), today=today)
+
+
+def refresh_company_utilisation(*, company_ids: Iterable[int], today: date | None = None) -> None:
+    """Store the lowest utilisation of these companies on `today` (CompanyUtilisation): what
+    every writer of usage, seats or a license's state calls for the companies it touched,
+    and the nightly refresh for all. Two queries."""
+    company_ids = set(company_ids)
+    lowest = dict(
+        License.objects.active(today)
+        .filter(company_id__any=company_ids)
+        .lowest_utilisation(today)
+        .values_list("company", "lowest_utilisation")
+    )
+    CompanyUtilisation.objects.bulk_create(
+        [
+            CompanyUtilisation(company_id=pk, lowest_utilisation=lowest.get(pk))
+            for pk in sorted(company_ids)
+        ],
+        update_conflicts=True,
+        unique_fields=["company"],
+        update_fields=["lowest_utilisation"],
+        batch_size=REFRESH_BATCH,
+    )
+
+
+def refresh_stored_utilisation(*, today: date | None = None) -> None:
+    """The nightly refresh of the companies with a stored utilisation, which time alone
+    changes: a report grows stale (FRESH_DAYS), a renewed term ends. Time never brings a
+    license into a figure (its usage is reported from its start on), so the others keep
+    theirs (none)."""
+    stored = CompanyUtilisation.objects.filter(lowest_utilisation__isnull=False)
+    refresh_company_utilisation(company_ids=stored.values_list("company", flat=True), today=today)
+
+
+def _companies_of(license_ids: Iterable[int]):
+    return License.objects.filter(pk__any=license_ids).values_list("company", flat=True).distinct()
 
 
 def _trusted(rows: Sequence[Mapping]) -> list[_Row]:
