@@ -218,18 +218,13 @@ class CompanyUtilisation(models.Model):
     lowest_utilisation = models.FloatField(null=True, blank=True)
 
     class Meta:
+        # The company list's sort by lowest utilisation (ascending, nulls last); the highest
+        # first (descending, nulls last) has an index on PostgreSQL only (SQLite cannot say
+        # NULLS LAST in an index), made by migration 0010.
         indexes = [
-            # The company list's sorts by utilisation, in either direction (nulls last).
             models.Index(
-                F("lowest_utilisation").asc(nulls_last=True),
-                F("company"),
-                name="company_utilisation_lowest",
-            ),
-            models.Index(
-                F("lowest_utilisation").desc(nulls_last=True),
-                F("company"),
-                name="company_utilisation_highest",
-            ),
+                fields=["lowest_utilisation", "company"], name="company_utilisation_lowest"
+            )
         ]
 
     def __str__(self):

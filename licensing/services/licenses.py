@@ -207,8 +207,9 @@ def check_renewable(license: License) -> None:
 def renew_license(
     *, license: License, seats: int, unit_price: Decimal, starts_on: date, ends_on: date, actor
 ) -> License:
-    """Make the next term of a license; the old one becomes renewed (its company's stored
-    utilisation refreshed). Sends license_started (kind "renewal")."""
+    """Make the next term of a license; the old one becomes renewed (in force, and in its
+    company's stored utilisation, until its term ends: the nightly refresh). Sends
+    license_started (kind "renewal")."""
     license = _locked(License, license)
     check_renewable(license)
     renewal = _create_license(
@@ -222,7 +223,6 @@ def renew_license(
     )
     license.status = License.Status.RENEWED
     license.save(update_fields=["status"])
-    refresh_company_utilisation(company_ids=[license.company_id])
     _announce_start(renewal, "renewal", actor)
     return renewal
 
