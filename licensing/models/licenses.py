@@ -122,9 +122,12 @@ class LicenseQuerySet(models.QuerySet):
 
     def _fresh_usage(self, today: date | None = None) -> Q:
         """The licenses whose latest usage report is recent (FRESH_DAYS): the only ones whose
-        utilisation says something about today."""
-        today = today or timezone.localdate()
-        return Q(usage_summary__day__gt=today - timedelta(days=FRESH_DAYS))
+        utilisation says something about today. A report's day falls within its license's
+        term (the feed refuses any other), so such a license ends after the same day: said
+        too, so that a list in the order of ends_on starts there instead of walking every
+        license that ended before it (at 100,000 companies, 6,000 of them)."""
+        since = (today or timezone.localdate()) - timedelta(days=FRESH_DAYS)
+        return Q(usage_summary__day__gt=since, ends_on__gt=since)
 
     def with_utilisation(self, today: date | None = None):
         """Annotate utilisation (active users in 30 days ÷ the license's seats, a fraction,

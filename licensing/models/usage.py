@@ -169,8 +169,9 @@ class UsageSummary(models.Model):
             models.Index(fields=["day"], name="usage_summary_day"),
             # The low and high utilisation bands and the sort by utilisation.
             models.Index(fields=["active_share", "day"], name="usage_summary_share"),
+            # The over-deployed band: its fresh licenses from this index alone.
             models.Index(
-                fields=["day"],
+                fields=["day", "license"],
                 condition=Q(assigned_seats__gt=F("licensed_seats")),
                 name="usage_summary_over_deployed",
             ),
