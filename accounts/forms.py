@@ -131,8 +131,10 @@ class CompanyFilterForm(SortedList, forms.Form):
         "created": ("Oldest", ["created_at", "pk"]),
     }
     DEFAULT_SORT = "name"
-    # Sorts on licensed seats or usage need the sums of every matching company (about 25 ms
-    # per 1,000; 100,000 companies: 2-3 s): see SortedList.
+    # Sorts on licensed seats need the sums of every matching company (about 25 ms per
+    # 1,000; 100,000 companies: 2-3 s), and sorts on utilisation every company's stored
+    # figure joined and sorted, unless narrowed to the low band (sorts_on_an_index): see
+    # SortedList.
     FIGURE_SORTS = frozenset(SORTS) - {"name", "-name", "-created", "created"}
     rows_word = "companies"
 

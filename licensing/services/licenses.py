@@ -166,7 +166,7 @@ def add_seats(
     license.seats += seats
     license.save(update_fields=["seats"])
     UsageSummary.objects.filter(license=license).licensed(license.seats)
-    refresh_company_utilisation(company_ids=[license.company_id])
+    refresh_company_utilisation(companies=[license.company_id])
     change = SeatChange.objects.create(
         license=license,
         delta=seats,
@@ -236,7 +236,7 @@ def cancel_license(*, license: License, actor, cancelled_on: date | None = None)
     license.status = License.Status.CANCELLED
     license.cancelled_on = cancelled_on or timezone.localdate()
     license.save(update_fields=["status", "cancelled_on"])
-    refresh_company_utilisation(company_ids=[license.company_id])
+    refresh_company_utilisation(companies=[license.company_id])
     record_activity(
         company=license.company,
         kind=Activity.Kind.LICENSE,
@@ -257,7 +257,7 @@ def expire_license(*, license: License, today: date | None = None) -> License:
         raise ValidationError(f"The license runs until {license.ends_on}; it has not expired.")
     license.status = License.Status.EXPIRED
     license.save(update_fields=["status"])
-    refresh_company_utilisation(company_ids=[license.company_id], today=today)
+    refresh_company_utilisation(companies=[license.company_id], today=today)
     record_activity(
         company=license.company,
         kind=Activity.Kind.LICENSE,

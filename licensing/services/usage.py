@@ -26,9 +26,6 @@ FIELDS = ("license", "company", "product", "date", "assigned_seats", "active_use
 COUNTS = ("assigned_seats", "active_users_30d", "active_users_7d")
 # The temporary table a batch is loaded into, for the statements that store and summarise it.
 BATCH = "usage_batch"
-# Companies per statement of refresh_company_utilisation (PostgreSQL takes at most 65,535
-# parameters in one).
-REFRESH_BATCH = 5_000
 # A refusal names at most this many rows (a wholly wrong file would name every row).
 MAX_REPORTED_ROWS = 100
 
@@ -80,7 +77,7 @@ def record_usage(
     with _batch_table(parsed) as cursor:
         result = _store(cursor, total=len(parsed))
         _summarise(cursor)
-        refresh_company_utilisation(company_ids=_companies_of(license_ids), today=today)
+        refresh_company_utilisation(companies=_companies_of(license_ids), today=today)
         transaction.on_commit(
             lambda: usage_recorded.send(sender=UsageRecord, license_ids=license_ids)
         )
@@ -104,30 +101,32 @@ def summarise_trusted_usage(*, rows: Sequence[Mapping], today: date | None = Non
     with _batch_table(_trusted(rows)) as cursor:
         _summarise(cursor)
         license_ids = {row["license"] for row in rows}
-        refresh_company_utilisation(company_ids=_companies_of(license_ids), today=today)
+        refresh_company_utilisation(companies=_companies_of(license_ids), today=today)
 
 
-def refresh_company_utilisation(*, company_ids: Iterable[int], today: date | None = None) -> None:
-    """Store the lowest utilisation of these companies on `today` (CompanyUtilisation): what
-    every writer of usage, seats or a license's state calls for the companies it touched,
-    and the nightly refresh for all. Two queries."""
-    company_ids = set(company_ids)
-    lowest = dict(
-        License.objects.active(today)
-        .filter(company_id__any=company_ids)
-        .lowest_utilisation(today)
-        .values_list("company", "lowest_utilisation")
-    )
-    CompanyUtilisation.objects.bulk_create(
-        [
-            CompanyUtilisation(company_id=pk, lowest_utilisation=lowest.get(pk))
-            for pk in sorted(company_ids)
-        ],
-        update_conflicts=True,
-        unique_fields=["company"],
-        update_fields=["lowest_utilisation"],
-        batch_size=REFRESH_BATCH,
-    )
+def refresh_company_utilisation(*, companies, today: date | None = None) -> None:
+    """Store the lowest utilisation of `companies` (ids, or a query of them) on `today`
+    (CompanyUtilisation): what every writer of usage, seats or a license's state calls for
+    the companies it touched, and the nightly refresh. Two statements, whatever the number:
+    the companies holding licenses in force take their figure (None without fresh usage),
+    the others none."""
+    in_force = License.objects.active(today).filter(company__in=companies)
+    lowest = in_force.lowest_utilisation(today).values_list("company", "lowest_utilisation")
+    sql, params = lowest.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(_STORE_LOWEST.format(lowest=sql), params)
+    CompanyUtilisation.objects.filter(
+        company__in=companies, lowest_utilisation__isnull=False
+    ).exclude(company__in=in_force.values("company")).update(lowest_utilisation=None)
+
+
+# An equal figure is left as it was (no new row version, no index entries).
+_STORE_LOWEST = """
+INSERT INTO licensing_companyutilisation (company_id, lowest_utilisation)
+SELECT * FROM ({lowest}) AS lowest WHERE true
+ON CONFLICT (company_id) DO UPDATE SET lowest_utilisation = excluded.lowest_utilisation
+WHERE licensing_companyutilisation.lowest_utilisation IS DISTINCT FROM excluded.lowest_utilisation
+"""
 
 
 def refresh_stored_utilisation(*, today: date | None = None) -> None:
@@ -136,11 +135,11 @@ def refresh_stored_utilisation(*, today: date | None = None) -> None:
     license into a figure (its usage is reported from its start on), so the others keep
     theirs (none)."""
     stored = CompanyUtilisation.objects.filter(lowest_utilisation__isnull=False)
-    refresh_company_utilisation(company_ids=stored.values_list("company", flat=True), today=today)
+    refresh_company_utilisation(companies=stored.values("company"), today=today)
 
 
 def _companies_of(license_ids: Iterable[int]):
-    return License.objects.filter(pk__any=license_ids).values_list("company", flat=True).distinct()
+    return License.objects.filter(pk__any=license_ids).values("company")
 
 
 def _trusted(rows: Sequence[Mapping]) -> list[_Row]:
