@@ -11,6 +11,8 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Company
+from config.celery import app as celery_app
+from licensing import tasks
 from licensing.models import CompanyUtilisation
 from licensing.services import (
     add_seats,
@@ -20,7 +22,6 @@ from licensing.services import (
     renew_license,
 )
 from licensing.services.usage import refresh_stored_utilisation
-from licensing.tasks import refresh_stored_utilisation as nightly_task
 from tests.licensing.factories import LicenseFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -146,9 +147,15 @@ def test_the_nightly_task_drops_a_report_that_has_grown_stale(license, second_li
     report(second_license, active=6, assigned=10, days_ago=6)  # stale from tomorrow on
     assert stored(license.company) == 0.3
 
-    nightly_task()
+    tasks.refresh_stored_utilisation()
     assert stored(license.company) == computed(license.company) == 0.3
 
     tomorrow = timezone.localdate() + timedelta(days=1)
     refresh_stored_utilisation(today=tomorrow)
     assert stored(license.company) == computed(license.company, tomorrow) == 0.8
+
+
+def test_beat_refreshes_the_stored_utilisation_just_after_midnight():
+    entry = celery_app.conf.beat_schedule["refresh-stored-utilisation"]
+    assert entry["task"] == tasks.refresh_stored_utilisation.name
+    assert (entry["schedule"].hour, entry["schedule"].minute) == ({0}, {1})
