@@ -19,6 +19,11 @@ from accounts.roles import can
 LOW_UTILISATION, HIGH_UTILISATION, OVER_DEPLOYED = "low", "high", "over"
 
 
+def risk_share() -> float:
+    """The low band's bound as a fraction of the seats (USAGE_RISK_THRESHOLD is a percent)."""
+    return settings.USAGE_RISK_THRESHOLD / 100
+
+
 def utilisation_bands() -> list[tuple[str, str]]:
     """The utilisation filters' choices, worded with the thresholds of the settings."""
     return [
@@ -141,6 +146,11 @@ class SortedList:
         self.sort_refusal = ""
         self.applied_sort = self.DEFAULT_SORT
 
+    def sorts_on_an_index(self, sort: str) -> bool:
+        """Whether the filtered rows can be read in `sort`'s order from an index (else the
+        figures of every matching row are computed to sort them)."""
+        return sort not in self.FIGURE_SORTS
+
     def chosen_sort(self) -> str:
         return (self.cleaned_data.get("sort") if self.is_valid() else "") or self.DEFAULT_SORT
 
@@ -151,7 +161,7 @@ class SortedList:
     def order(self, rows):
         """Order filtered rows by the chosen sort (see the class)."""
         sort = self.chosen_sort()
-        if sort in self.FIGURE_SORTS:
+        if not self.sorts_on_an_index(sort):
             most = self.MOST_SORTED_ON_FIGURES
             if rows.order_by()[: most + 1].count() > most:
                 self.sort_refusal = (

@@ -195,6 +195,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "sales.tasks.refresh_book_snapshots",
         "schedule": crontab(hour=0, minute=5),
     },
+    # The companies' lowest utilisation for the new day (licensing.models.CompanyUtilisation):
+    # reports grow stale and renewed terms end overnight.
+    "refresh-stored-utilisation": {
+        "task": "licensing.tasks.refresh_stored_utilisation",
+        "schedule": crontab(hour=0, minute=1),
+    },
     "send-onboarding-digests": {
         "task": "onboarding.tasks.send_onboarding_digests",
         "schedule": crontab(hour=env.int("ONBOARDING_DIGEST_HOUR", default=8), minute=0),

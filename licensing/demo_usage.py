@@ -107,7 +107,9 @@ def seed_usage_in_bulk(*, today: date) -> int:
             chunk = licenses[start : start + CHUNK]
             rows = usage_rows(chunk, today, first_rank=start)
             written += usage.store_trusted_usage(rows=list(rows))
-    usage.summarise_trusted_usage(rows=list(usage_rows(licenses, today, summarised_only=True)))
+    usage.summarise_trusted_usage(
+        rows=list(usage_rows(licenses, today, summarised_only=True)), today=today
+    )
     return written
 
 

@@ -374,13 +374,15 @@ def test_on_postgresql_the_searches_read_the_trigram_indexes(
     assert index in _plan(queryset())
 
 
-def _plan(queryset) -> str:
+def _plan(queryset, *, unless: str = "seqscan") -> str:
+    """The queryset's plan, with `unless` ("seqscan", "sort") turned off: a tiny table would
+    be read whole, or its few rows sorted."""
     with connection.cursor() as cursor:
-        cursor.execute("SET enable_seqscan = off")  # a tiny table would be read whole
+        cursor.execute(f"SET enable_{unless} = off")
         sql, params = queryset.query.sql_with_params()
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
-        cursor.execute("RESET enable_seqscan")
+        cursor.execute(f"RESET enable_{unless}")
     return plan
 
 
@@ -396,6 +398,25 @@ def _plan(queryset) -> str:
 )
 def test_on_postgresql_the_home_counts_read_partial_indexes(postgresql, queryset, index):
     assert index in _plan(queryset())
+
+
+# The under-used companies by utilisation: read in order from the stored figure's index, so
+# the first page reads its 25 rows, not every under-used company.
+
+
+@pytest.mark.parametrize(("sort", "index"), [
+    ("utilisation", "company_utilisation_lowest"),
+    ("-utilisation", "company_utilisation_highest"),
+])  # fmt: skip
+def test_on_postgresql_the_under_used_companies_sort_from_the_stored_utilisation_index(
+    postgresql, sort, index
+):
+    form = CompanyFilterForm({"utilisation": "low", "sort": sort})
+    assert form.is_valid()
+
+    page = form.order(form.filter(Company.objects.all())).values("pk")[:26]
+
+    assert index in _plan(page, unless="sort")
 
 
 # One search per page view: the count and the page come from one read of the first ids.

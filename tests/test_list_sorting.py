@@ -7,7 +7,8 @@ from django.urls import reverse
 from accounts.forms import CompanyFilterForm
 from licensing.forms import RenewalsDueForm, TrialFilterForm
 from sales.forms import QuoteFilterForm
-from tests.list_support import make_book
+from tests.licensing.factories import LicenseFactory
+from tests.list_support import make_book, report_usage
 
 
 @pytest.fixture
@@ -128,6 +129,26 @@ def test_a_sort_on_computed_figures_over_too_many_rows_asks_to_narrow_the_list(
     assert "sorts at most 2 licenses" in everything.content.decode()
     assert row_companies(everything) == [A, C, B]
     assert row_companies(narrowed) == [C, A]
+
+
+def test_the_under_used_companies_sort_by_utilisation_however_many_they_are(
+    client, account_manager, product, book, monkeypatch
+):
+    """Narrowed to the low band, the sort reads the stored utilisation in order (one index at
+    any size): it is never refused, while over the whole list it still is."""
+    delta = LicenseFactory(product=product, company__owner=account_manager, company__name="Delta")
+    report_usage(delta, assigned=20, active=2)  # 10 %, below Bravo's 25 %
+    monkeypatch.setattr(CompanyFilterForm, "MOST_SORTED_ON_FIGURES", 1)
+    client.force_login(account_manager)
+
+    lowest = client.get(reverse("company_list"), {"utilisation": "low", "sort": "utilisation"})
+    highest = client.get(reverse("company_list"), {"utilisation": "low", "sort": "-utilisation"})
+    everything = client.get(reverse("company_list"), {"sort": "utilisation"})
+
+    assert company_names(lowest) == ["Delta", B]
+    assert company_names(highest) == [B, "Delta"]
+    assert "sorts at most" not in lowest.content.decode() + highest.content.decode()
+    assert "sorts at most 1 companies" in everything.content.decode()
 
 
 # Utilisation: one definition (LicenseQuerySet.with_utilisation), shown, filtered and sorted.

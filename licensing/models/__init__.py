@@ -20,6 +20,7 @@ from licensing.models.products import (
 from licensing.models.reminders import Reminder, ReminderQuerySet, ReminderSweep
 from licensing.models.trials import Trial, TrialQuerySet
 from licensing.models.usage import (
+    CompanyUtilisation,
     LicenseUsage,
     UsagePoint,
     UsageRecord,
@@ -54,4 +55,5 @@ __all__ = [
     "license_usage",
     "UsageSummaryQuerySet",
     "UsageSummary",
+    "CompanyUtilisation",
 ]

@@ -12,7 +12,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from accounts import limits
-from accounts.lists import HIGH_UTILISATION, LOW_UTILISATION, OVER_DEPLOYED
+from accounts.lists import HIGH_UTILISATION, LOW_UTILISATION, OVER_DEPLOYED, risk_share
 from accounts.models import Company
 from licensing import pricing
 from licensing.models.products import (
@@ -35,7 +35,7 @@ def utilisation_band(band: str, *, prefix: str = "") -> Q:
     so comparing it with a whole percent ÷ 100 agrees with active × 100 against seats ×
     percent.)"""
     if band == LOW_UTILISATION:
-        return Q(**{f"{prefix}active_share__lt": settings.USAGE_RISK_THRESHOLD / 100})
+        return Q(**{f"{prefix}active_share__lt": risk_share()})
     if band == HIGH_UTILISATION:
         return Q(**{f"{prefix}active_share__gte": settings.USAGE_EXPANSION_THRESHOLD / 100})
     if band == OVER_DEPLOYED:
@@ -122,9 +122,12 @@ class LicenseQuerySet(models.QuerySet):
 
     def _fresh_usage(self, today: date | None = None) -> Q:
         """The licenses whose latest usage report is recent (FRESH_DAYS): the only ones whose
-        utilisation says something about today."""
-        today = today or timezone.localdate()
-        return Q(usage_summary__day__gt=today - timedelta(days=FRESH_DAYS))
+        utilisation says something about today. A report's day falls within its license's
+        term (the feed refuses any other), so such a license ends after the same day: said
+        too, so that a list in the order of ends_on starts there instead of walking every
+        license that ended before it (at 100,000 companies, 6,000 of them)."""
+        since = (today or timezone.localdate()) - timedelta(days=FRESH_DAYS)
+        return Q(usage_summary__day__gt=since, ends_on__gt=since)
 
     def with_utilisation(self, today: date | None = None):
         """Annotate utilisation (active users in 30 days ÷ the license's seats, a fraction,

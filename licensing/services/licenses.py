@@ -14,6 +14,7 @@ from licensing import pricing
 from licensing.models import License, Product, SeatChange, Trial, UsageSummary
 from licensing.services.common import _locked, _whole_blocks, check_product_not_held
 from licensing.services.trials import check_trial_convertible
+from licensing.services.usage import refresh_company_utilisation
 from licensing.signals import license_started, seats_added
 
 
@@ -144,7 +145,8 @@ def add_seats(
     *, license: License, seats: int, effective_on: date, prorated_amount: Decimal, actor
 ) -> SeatChange:
     """Add whole blocks of seats to an active license from `effective_on` to its end;
-    brings its usage summary to the new seats; sends seats_added after commit."""
+    brings its usage summary and its company's stored utilisation to the new seats; sends
+    seats_added after commit."""
     license = _locked(License, license)
     check_license_active(license, "add seats to")
     _whole_blocks(seats, license.product)
@@ -164,6 +166,7 @@ def add_seats(
     license.seats += seats
     license.save(update_fields=["seats"])
     UsageSummary.objects.filter(license=license).licensed(license.seats)
+    refresh_company_utilisation(companies=[license.company_id])
     change = SeatChange.objects.create(
         license=license,
         delta=seats,
@@ -204,8 +207,9 @@ def check_renewable(license: License) -> None:
 def renew_license(
     *, license: License, seats: int, unit_price: Decimal, starts_on: date, ends_on: date, actor
 ) -> License:
-    """Make the next term of a license; the old one becomes renewed. Sends license_started
-    (kind "renewal")."""
+    """Make the next term of a license; the old one becomes renewed (in force, and in its
+    company's stored utilisation, until its term ends: the nightly refresh). Sends
+    license_started (kind "renewal")."""
     license = _locked(License, license)
     check_renewable(license)
     renewal = _create_license(
@@ -225,12 +229,14 @@ def renew_license(
 
 @transaction.atomic
 def cancel_license(*, license: License, actor, cancelled_on: date | None = None) -> License:
-    """Cancel an active license from a date (default today)."""
+    """Cancel an active license from a date (default today); refreshes its company's stored
+    utilisation."""
     license = _locked(License, license)
     check_license_active(license, "cancel")
     license.status = License.Status.CANCELLED
     license.cancelled_on = cancelled_on or timezone.localdate()
     license.save(update_fields=["status", "cancelled_on"])
+    refresh_company_utilisation(companies=[license.company_id])
     record_activity(
         company=license.company,
         kind=Activity.Kind.LICENSE,
@@ -242,7 +248,8 @@ def cancel_license(*, license: License, actor, cancelled_on: date | None = None)
 
 @transaction.atomic
 def expire_license(*, license: License, today: date | None = None) -> License:
-    """Mark an active license whose term has ended, without a renewal, as expired."""
+    """Mark an active license whose term has ended, without a renewal, as expired; refreshes
+    its company's stored utilisation."""
     license = _locked(License, license)
     today = today or timezone.localdate()
     check_license_active(license, "expire")
@@ -250,6 +257,7 @@ def expire_license(*, license: License, today: date | None = None) -> License:
         raise ValidationError(f"The license runs until {license.ends_on}; it has not expired.")
     license.status = License.Status.EXPIRED
     license.save(update_fields=["status"])
+    refresh_company_utilisation(companies=[license.company_id], today=today)
     record_activity(
         company=license.company,
         kind=Activity.Kind.LICENSE,

@@ -6,7 +6,7 @@ so a day is never half-stored. Per (license, day) a batch is idempotent: a row e
 stored one changes nothing, a different one replaces it.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -17,7 +17,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts import limits
-from licensing.models import License, UsageRecord
+from accounts.models import Company
+from licensing.models import CompanyUtilisation, License, UsageRecord
 from licensing.models.usage import ADOPTION_SHARES
 from licensing.signals import usage_recorded
 
@@ -73,10 +74,11 @@ def record_usage(
     _refuse_repeats(parsed, errors, row_word)
     if errors:
         raise ValidationError({"rows": _messages(errors, row_word)})
+    license_ids = sorted({row.license_id for row in parsed})
     with _batch_table(parsed) as cursor:
         result = _store(cursor, total=len(parsed))
-        _summarise(cursor)
-        license_ids = sorted({row.license_id for row in parsed})
+        changed = _summarise(cursor)
+        refresh_company_utilisation(companies=_companies_of(changed), today=today)
         transaction.on_commit(
             lambda: usage_recorded.send(sender=UsageRecord, license_ids=license_ids)
         )
@@ -92,13 +94,59 @@ def store_trusted_usage(*, rows: Sequence[Mapping]) -> int:
     return len(rows)
 
 
-def summarise_trusted_usage(*, rows: Sequence[Mapping]) -> None:
-    """Bring the summaries of the licenses of `rows` up to their stored usage, as
-    `record_usage` does after storing a batch. `rows`, of our own making and stored already,
-    must hold each license's latest day and every day from its go-live on (the adoption days
-    are read from them). No signal sent."""
+def summarise_trusted_usage(*, rows: Sequence[Mapping], today: date | None = None) -> None:
+    """Bring the summaries of the licenses of `rows`, and their companies' utilisation on
+    `today`, up to their stored usage, as `record_usage` does after storing a batch. `rows`,
+    of our own making and stored already, must hold each license's latest day and every day
+    from its go-live on (the adoption days are read from them). No signal sent."""
     with _batch_table(_trusted(rows)) as cursor:
-        _summarise(cursor)
+        changed = _summarise(cursor)
+        refresh_company_utilisation(companies=_companies_of(changed), today=today)
+
+
+def refresh_company_utilisation(*, companies, today: date | None = None) -> None:
+    """Store the lowest utilisation of `companies` (ids, or a query of them) on `today`
+    (CompanyUtilisation; None without a license in force with fresh usage): what every
+    writer of usage, seats or a license's state calls for the companies it touched, and the
+    nightly refresh. One statement, whatever the number."""
+    listed = Company.objects.filter(pk__in=companies).order_by().values("pk")
+    lowest = (
+        License.objects.active(today)
+        .filter(company__in=companies)
+        .lowest_utilisation(today)
+        .values_list("company", "lowest_utilisation")
+    )
+    listed_sql, listed_params = listed.query.sql_with_params()
+    lowest_sql, lowest_params = lowest.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _STORE_LOWEST.format(companies=listed_sql, lowest=lowest_sql),
+            (*listed_params, *lowest_params),
+        )
+
+
+# An equal figure is left as it was (no new row version, no index entries).
+_STORE_LOWEST = """
+INSERT INTO licensing_companyutilisation (company_id, lowest_utilisation)
+SELECT company.pk, lowest.lowest_utilisation
+FROM ({companies}) AS company LEFT JOIN ({lowest}) AS lowest ON lowest.company = company.pk
+WHERE true
+ON CONFLICT (company_id) DO UPDATE SET lowest_utilisation = excluded.lowest_utilisation
+WHERE licensing_companyutilisation.lowest_utilisation IS DISTINCT FROM excluded.lowest_utilisation
+"""
+
+
+def refresh_stored_utilisation(*, today: date | None = None) -> None:
+    """The nightly refresh of the companies with a stored utilisation, which time alone
+    changes: a report grows stale (FRESH_DAYS), a renewed term ends. Time never brings a
+    license into a figure (its usage is reported from its start on), so the others keep
+    theirs (none)."""
+    stored = CompanyUtilisation.objects.filter(lowest_utilisation__isnull=False)
+    refresh_company_utilisation(companies=stored.values("company"), today=today)
+
+
+def _companies_of(license_ids: Iterable[int]):
+    return License.objects.filter(pk__any=license_ids).values("company")
 
 
 def _trusted(rows: Sequence[Mapping]) -> list[_Row]:
@@ -334,18 +382,20 @@ def _copy_line(row: _Row) -> str:
     return "\t".join(r"\N" if value is None else str(value) for value in values) + "\n"
 
 
-def _summarise(cursor) -> None:
+def _summarise(cursor) -> list[int]:
     """Bring the usage summaries of the licenses of the batch table (stored already) up to
     their stored reports: the latest one (a batch of older days, a backfill, leaves a later
     report the latest), the fewest active users over the expansion window before it and on
     how many days it was reported, the adoption days, which the batch can only bring
-    earlier, and the utilisation against the license's seats. One statement."""
+    earlier, and the utilisation against the license's seats. One statement; returns the
+    licenses whose summary changed."""
     window = int(settings.USAGE_EXPANSION_DAYS)
     if connection.vendor == "postgresql":
         since = f"latest.day - {window}"
     else:
         since = f"date(latest.day, '-{window} days')"
     cursor.execute(_SUMMARISE.format(since=since))
+    return [license_id for (license_id,) in cursor.fetchall()]
 
 
 _ADOPTION = [f"adoption_{share}_on" for share in ADOPTION_SHARES]
@@ -398,4 +448,5 @@ ON CONFLICT (license_id) DO UPDATE SET {", ".join(
     f"{column} = excluded.{column}" for column in _SUMMARY_FIGURES)}
 WHERE {" OR ".join(f"licensing_usagesummary.{column} IS DISTINCT FROM excluded.{column}"
                    for column in _SUMMARY_FIGURES)}
+RETURNING license_id
 """  # fmt: skip

@@ -24,8 +24,8 @@ BOOK_SQL = """
                                    currency, active)
     VALUES ('bench', 'Bench', '', 5, 'year', 'EUR', true);
     INSERT INTO accounts_company (name, domain, industry, country, owner_id, created_at,
-                                  updated_at, billing_address, vat_number)
+                                  updated_at, billing_address, vat_number, search_document)
     SELECT 'Company ' || i, '', 'software', 'FR', (SELECT id FROM auth_user), now(), now(),
-           '', ''
+           '', '', 'company ' || i || '  '
     FROM generate_series(1, %(companies)s) AS i;
 """

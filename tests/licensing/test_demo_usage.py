@@ -5,8 +5,9 @@ from datetime import date, timedelta
 
 import pytest
 
+from accounts.models import Company
 from licensing.demo_usage import seed_usage, seed_usage_in_bulk, usage_rows
-from licensing.models import License, UsageRecord, UsageSummary
+from licensing.models import CompanyUtilisation, License, UsageRecord, UsageSummary
 from tests.licensing.factories import LicenseFactory
 
 pytestmark = pytest.mark.django_db
@@ -22,6 +23,11 @@ def stored_usage():
     return (
         list(UsageRecord.objects.order_by("license", "day").values_list(*RECORD_FIELDS)),
         list(UsageSummary.objects.order_by("license").values_list(*SUMMARY_FIELDS)),
+        list(
+            CompanyUtilisation.objects.order_by("company").values_list(
+                "company", "lowest_utilisation"
+            )
+        ),
     )
 
 
@@ -50,12 +56,17 @@ def test_the_usage_written_in_bulk_is_what_the_feed_stores_from_the_demo_rows(li
     through_the_feed = stored_usage()
     UsageRecord.objects.all().delete()
     UsageSummary.objects.all().delete()
+    CompanyUtilisation.objects.all().delete()
 
     written = seed_usage_in_bulk(today=TODAY)
 
-    records, summaries = stored_usage()
+    records, summaries, utilisation = stored_usage()
     assert written == len(records)
-    assert (records, summaries) == through_the_feed
+    assert (records, summaries, utilisation) == through_the_feed
+    # Each company's stored lowest utilisation is the one computed from its licenses.
+    computed = dict(Company.objects.with_utilisation(TODAY).values_list("pk", "lowest_utilisation"))
+    assert {pk: dict(utilisation).get(pk) for pk in computed} == computed
+    assert any(share is not None for _, share in utilisation)
     # Every license in force within the 90 days has its days; some adopted after go-live,
     # some are over-deployed.
     assert {pk for pk, *_ in records} == {license.pk for license in licenses}
