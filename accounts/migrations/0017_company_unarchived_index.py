@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0015_outbox_failed_index"),
+        ("accounts", "0016_contact_search_text_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("licensing", "0010_company_utilisation"),
+        ("licensing", "0011_company_utilisation"),
     ]
 
     operations = [

@@ -53,7 +53,7 @@ def drop_highest_index(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0015_outbox_failed_index"),
-        ("licensing", "0009_usage_summary_utilisation"),
+        ("licensing", "0010_usage_records_indexed_once"),
     ]
 
     operations = [
