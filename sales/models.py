@@ -25,6 +25,36 @@ SENT_QUOTES_STAY = (
 )
 
 
+# When an open deal should close: the expected close date, else the valid-until date, else
+# the start date (the pipeline's close-month rows and the board's order; an index holds it).
+CLOSES_ON = Coalesce("expected_close", "valid_until", "starts_on")
+
+
+def stage_of(quote_model, link_model) -> Case:
+    """A quote's place in the pipeline (Quote.Stage) as SQL, "" when it is out of it: a draft
+    or a sent quote, unless a later revision of it is open too (the quote number counts once,
+    at its latest open revision); a sent quote is viewed once a link of it not withdrawn was
+    opened. The models are arguments so that the migration that filled the column computes it
+    the same way."""
+    open_statuses = (Quote.Status.DRAFT, Quote.Status.SENT)
+    revised = quote_model.objects.filter(previous_revision=OuterRef("pk"), status__in=open_statuses)
+    opened = link_model.objects.filter(
+        quote=OuterRef("pk"), withdrawn_at__isnull=True, first_opened_at__isnull=False
+    )
+    return Case(
+        When(~Q(status__in=open_statuses) | Exists(revised), then=Value("")),
+        When(
+            status=Quote.Status.DRAFT,
+            approval=Quote.Approval.PENDING,
+            then=Value(Quote.Stage.AWAITING_APPROVAL),
+        ),
+        When(status=Quote.Status.DRAFT, then=Value(Quote.Stage.DRAFT)),
+        When(Exists(opened), then=Value(Quote.Stage.VIEWED)),
+        default=Value(Quote.Stage.SENT),
+        output_field=models.CharField(),
+    )
+
+
 class QuoteQuerySet(models.QuerySet):
     def for_owner(self, user):
         return self.filter(owner=user)
@@ -59,31 +89,19 @@ class QuoteQuerySet(models.QuerySet):
 
     def in_pipeline(self):
         """Open deals (drafts and sent quotes), each quote number once at its latest open
-        revision, annotated with `stage` (Quote.Stage) and `closes_on`: the expected close
-        date, or else the valid-until date, or else the start date."""
-        open_statuses = (Quote.Status.DRAFT, Quote.Status.SENT)
-        revised = Quote.objects.filter(previous_revision=OuterRef("pk"), status__in=open_statuses)
-        opened = QuoteLink.objects.filter(
-            quote=OuterRef("pk"), withdrawn_at__isnull=True, first_opened_at__isnull=False
-        )
-        return (
-            self.filter(status__in=open_statuses)
-            .filter(~Exists(revised))
-            .annotate(
-                stage=Case(
-                    When(
-                        status=Quote.Status.DRAFT,
-                        approval=Quote.Approval.PENDING,
-                        then=Value(Quote.Stage.AWAITING_APPROVAL),
-                    ),
-                    When(status=Quote.Status.DRAFT, then=Value(Quote.Stage.DRAFT)),
-                    When(Exists(opened), then=Value(Quote.Stage.VIEWED)),
-                    default=Value(Quote.Stage.SENT),
-                    output_field=models.CharField(),
-                ),
-                closes_on=Coalesce("expected_close", "valid_until", "starts_on"),
-            )
-        )
+        revision, by their stored `stage` (Quote.Stage, see stage_of), annotated with
+        `closes_on`: the expected close date, or else the valid-until date, or else the start
+        date."""
+        return self.exclude(stage="").annotate(closes_on=CLOSES_ON)
+
+    def restage(self) -> int:
+        """Store the pipeline stage (stage_of) of these quotes and of the revisions they
+        follow, whose place in the pipeline their status decides. Every write of a status,
+        an approval, a revision or a link's opening calls it; returns the rows written."""
+        followed = self.order_by().values("previous_revision")
+        return Quote.objects.filter(
+            Q(pk__in=self.order_by().values("pk")) | Q(pk__in=followed)
+        ).update(stage=stage_of(Quote, QuoteLink))
 
     def search(self, text: str):
         """Quotes matching every word of `text` in their number or their company (a word of
@@ -106,7 +124,10 @@ class QuoteQuerySet(models.QuerySet):
         """Only drafts delete: a sent quote is a business record and its number stays."""
         if self.exclude(status=Quote.Status.DRAFT).exists():
             raise ValidationError(SENT_QUOTES_STAY)
-        return super().delete()
+        followed = list(self.exclude(previous_revision=None).values_list("previous_revision"))
+        deleted = super().delete()
+        Quote.objects.filter(pk__in=[pk for (pk,) in followed]).restage()
+        return deleted
 
 
 class Quote(models.Model):
@@ -128,7 +149,7 @@ class Quote(models.Model):
     UNSENT = (Status.DRAFT, Status.CLOSED)
 
     class Stage(models.TextChoices):
-        """Where an open quote stands in the pipeline (QuoteQuerySet.in_pipeline)."""
+        """Where an open quote stands in the pipeline (stage_of, stored in Quote.stage)."""
 
         DRAFT = "draft", "Draft"
         AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
@@ -219,6 +240,10 @@ class Quote(models.Model):
     approval = models.CharField(
         max_length=12, choices=Approval.choices, default=Approval.NOT_NEEDED
     )
+    # Denormalised from the status, the approval, the later revisions and the links (stage_of),
+    # so that the pipeline reads its open quotes from an index: kept by QuoteQuerySet.restage,
+    # which every writer of those calls. Blank: not in the pipeline.
+    stage = models.CharField(max_length=20, choices=Stage.choices, blank=True, editable=False)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -278,7 +303,7 @@ class Quote(models.Model):
 
     objects = QuoteQuerySet.as_manager()
 
-    history = HistoricalRecords(excluded_fields=["updated_at", "pdf_error"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "pdf_error", "stage"])
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -315,24 +340,26 @@ class Quote(models.Model):
             models.Index(fields=["status", "valid_until"], name="quote_status_valid_until"),
             models.Index(fields=["sent_at"], name="quote_sent_at"),
             models.Index(fields=["accepted_at"], name="quote_accepted_at"),
-            # The pipeline (in_pipeline, renewals without an open renewal quote): its open
-            # quotes read from these two small indexes alone (index-only), by owner, instead
-            # of from every page of the table.
+            # The pipeline (in_pipeline): the summary reads its open quotes from the first
+            # index alone (index-only), by owner or all; the board ranks each stage's cards
+            # by close date from the second, reading only the cards it shows.
             models.Index(
                 fields=[
                     "owner",
-                    "status",
-                    "approval",
+                    "stage",
                     "currency",
                     "expected_close",
                     "valid_until",
                     "starts_on",
                     "total",
-                    "id",
                 ],
-                condition=Q(status__in=["draft", "sent"]),
-                name="quote_open_pipeline",
+                condition=~Q(stage=""),
+                name="quote_pipeline_summary",
             ),
+            models.Index(
+                F("stage"), CLOSES_ON, F("id"), condition=~Q(stage=""), name="quote_pipeline_board"
+            ),
+            # Renewals without an open renewal quote, and the stage's later revisions.
             models.Index(
                 fields=["previous_revision", "kind", "license"],
                 condition=Q(status__in=["draft", "sent"]),
@@ -353,7 +380,10 @@ class Quote(models.Model):
         )
         if sent:
             raise ValidationError(SENT_QUOTES_STAY)
-        return super().delete(*args, **kwargs)
+        deleted = super().delete(*args, **kwargs)
+        # The revision this draft followed is the latest open one again.
+        Quote.objects.filter(pk=self.previous_revision_id).restage()
+        return deleted
 
     @property
     def reference(self) -> str:

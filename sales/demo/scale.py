@@ -342,11 +342,17 @@ class ScaleBuilder(QuoteRows):
         with foreign_keys_checked_once(*self.MODELS), gin_indexes_filled_in_bulk(*self.MODELS):
             for model in self.MODELS:
                 insert_rows(model, self.rows[model])
-            companies = self.rows[Company]
+            companies, quotes = self.rows[Company], self.rows[Quote]
             if companies:  # one pass over the range of their ids
                 Company.objects.filter(
                     pk__gte=companies[0].pk, pk__lte=companies[-1].pk
                 ).refresh_search_documents()
+            if quotes:  # likewise; only drafts and sent quotes have a stage
+                Quote.objects.filter(
+                    pk__gte=quotes[0].pk,
+                    pk__lte=quotes[-1].pk,
+                    status__in=(Quote.Status.DRAFT, Quote.Status.SENT),
+                ).restage()
 
 
 def seed_scale(
