@@ -17,6 +17,8 @@ from licensing.models import MONEY, License, Product, SeatChange, Trial
 from sales.pricing import Coterm, coterm, line_formula
 
 PERCENT = {"max_digits": 5, "decimal_places": 2}
+# What the home page's sums of the month's quotes read beside the date (Quote's indexes).
+MONTH_SUMS = ["status", "currency", "total"]
 
 
 SENT_QUOTES_STAY = (
@@ -336,10 +338,13 @@ class Quote(models.Model):
             models.Index(fields=["-created_at", "-id"], name="quote_newest_first"),  # the list
             models.Index(fields=["total", "id"], name="quote_total_id"),  # sorted by total
             # The home page: quotes awaiting an answer by validity, this month's sent and
-            # accepted quotes.
+            # accepted quotes: the latest ten read in the index's order (stopping at ten), the
+            # month's sums from the index alone (its columns included, on PostgreSQL).
             models.Index(fields=["status", "valid_until"], name="quote_status_valid_until"),
-            models.Index(fields=["sent_at"], name="quote_sent_at"),
-            models.Index(fields=["accepted_at"], name="quote_accepted_at"),
+            models.Index(fields=["sent_at", "id"], include=MONTH_SUMS, name="quote_sent_at_id"),
+            models.Index(
+                fields=["accepted_at", "id"], include=MONTH_SUMS, name="quote_accepted_at_id"
+            ),
             # The pipeline (in_pipeline): the summary reads its open quotes from the first
             # index alone (index-only), by owner or all; the board ranks each stage's cards
             # by close date from the second, reading only the cards it shows.
@@ -352,6 +357,7 @@ class Quote(models.Model):
                     "valid_until",
                     "starts_on",
                     "total",
+                    "id",
                 ],
                 condition=~Q(stage=""),
                 name="quote_pipeline_summary",

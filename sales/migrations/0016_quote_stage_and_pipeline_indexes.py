@@ -54,6 +54,7 @@ class Migration(migrations.Migration):
                     "valid_until",
                     "starts_on",
                     "total",
+                    "id",
                 ],
                 name="quote_pipeline_summary",
             ),
