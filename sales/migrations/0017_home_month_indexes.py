@@ -5,29 +5,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0015_outbox_failed_index'),
-        ('licensing', '0009_usage_summary_utilisation'),
-        ('sales', '0016_quote_stage_and_pipeline_indexes'),
+        ("accounts", "0015_outbox_failed_index"),
+        ("licensing", "0009_usage_summary_utilisation"),
+        ("sales", "0016_quote_stage_and_pipeline_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='quote',
-            name='quote_sent_at',
+            model_name="quote",
+            name="quote_sent_at",
         ),
         migrations.RemoveIndex(
-            model_name='quote',
-            name='quote_accepted_at',
+            model_name="quote",
+            name="quote_accepted_at",
         ),
         migrations.AddIndex(
-            model_name='quote',
-            index=models.Index(fields=['sent_at', 'id'], include=('status', 'currency', 'total'), name='quote_sent_at_id'),
+            model_name="quote",
+            index=models.Index(
+                fields=["sent_at", "id"],
+                include=("status", "currency", "total"),
+                name="quote_sent_at_id",
+            ),
         ),
         migrations.AddIndex(
-            model_name='quote',
-            index=models.Index(fields=['accepted_at', 'id'], include=('status', 'currency', 'total'), name='quote_accepted_at_id'),
+            model_name="quote",
+            index=models.Index(
+                fields=["accepted_at", "id"],
+                include=("status", "currency", "total"),
+                name="quote_accepted_at_id",
+            ),
         ),
     ]
