@@ -349,3 +349,28 @@ def test_renewals_little_used_come_from_the_book_snapshot_refreshed_by_the_usage
     assert at_risk["little_used_count"] == 1
     as_of = timezone.localtime(at_risk["little_used_as_of"])
     assert f"as of {as_of:%H:%M}" in response.content.decode()
+
+
+def test_each_column_of_the_board_shows_its_soonest_deals_and_counts_them_all(
+    company, account_manager, monkeypatch
+):
+    monkeypatch.setattr(pipeline, "CARDS", 2)
+    month = TODAY.replace(day=1)
+    drafts = [
+        make_quote(
+            company=company, product=ProductFactory(), expected_close=month + timedelta(days=day)
+        )
+        for day in (20, 3, 9)
+    ]
+    sent = make_quote(company=company, product=ProductFactory(), expected_close=TODAY)
+    sent = send_and_work(quote=sent)
+    this_month = pipeline.buckets(TODAY)[1]
+    tables = pipeline.summary(account_manager, None, TODAY)
+
+    board = pipeline.board(account_manager, None, this_month, TODAY, tables)
+
+    columns = {column.key: column for column in board}
+    assert [card.pk for card in columns["draft"].cards] == [drafts[1].pk, drafts[2].pk]
+    assert columns["draft"].count == 3
+    assert [card.pk for card in columns["sent"].cards] == [sent.pk]
+    assert (columns["awaiting_approval"].cards, columns["viewed"].cards) == ([], [])
