@@ -395,8 +395,8 @@ class Quote(models.Model):
         if sent:
             raise ValidationError(SENT_QUOTES_STAY)
         deleted = super().delete(*args, **kwargs)
-        # The revision this draft followed is the latest open one again.
-        Quote.objects.filter(pk=self.previous_revision_id).restage()
+        if self.previous_revision_id:  # the revision it followed is the latest open one again
+            Quote.objects.filter(pk=self.previous_revision_id).restage()
         return deleted
 
     @property

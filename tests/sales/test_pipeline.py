@@ -119,6 +119,18 @@ def test_the_stored_stage_follows_every_step_of_a_quote(company, product, accoun
     assert stages(third) == [""]
 
 
+def test_deleting_a_draft_revision_brings_the_quote_it_revised_back(
+    company, product, account_manager
+):
+    sent = send_and_work(quote=make_quote(company=company, product=product))
+    revision = revise_quote(quote=sent, actor=account_manager)
+
+    Quote.objects.filter(pk=revision.pk).delete()
+
+    assert _stages(account_manager) == {sent.reference: "sent"}
+    assert not misstaged().exists()
+
+
 def test_the_close_month_is_the_expected_close_else_the_valid_until_date(
     company, product, account_manager
 ):
