@@ -17,12 +17,44 @@ from licensing.models import MONEY, License, Product, SeatChange, Trial
 from sales.pricing import Coterm, coterm, line_formula
 
 PERCENT = {"max_digits": 5, "decimal_places": 2}
+# What the home page's sums of the month's quotes read beside the date (Quote's indexes).
+MONTH_SUMS = ["status", "currency", "total"]
 
 
 SENT_QUOTES_STAY = (
     "A sent quote cannot be deleted: it went to the client and its number stays. "
     "Decline it, let it expire or send a revision instead."
 )
+
+
+# When an open deal should close: the expected close date, else the valid-until date, else
+# the start date (the pipeline's close-month rows and the board's order; an index holds it).
+CLOSES_ON = Coalesce("expected_close", "valid_until", "starts_on")
+
+
+def stage_of(quote_model, link_model) -> Case:
+    """A quote's place in the pipeline (Quote.Stage) as SQL, "" when it is out of it: a draft
+    or a sent quote, unless a later revision of it is open too (the quote number counts once,
+    at its latest open revision); a sent quote is viewed once a link of it not withdrawn was
+    opened. The models are arguments so that the migration that filled the column computes it
+    the same way."""
+    open_statuses = (Quote.Status.DRAFT, Quote.Status.SENT)
+    revised = quote_model.objects.filter(previous_revision=OuterRef("pk"), status__in=open_statuses)
+    opened = link_model.objects.filter(
+        quote=OuterRef("pk"), withdrawn_at__isnull=True, first_opened_at__isnull=False
+    )
+    return Case(
+        When(~Q(status__in=open_statuses) | Exists(revised), then=Value("")),
+        When(
+            status=Quote.Status.DRAFT,
+            approval=Quote.Approval.PENDING,
+            then=Value(Quote.Stage.AWAITING_APPROVAL),
+        ),
+        When(status=Quote.Status.DRAFT, then=Value(Quote.Stage.DRAFT)),
+        When(Exists(opened), then=Value(Quote.Stage.VIEWED)),
+        default=Value(Quote.Stage.SENT),
+        output_field=models.CharField(),
+    )
 
 
 class QuoteQuerySet(models.QuerySet):
@@ -38,9 +70,11 @@ class QuoteQuerySet(models.QuerySet):
         once: a revision sent later (superseding it, or after a decline or expiry) takes its
         place; a draft or closed revision never does. What every total of quotes counts.
         (Only a sent revision can be revised, so looking one revision ahead is enough.)"""
-        sent_later = Quote.objects.filter(previous_revision=OuterRef("pk")).exclude(
-            status__in=Quote.UNSENT
-        )
+        # `previous_revision` not null, implied already, lets PostgreSQL read the few sent
+        # revisions once from their partial index (quote_sent_revision) for a hash anti-join.
+        sent_later = Quote.objects.filter(
+            previous_revision=OuterRef("pk"), previous_revision__isnull=False
+        ).exclude(status__in=Quote.UNSENT)
         return self.issued().filter(~Exists(sent_later))
 
     def awaiting_answer(self):
@@ -59,31 +93,19 @@ class QuoteQuerySet(models.QuerySet):
 
     def in_pipeline(self):
         """Open deals (drafts and sent quotes), each quote number once at its latest open
-        revision, annotated with `stage` (Quote.Stage) and `closes_on`: the expected close
-        date, or else the valid-until date, or else the start date."""
-        open_statuses = (Quote.Status.DRAFT, Quote.Status.SENT)
-        revised = Quote.objects.filter(previous_revision=OuterRef("pk"), status__in=open_statuses)
-        opened = QuoteLink.objects.filter(
-            quote=OuterRef("pk"), withdrawn_at__isnull=True, first_opened_at__isnull=False
-        )
-        return (
-            self.filter(status__in=open_statuses)
-            .filter(~Exists(revised))
-            .annotate(
-                stage=Case(
-                    When(
-                        status=Quote.Status.DRAFT,
-                        approval=Quote.Approval.PENDING,
-                        then=Value(Quote.Stage.AWAITING_APPROVAL),
-                    ),
-                    When(status=Quote.Status.DRAFT, then=Value(Quote.Stage.DRAFT)),
-                    When(Exists(opened), then=Value(Quote.Stage.VIEWED)),
-                    default=Value(Quote.Stage.SENT),
-                    output_field=models.CharField(),
-                ),
-                closes_on=Coalesce("expected_close", "valid_until", "starts_on"),
-            )
-        )
+        revision, by their stored `stage` (Quote.Stage, see stage_of), annotated with
+        `closes_on`: the expected close date, or else the valid-until date, or else the start
+        date."""
+        return self.exclude(stage="").annotate(closes_on=CLOSES_ON)
+
+    def restage(self) -> int:
+        """Store the pipeline stage (stage_of) of these quotes and of the revisions they
+        follow, whose place in the pipeline their status decides. Every write of a status,
+        an approval, a revision or a link's opening calls it; returns the rows written."""
+        quotes = self.order_by()
+        # One list of ids (not two IN tests joined by OR, which scan the whole table).
+        ids = quotes.values("pk").union(quotes.values("previous_revision"))
+        return Quote.objects.filter(pk__in=ids).update(stage=stage_of(Quote, QuoteLink))
 
     def search(self, text: str):
         """Quotes matching every word of `text` in their number or their company (a word of
@@ -106,7 +128,10 @@ class QuoteQuerySet(models.QuerySet):
         """Only drafts delete: a sent quote is a business record and its number stays."""
         if self.exclude(status=Quote.Status.DRAFT).exists():
             raise ValidationError(SENT_QUOTES_STAY)
-        return super().delete()
+        followed = list(self.exclude(previous_revision=None).values_list("previous_revision"))
+        deleted = super().delete()
+        Quote.objects.filter(pk__in=[pk for (pk,) in followed]).restage()
+        return deleted
 
 
 class Quote(models.Model):
@@ -128,7 +153,7 @@ class Quote(models.Model):
     UNSENT = (Status.DRAFT, Status.CLOSED)
 
     class Stage(models.TextChoices):
-        """Where an open quote stands in the pipeline (QuoteQuerySet.in_pipeline)."""
+        """Where an open quote stands in the pipeline (stage_of, stored in Quote.stage)."""
 
         DRAFT = "draft", "Draft"
         AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
@@ -219,6 +244,10 @@ class Quote(models.Model):
     approval = models.CharField(
         max_length=12, choices=Approval.choices, default=Approval.NOT_NEEDED
     )
+    # Denormalised from the status, the approval, the later revisions and the links (stage_of),
+    # so that the pipeline reads its open quotes from an index: kept by QuoteQuerySet.restage,
+    # which every writer of those calls. Blank: not in the pipeline.
+    stage = models.CharField(max_length=20, choices=Stage.choices, blank=True, editable=False)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -278,7 +307,7 @@ class Quote(models.Model):
 
     objects = QuoteQuerySet.as_manager()
 
-    history = HistoricalRecords(excluded_fields=["updated_at", "pdf_error"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "pdf_error", "stage"])
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -311,18 +340,20 @@ class Quote(models.Model):
             models.Index(fields=["-created_at", "-id"], name="quote_newest_first"),  # the list
             models.Index(fields=["total", "id"], name="quote_total_id"),  # sorted by total
             # The home page: quotes awaiting an answer by validity, this month's sent and
-            # accepted quotes.
+            # accepted quotes: the latest ten read in the index's order (stopping at ten), the
+            # month's sums from the index alone (its columns included, on PostgreSQL).
             models.Index(fields=["status", "valid_until"], name="quote_status_valid_until"),
-            models.Index(fields=["sent_at"], name="quote_sent_at"),
-            models.Index(fields=["accepted_at"], name="quote_accepted_at"),
-            # The pipeline (in_pipeline, renewals without an open renewal quote): its open
-            # quotes read from these two small indexes alone (index-only), by owner, instead
-            # of from every page of the table.
+            models.Index(fields=["sent_at", "id"], include=MONTH_SUMS, name="quote_sent_at_id"),
+            models.Index(
+                fields=["accepted_at", "id"], include=MONTH_SUMS, name="quote_accepted_at_id"
+            ),
+            # The pipeline (in_pipeline): the summary reads its open quotes from the first
+            # index alone (index-only), by owner or all; the board ranks each stage's cards
+            # by close date from the second, reading only the cards it shows.
             models.Index(
                 fields=[
                     "owner",
-                    "status",
-                    "approval",
+                    "stage",
                     "currency",
                     "expected_close",
                     "valid_until",
@@ -330,9 +361,19 @@ class Quote(models.Model):
                     "total",
                     "id",
                 ],
-                condition=Q(status__in=["draft", "sent"]),
-                name="quote_open_pipeline",
+                condition=~Q(stage=""),
+                name="quote_pipeline_summary",
             ),
+            models.Index(
+                F("stage"), CLOSES_ON, F("id"), condition=~Q(stage=""), name="quote_pipeline_board"
+            ),
+            # The revisions sent after another (latest_sent): a few rows, read whole.
+            models.Index(
+                fields=["previous_revision"],
+                condition=Q(previous_revision__isnull=False) & ~Q(status__in=["draft", "closed"]),
+                name="quote_sent_revision",
+            ),
+            # Renewals without an open renewal quote, and the stage's later revisions.
             models.Index(
                 fields=["previous_revision", "kind", "license"],
                 condition=Q(status__in=["draft", "sent"]),
@@ -353,7 +394,10 @@ class Quote(models.Model):
         )
         if sent:
             raise ValidationError(SENT_QUOTES_STAY)
-        return super().delete(*args, **kwargs)
+        deleted = super().delete(*args, **kwargs)
+        if self.previous_revision_id:  # the revision it followed is the latest open one again
+            Quote.objects.filter(pk=self.previous_revision_id).restage()
+        return deleted
 
     @property
     def reference(self) -> str:

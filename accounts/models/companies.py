@@ -300,6 +300,9 @@ class Company(models.Model):
             models.Index(
                 fields=["id"], condition=Q(archived_at__isnull=True), name="company_unarchived"
             ),
+            # One account manager's book joined to its licenses or quotes (the pipeline's
+            # renewals due) from the index alone, not from every page of the table.
+            models.Index(fields=["owner", "id"], name="company_owner_id"),
         ]
 
     def __str__(self):

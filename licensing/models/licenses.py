@@ -213,10 +213,12 @@ class License(models.Model):
         indexes = [
             models.Index(fields=["status", "ends_on"]),
             models.Index(fields=["ends_on", "id"], name="license_ends_on_id"),  # the list
-            # The reminder sweep reads active rows by ends_on, from the index alone.
+            # The reminder sweep reads active rows by ends_on, from the index alone; so do the
+            # pipeline's renewals due with their annual value (the columns included).
             models.Index(
                 fields=["ends_on", "company"],
                 condition=Q(status="active"),
+                include=["id", "starts_on", "product", "seats", "unit_price"],
                 name="license_active_ends_on",
             ),
         ]

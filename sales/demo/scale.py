@@ -344,13 +344,20 @@ class ScaleBuilder(QuoteRows):
             with indexes_built_once(*others):
                 for model in self.MODELS:
                     insert_rows(model, self.rows[model])
-            # The search documents read each company's contacts through their index, built
-            # again by now; the companies' own indexes are built after the documents.
-            companies = self.rows[Company]
+            # The search documents read each company's contacts through their index, and the
+            # stages each quote's revisions, built again by now; the companies' own indexes
+            # are built after the documents.
+            companies, quotes = self.rows[Company], self.rows[Quote]
             if companies:  # one pass over the range of their ids
                 Company.objects.filter(
                     pk__gte=companies[0].pk, pk__lte=companies[-1].pk
                 ).refresh_search_documents()
+            if quotes:  # likewise; only drafts and sent quotes have a stage
+                Quote.objects.filter(
+                    pk__gte=quotes[0].pk,
+                    pk__lte=quotes[-1].pk,
+                    status__in=(Quote.Status.DRAFT, Quote.Status.SENT),
+                ).restage()
 
 
 def seed_scale(

@@ -8,8 +8,8 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum, Window
-from django.db.models.functions import RowNumber, TruncMonth
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum, Window
+from django.db.models.functions import TruncMonth
 
 from accounts.roles import visible
 from licensing.models import License, annual_value_expression
@@ -189,34 +189,31 @@ def board(
     user, owner_id: int | None, bucket: Bucket, today: date, tables: list[CurrencyPipeline]
 ) -> list[Column]:
     """The deals of one close-month row, a column per stage and the renewals due, each its
-    first CARDS (soonest first) and its length (read from `tables`, the summary). Two
-    queries: the quotes ranked within their stage, and the renewals."""
-    deals = open_quotes(user, owner_id).filter(_in(bucket, "closes_on"))
-    # Ranked on the quotes' own columns first; the parties are joined to the cards alone.
-    first = (
-        deals.annotate(
-            place=Window(RowNumber(), partition_by=F("stage"), order_by=[F("closes_on"), F("pk")])
-        )
-        .filter(place__lte=CARDS)
-        .values("pk")
+    first CARDS (soonest first) and its length (read from `tables`, the summary). A query
+    per column that has deals: each reads its first cards from the stage's index
+    (quote_pipeline_board), however many deals the row holds."""
+    rows = [row for table in tables for row in table.rows if row.bucket.key == bucket.key]
+    counts = {key: sum(row.cells[key].count for row in rows) for key, _ in COLUMNS}
+    deals = (
+        open_quotes(user, owner_id)
+        .filter(_in(bucket, "closes_on"))
+        .with_parties()
+        .order_by("closes_on", "pk")
     )
-    quotes = deals.filter(pk__in=first).with_parties().order_by("closes_on", "pk")
-    cards: dict[str, list] = {}
-    for quote in quotes:
-        cards.setdefault(quote.stage, []).append(quote)
-    cards[RENEWAL] = list(
+    columns = {stage: deals.filter(stage=stage) for stage in Quote.Stage.values}
+    columns[RENEWAL] = (
         renewals_due(user, owner_id, today)
         .filter(_in(bucket, "ends_on"))
         .select_related("company", "product")
-        .order_by("ends_on", "pk")[:CARDS]
+        .order_by("ends_on", "pk")
     )
-    rows = [row for table in tables for row in table.rows if row.bucket.key == bucket.key]
+    cards = {key: list(deals[:CARDS]) if counts[key] else [] for key, deals in columns.items()}
     return [
         Column(
             key,
             label,
-            cards.get(key, []),
-            sum(row.cells[key].count for row in rows),
+            cards[key],
+            counts[key],
             settings.SEATDESK_CURRENCY if key == RENEWAL else "",
         )
         for key, label in COLUMNS
@@ -224,23 +221,25 @@ def board(
 
 
 def at_risk(user, owner_id: int | None, today: date) -> dict:
-    """Sent quotes past their valid-until date that nobody closed (two queries), and renewals
+    """Sent quotes past their valid-until date that nobody closed, the first ones with the
+    length of the list (one query), and renewals
     due whose seats are little used: the owner's book's renewal-at-risk usage list
     (UsageSummary.renewal_at_risk), as its snapshot ranked it at `little_used_as_of` (one
     query for the rows). The form has already narrowed an own-book-only manager to their
     book."""
-    lapsed = (
+    lapsed = list(
         open_quotes(user, owner_id)
         .filter(status=Quote.Status.SENT, valid_until__lt=today)
         .with_parties()
-        .order_by("valid_until", "pk")
+        .annotate(length=Window(Count("pk")))
+        .order_by("valid_until", "pk")[:AT_RISK_ROWS]
     )
     book = snapshot.book(owner_id)
     ranking = next(each for each in book["usage_rankings"] if each.slug == "renewal-at-risk")
     (little_used,) = usage.load_lists([ranking], book["today"])
     return {
-        "lapsed": list(lapsed[:AT_RISK_ROWS]),
-        "lapsed_count": lapsed.count(),
+        "lapsed": lapsed,
+        "lapsed_count": lapsed[0].length if lapsed else 0,
         "little_used": little_used.rows[:AT_RISK_ROWS],
         "little_used_count": little_used.total,
         "little_used_as_of": book["as_of"],

@@ -11,7 +11,7 @@ from simple_history.utils import bulk_update_with_history
 from accounts import limits
 from licensing import services as licensing
 from sales.models import Quote, QuoteLine
-from sales.services.quotes import _check_sent, _locked, _log
+from sales.services.quotes import _check_sent, _locked, _log, _restage
 
 
 def _apply(quote: Quote, actor, now: datetime) -> None:
@@ -61,12 +61,14 @@ def accept_quote(*, quote: Quote, actor, now: datetime | None = None, online_by:
     quote.save(update_fields=["status", "accepted_at", "updated_at"])
     _log(quote, f"accepted online by {online_by}" if online_by else "marked accepted", actor, now)
     # A draft revision opened before the client said yes can never be sent: close it.
-    for draft in Quote.objects.select_for_update().filter(
-        previous_revision=quote, status=Quote.Status.DRAFT
-    ):
+    drafts = list(
+        Quote.objects.select_for_update().filter(previous_revision=quote, status=Quote.Status.DRAFT)
+    )
+    for draft in drafts:
         draft.status = Quote.Status.CLOSED
         draft.save(update_fields=["status", "updated_at"])
         _log(draft, f"closed unsent: {quote.reference} was accepted", actor, now)
+    _restage(quote, *drafts)
     return quote
 
 
@@ -111,6 +113,7 @@ def decline_quote(
         how = "marked lost after it expired"
     said = ": ".join(part for part in (quote.get_decline_reason_code_display(), reason) if part)
     message = f"{how}: {said}" if said else how
+    _restage(quote)
     _log(quote, message, actor, quote.declined_at)
     return quote
 
@@ -126,5 +129,6 @@ def expire_quote(*, quote: Quote, now: datetime | None = None) -> Quote:
     quote.status = Quote.Status.EXPIRED
     quote.expired_at = now
     quote.save(update_fields=["status", "expired_at", "updated_at"])
+    _restage(quote)
     _log(quote, "expired", None, now)
     return quote

@@ -7,7 +7,7 @@ from django.db import transaction
 from accounts import limits
 from sales import approval_emails
 from sales.models import Quote
-from sales.services.quotes import _check_draft, _locked, _log
+from sales.services.quotes import _check_draft, _locked, _log, _restage
 
 
 def _check_awaiting_approval(quote: Quote) -> None:
@@ -29,6 +29,7 @@ def approve_quote(*, quote: Quote, actor, comment: str = "") -> Quote:
     )
     limits.check_fields(quote, "approval_comment")
     quote.save(update_fields=["approval", "approved_by", "approval_comment", "updated_at"])
+    _restage(quote)
     _log(quote, f"discount of {quote.discount_percent}% approved", actor)
     approval_emails.queue_answer_emails(quote, actor)
     return quote
@@ -49,6 +50,7 @@ def reject_quote(*, quote: Quote, actor, comment: str) -> Quote:
     )
     limits.check_fields(quote, "approval_comment")
     quote.save(update_fields=["approval", "approved_by", "approval_comment", "updated_at"])
+    _restage(quote)
     _log(quote, f"discount of {quote.discount_percent}% refused: {comment}", actor)
     approval_emails.queue_answer_emails(quote, actor)
     return quote

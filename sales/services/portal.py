@@ -86,16 +86,21 @@ def withdraw_link(*, link: QuoteLink, actor) -> QuoteLink:
         raise ValidationError("This link was already withdrawn.")
     link.withdrawn_at, link.withdrawn_by = timezone.now(), actor
     link.save(update_fields=["withdrawn_at", "withdrawn_by"])
+    Quote.objects.filter(pk=link.quote_id).restage()
     _log(link.quote, f"link to {link.email} withdrawn", actor)
     return link
 
 
+@transaction.atomic
 def record_open(*, link: QuoteLink, now: datetime | None = None) -> None:
-    """Count one opening of the link's page (no cookie: one row, updated in place)."""
+    """Count one opening of the link's page (no cookie: one row, updated in place); the
+    first one makes a sent quote viewed in the pipeline."""
     now = now or timezone.now()
     QuoteLink.objects.filter(pk=link.pk).update(
         opens=F("opens") + 1, last_opened_at=now, first_opened_at=Coalesce("first_opened_at", now)
     )
+    if link.first_opened_at is None:
+        Quote.objects.filter(pk=link.quote_id).restage()
 
 
 def _check_open(link: QuoteLink, now: datetime) -> None:

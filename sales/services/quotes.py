@@ -44,6 +44,13 @@ def _locked(quote: Quote) -> Quote:
     return Quote.objects.select_for_update().get(pk=quote.pk)
 
 
+def _restage(*quotes: Quote) -> None:
+    """Store the pipeline stage of the quotes (and of the revisions they follow) once their
+    writes are done: the last step of every service that changes a status, an approval or a
+    revision. The objects in memory keep their earlier stage."""
+    Quote.objects.filter(pk__in=[quote.pk for quote in quotes]).restage()
+
+
 def _log(quote: Quote, message: str, actor, when: datetime | None = None) -> None:
     record_activity(
         company=quote.company,
@@ -204,6 +211,7 @@ def create_quote(
     quote.save()
     _write_lines(quote, price)
     quote.save()
+    _restage(quote)
     _log(quote, f"drafted ({quote.get_kind_display().lower()})", actor)
     _ask_approval_if_new(quote, was=None)
     return quote
@@ -266,6 +274,7 @@ def update_quote(
         quote.approved_by, quote.approval_comment = None, ""
     _write_lines(quote, price)
     quote.save()
+    _restage(quote)
     _ask_approval_if_new(quote, was=was)
     return quote
 
@@ -328,6 +337,7 @@ def send_quote(*, quote: Quote, actor, message: str = "", now: datetime | None =
     quote.email_message, quote.email_status = message, Quote.EmailStatus.PENDING
     quote.number = quote.number or _take_number(today.year)
     quote.save()
+    _restage(quote)  # and the revision it supersedes
     note = f" with the note: {message}" if message else ""
     _log(
         quote,
@@ -378,6 +388,7 @@ def revise_quote(*, quote: Quote, actor) -> Quote:
     revision.save()
     _write_lines(revision, price)
     revision.save()
+    _restage(revision)  # and the quote it revises, out of the pipeline while it is open
     _log(revision, "opened as a revision", actor)
     _ask_approval_if_new(revision, was=None)
     return revision

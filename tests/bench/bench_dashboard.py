@@ -229,6 +229,7 @@ def populate(companies: int, today: date, seed: int = 8) -> None:
             )
     Trial.objects.bulk_create(trials, batch_size=batch)
     Quote.objects.bulk_create(quotes, batch_size=batch)
+    Quote.objects.filter(status__in=("draft", "sent")).restage()  # their pipeline stage
 
 
 def _user_of(role):

@@ -9,7 +9,8 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from licensing.pricing import add_months
-from sales.models import QuoteLink
+from sales.links import issue_link
+from sales.services.portal import record_open
 from tests.licensing.factories import LicenseFactory, ProductFactory
 from tests.sales.factories import make_quote, send_and_work
 
@@ -32,9 +33,7 @@ def test_the_pipeline_totals_are_the_sums_of_its_deals(
     make_quote(company=company, product=product, seats=40, valid_until=next_month)
     make_quote(company=company, product=ProductFactory(), seats=7, discount_percent=Decimal("30"))
     viewed = send_and_work(quote=make_quote(company=company, product=ProductFactory(), seats=33))
-    QuoteLink.objects.create(
-        quote=viewed, email="buyer@example.com", key="k" * 32, first_opened_at=timezone.now()
-    )
+    record_open(link=issue_link(viewed))
     send_and_work(quote=make_quote(company=company, product=ProductFactory(), seats=55))
     LicenseFactory(
         company=company,

@@ -1,7 +1,9 @@
 from decimal import Decimal
 
+from django.db.models import F
 from django.test import TestCase
 
+from sales.models import Quote, QuoteLink, stage_of
 from sales.pricing import LineInput, needs_approval
 from sales.services import create_quote, send_quote
 from tests.accounts.factories import ContactFactory
@@ -32,3 +34,8 @@ def send_and_work(*, quote, actor=None, **fields):
         quote = send_quote(quote=quote, actor=actor or quote.owner, **fields)
     quote.refresh_from_db()
     return quote
+
+
+def misstaged():
+    """The quotes whose stored pipeline stage is not the one stage_of computes."""
+    return Quote.objects.annotate(computed=stage_of(Quote, QuoteLink)).exclude(stage=F("computed"))

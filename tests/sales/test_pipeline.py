@@ -1,4 +1,3 @@
-import secrets
 from datetime import timedelta
 from decimal import Decimal
 
@@ -9,12 +8,21 @@ from django.utils import timezone
 from accounts.roles import Role
 from licensing.pricing import add_months
 from licensing.services import record_usage
+from sales.links import issue_link
 from sales.metrics import pipeline, snapshot
-from sales.models import Quote, QuoteLink
-from sales.services import revise_quote, update_quote
+from sales.models import Quote
+from sales.services import (
+    accept_quote,
+    approve_quote,
+    decline_quote,
+    expire_quote,
+    revise_quote,
+    update_quote,
+)
+from sales.services.portal import record_open, withdraw_link
 from tests.accounts.factories import CompanyFactory, ContactFactory, UserFactory
 from tests.licensing.factories import LicenseFactory, ProductFactory
-from tests.sales.factories import make_quote, send_and_work
+from tests.sales.factories import make_quote, misstaged, send_and_work
 
 pytestmark = pytest.mark.django_db
 
@@ -22,15 +30,11 @@ TODAY = timezone.localdate()
 THIS_MONTH = f"{TODAY:%Y-%m}"
 
 
-def _opened(quote: Quote) -> None:
-    QuoteLink.objects.create(
-        quote=quote,
-        email="buyer@example.com",
-        key=secrets.token_hex(16),
-        opens=1,
-        first_opened_at=timezone.now(),
-        last_opened_at=timezone.now(),
-    )
+def _opened(quote: Quote):
+    """The recipient opens the quote's link; returns the link."""
+    link = issue_link(quote)
+    record_open(link=link)
+    return link
 
 
 def _stages(user) -> dict[str, str]:
@@ -53,8 +57,8 @@ def test_each_open_quote_sits_in_its_stage(company, product, account_manager):
     sent = send_and_work(quote=make_quote(company=company, product=product))
     viewed = send_and_work(quote=make_quote(company=company, product=product))
     _opened(viewed)
-    accepted_elsewhere = send_and_work(quote=make_quote(company=company, product=product))
-    Quote.objects.filter(pk=accepted_elsewhere.pk).update(status=Quote.Status.ACCEPTED)
+    accepted = send_and_work(quote=make_quote(company=company, product=ProductFactory()))
+    accept_quote(quote=accepted, actor=account_manager)
 
     assert _stages(account_manager) == {
         draft.reference: "draft",
@@ -75,10 +79,56 @@ def test_a_quote_being_revised_counts_once_at_its_latest_revision(
 
 def test_a_withdrawn_link_does_not_make_a_quote_viewed(company, product, account_manager):
     sent = send_and_work(quote=make_quote(company=company, product=product))
-    _opened(sent)
-    QuoteLink.objects.filter(quote=sent).update(withdrawn_at=timezone.now())
+    withdraw_link(link=_opened(sent), actor=account_manager)
 
     assert _stages(account_manager) == {sent.reference: "sent"}
+
+
+def test_the_stored_stage_follows_every_step_of_a_quote(company, product, account_manager, finance):
+    def stages(*quotes) -> list[str]:
+        assert not misstaged().exists()  # every quote's stored stage is the computed one
+        return [Quote.objects.get(pk=quote.pk).stage for quote in quotes]
+
+    first = make_quote(company=company, product=product, discount_percent=Decimal("30"))
+    assert stages(first) == ["awaiting_approval"]
+    approve_quote(quote=first, actor=finance)
+    assert stages(first) == ["draft"]
+    first = send_and_work(quote=first)
+    assert stages(first) == ["sent"]
+    _opened(first)
+    assert stages(first) == ["viewed"]
+    revision = revise_quote(quote=first, actor=account_manager)
+    assert stages(first, revision) == ["", "awaiting_approval"]
+    revision.delete()
+    assert stages(first) == ["viewed"]
+    revision = revise_quote(quote=first, actor=account_manager)
+    approve_quote(quote=revision, actor=finance)
+    revision = send_and_work(quote=revision)
+    assert stages(first, revision) == ["", "sent"]
+    decline_quote(quote=revision, actor=account_manager)
+    assert stages(revision) == [""]
+
+    second = send_and_work(quote=make_quote(company=company, product=ProductFactory()))
+    draft = revise_quote(quote=second, actor=account_manager)
+    accept_quote(quote=second, actor=account_manager)
+    assert stages(second, draft) == ["", ""]
+
+    third = make_quote(company=company, product=ProductFactory(), valid_until=TODAY)
+    third = send_and_work(quote=third)
+    expire_quote(quote=third, now=timezone.now() + timedelta(days=1))
+    assert stages(third) == [""]
+
+
+def test_deleting_a_draft_revision_brings_the_quote_it_revised_back(
+    company, product, account_manager
+):
+    sent = send_and_work(quote=make_quote(company=company, product=product))
+    revision = revise_quote(quote=sent, actor=account_manager)
+
+    Quote.objects.filter(pk=revision.pk).delete()
+
+    assert _stages(account_manager) == {sent.reference: "sent"}
+    assert not misstaged().exists()
 
 
 def test_the_close_month_is_the_expected_close_else_the_valid_until_date(
@@ -311,3 +361,28 @@ def test_renewals_little_used_come_from_the_book_snapshot_refreshed_by_the_usage
     assert at_risk["little_used_count"] == 1
     as_of = timezone.localtime(at_risk["little_used_as_of"])
     assert f"as of {as_of:%H:%M}" in response.content.decode()
+
+
+def test_each_column_of_the_board_shows_its_soonest_deals_and_counts_them_all(
+    company, account_manager, monkeypatch
+):
+    monkeypatch.setattr(pipeline, "CARDS", 2)
+    month = TODAY.replace(day=1)
+    drafts = [
+        make_quote(
+            company=company, product=ProductFactory(), expected_close=month + timedelta(days=day)
+        )
+        for day in (20, 3, 9)
+    ]
+    sent = make_quote(company=company, product=ProductFactory(), expected_close=TODAY)
+    sent = send_and_work(quote=sent)
+    this_month = pipeline.buckets(TODAY)[1]
+    tables = pipeline.summary(account_manager, None, TODAY)
+
+    board = pipeline.board(account_manager, None, this_month, TODAY, tables)
+
+    columns = {column.key: column for column in board}
+    assert [card.pk for card in columns["draft"].cards] == [drafts[1].pk, drafts[2].pk]
+    assert columns["draft"].count == 3
+    assert [card.pk for card in columns["sent"].cards] == [sent.pk]
+    assert (columns["awaiting_approval"].cards, columns["viewed"].cards) == ([], [])

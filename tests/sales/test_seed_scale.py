@@ -21,7 +21,9 @@ from onboarding.services import (
     add_low_adoption_tasks,
     low_adoption_onboardings,
 )
+from sales.models import Quote
 from tests.sales.demo_support import assert_every_row_is_within_the_bounds, seed
+from tests.sales.factories import misstaged
 
 pytestmark = pytest.mark.django_db
 COMPANIES = 600
@@ -192,3 +194,8 @@ def test_every_scaled_company_is_found_by_its_name_and_its_contacts():
     assert dict(Company.objects.values_list("pk", "search_document")) == written
     contact = Contact.objects.select_related("company").order_by("pk").last()
     assert contact.company in Company.objects.search(f"{contact.last_name} {contact.email}")
+
+
+def test_every_open_quote_has_its_pipeline_stage_stored():
+    assert Quote.objects.in_pipeline().count() >= 50
+    assert not misstaged().exists()
