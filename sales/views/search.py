@@ -1,7 +1,7 @@
 """The header search: companies, contacts and (for roles that see them) quotes by number.
 It lives in sales because it reads quotes, and nothing below sales may import them."""
 
-from django.db.models import Case, Exists, Q, When
+from django.db.models import BooleanField, Q, Value
 from django.shortcuts import render
 from django.urls import path
 
@@ -15,7 +15,7 @@ MATCHES_READ = 500
 
 def first_by_name(rows, matches, starting: Q) -> list:
     """The first RESULTS of `matches` (some of `rows`) by name, the `rows` whose name starts
-    with the query (`starting`, which implies a match) first, in one query.
+    with the query (`starting`, which implies a match) first; two queries whatever the matches.
 
     Those are read in order from the index of lower-cased names alone: 20 rows, even among
     14,000 Tanakas of 350,000 contacts (with the search's own conditions, PostgreSQL would
@@ -23,18 +23,17 @@ def first_by_name(rows, matches, starting: Q) -> list:
     than RESULTS start so do the other matches (the query inside a name, in an email or a
     domain) fill the list, PostgreSQL skipping them otherwise: the first by name among the
     first MATCHES_READ found in the table's order, so that a common word is neither read and
-    sorted whole for a few lines nor found by walking the name index from "A" to "Z". Only
-    the rows shown are joined (select_related). The page says so when a list is full; typing
+    sorted whole for a few lines nor found by walking the name index from "A" to "Z"; only
+    those shown are joined (select_related). The page says so when a list is full; typing
     more narrows the matches."""
-    model = rows.model.objects
-    first = rows.filter(starting).by_name().values("pk")[:RESULTS]
-    fewer = ~Exists(rows.filter(starting).order_by()[RESULTS - 1 :])
-    found = matches.exclude(starting).filter(fewer).order_by().values("pk")[:MATCHES_READ]
-    others = model.filter(pk__in=found).by_name().values("pk")[:RESULTS]
-    # Each part sliced inside a subquery: SQLite takes no LIMIT on a part of a UNION.
-    shown = model.filter(pk__in=first).union(model.filter(pk__in=others), all=True)
-    rank = Case(When(starting, then=0), default=1)
-    return list(rows.filter(pk__in=shown.order_by().values("pk")).by_name(rank)[:RESULTS])
+    first = list(rows.filter(starting).by_name()[:RESULTS])
+    # The second query runs either way (as many queries whatever the data), and does nothing
+    # when the first filled the list: PostgreSQL reads no row under a false condition.
+    fewer = Value(len(first) < RESULTS, output_field=BooleanField())
+    found = matches.filter(fewer).exclude(pk__in=[row.pk for row in first])
+    found = found.order_by().values("pk")[:MATCHES_READ]
+    others = rows.model.objects.filter(pk__in=found).by_name().values("pk")[:RESULTS]
+    return first + list(rows.filter(pk__in=others).by_name())
 
 
 @require("view_companies")
