@@ -142,10 +142,9 @@ class CompanyQuerySet(models.QuerySet):
             companies = companies.filter(search_document__contains=word.lower())
         return companies
 
-    def by_name(self, *first):
-        """Case-blind, as the header search lists them (the index company_name_lower), after
-        the orderings `first` if any."""
-        return self.order_by(*first, Lower("name"), "pk")
+    def by_name(self):
+        """Case-blind, as the header search lists them (the index company_name_lower)."""
+        return self.order_by(Lower("name"), "pk")
 
     def refresh_search_documents(self) -> None:
         """Rewrite these companies' search documents from their name, domain and contacts.
@@ -354,10 +353,9 @@ class ContactQuerySet(models.QuerySet):
             contacts = contacts.search_word(word)
         return contacts.by_name()
 
-    def by_name(self, *first):
-        """By last then first name, case-blind (the index contact_name_lower), after the
-        orderings `first` if any."""
-        return self.order_by(*first, Lower("last_name"), Lower("first_name"), "pk")
+    def by_name(self):
+        """By last then first name, case-blind (the index contact_name_lower)."""
+        return self.order_by(Lower("last_name"), Lower("first_name"), "pk")
 
 
 class Contact(models.Model):

@@ -33,7 +33,7 @@ def first_by_name(rows, matches, starting: Q) -> list:
     found = matches.filter(fewer).exclude(pk__in=[row.pk for row in first])
     found = found.order_by().values("pk")[:MATCHES_READ]
     others = rows.model.objects.filter(pk__in=found).by_name().values("pk")[:RESULTS]
-    return first + list(rows.filter(pk__in=others).by_name())
+    return (first + list(rows.filter(pk__in=others).by_name()))[:RESULTS]
 
 
 @require("view_companies")

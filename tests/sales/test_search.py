@@ -66,6 +66,24 @@ def test_among_more_matches_than_it_reads_the_header_search_shows_the_first_name
     assert [c.first_name for c in response.context["contacts"]] == ["Aiko", "Ken"]
 
 
+def test_the_other_matches_fill_the_list_after_the_names_up_to_its_length(
+    client, account_manager, monkeypatch
+):
+    from sales.views import search
+    from tests.accounts.factories import CompanyFactory, ContactFactory
+
+    monkeypatch.setattr(search, "RESULTS", 2)
+    company = CompanyFactory(owner=account_manager)
+    for last_name in ("Costanza", "Bastan", "Tanaka"):
+        ContactFactory(company=company, first_name="Ada", last_name=last_name)
+    client.force_login(account_manager)
+
+    response = client.get("/search/", {"q": "tan"})
+
+    assert [c.last_name for c in response.context["contacts"]] == ["Tanaka", "Bastan"]
+    assert "Showing the first 2 by name" in response.content.decode()
+
+
 def test_the_header_search_takes_as_many_queries_whether_names_fill_the_list_or_not(
     client, account_manager
 ):
