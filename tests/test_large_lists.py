@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from accounts.admin import LargeListAdmin
 from accounts.forms import CompanyFilterForm
-from accounts.models import Company, Contact, OutboxMessage
+from accounts.models import Company, Contact, OutboxMessage, starts_with
 from config.pagination import CappedPaginator, PaginatorByIds
 from onboarding.models import Task
 from sales.models import Quote
@@ -372,6 +372,28 @@ def test_on_postgresql_the_searches_read_the_trigram_indexes(
     postgresql, searchable, queryset, index
 ):
     assert index in _plan(queryset())
+
+
+@pytest.mark.parametrize(
+    ("queryset", "index"),
+    [
+        (
+            lambda: Company.objects.filter(starts_with("name", "gran")).by_name(),
+            "company_name_lower",
+        ),
+        (
+            lambda: Contact.objects.filter(starts_with("last_name", "love")).by_name(),
+            "contact_name_lower",
+        ),
+    ],
+)
+def test_on_postgresql_the_header_search_reads_names_in_order_from_their_index(
+    postgresql, searchable, queryset, index
+):
+    plan = _plan(queryset()[:20])
+
+    assert index in plan
+    assert "Sort" not in plan  # read in order: 20 index entries, however many match
 
 
 def _plan(queryset, *, unless: str = "seqscan") -> str:

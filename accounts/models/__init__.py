@@ -10,6 +10,7 @@ from accounts.models.companies import (
     CompanyStatus,
     Contact,
     Industry,
+    starts_with,
 )
 from accounts.models.follow_ups import (
     SUBJECT_MODELS,
@@ -35,6 +36,7 @@ __all__ = [
     "Company",
     "Contact",
     "Activity",
+    "starts_with",
     "SUBJECT_MODELS",
     "Interaction",
     "company_subjects",

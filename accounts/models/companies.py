@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Concat, Lower
-from django.db.models.lookups import GreaterThanOrEqual
+from django.db.models.lookups import GreaterThanOrEqual, LessThan, StartsWith
 from django.urls import reverse
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
@@ -113,6 +113,20 @@ def search_document(contacts: models.Manager):
     )
 
 
+def starts_with(field: str, text: str) -> Q:
+    """`field`, lower-cased, starts with `text` (lower-cased): a range read in the order of an
+    index on Lower(field), then as many rows as a page shows whatever the book's size. LIKE
+    'x%' alone reads no b-tree index unless the collation is "C" (ours is C.UTF-8); the range
+    ends at the last code point, and LIKE keeps the answer exact under any collation."""
+    prefix = text.lower()
+    lowered = Lower(field)
+    return Q(
+        GreaterThanOrEqual(lowered, prefix),
+        LessThan(lowered, prefix + "\U0010ffff"),
+        StartsWith(lowered, prefix),
+    )
+
+
 class CompanyQuerySet(models.QuerySet):
     """Company reads. Licensing data is reached through the reverse relations, so that
     accounts does not import licensing (imports flow accounts <- licensing)."""
@@ -128,6 +142,10 @@ class CompanyQuerySet(models.QuerySet):
         for word in text.split():
             companies = companies.filter(search_document__contains=word.lower())
         return companies
+
+    def by_name(self):
+        """Case-blind, as the header search lists them (the index company_name_lower)."""
+        return self.order_by(Lower("name"), "pk")
 
     def refresh_search_documents(self) -> None:
         """Rewrite these companies' search documents from their name, domain and contacts.
@@ -303,6 +321,7 @@ class Company(models.Model):
             # One account manager's book joined to its licenses or quotes (the pipeline's
             # renewals due) from the index alone, not from every page of the table.
             models.Index(fields=["owner", "id"], name="company_owner_id"),
+            models.Index(Lower("name"), "id", name="company_name_lower"),  # by_name
         ]
 
     def __str__(self):
@@ -360,6 +379,7 @@ class ContactQuerySet(models.QuerySet):
         return contacts.by_name()
 
     def by_name(self):
+        """By last then first name, case-blind (the index contact_name_lower)."""
         return self.order_by(Lower("last_name"), Lower("first_name"), "pk")
 
 
@@ -388,7 +408,10 @@ class Contact(models.Model):
 
     class Meta:
         ordering = ["last_name", "first_name"]
-        indexes = [models.Index(fields=["last_name", "first_name", "id"])]
+        indexes = [
+            models.Index(fields=["last_name", "first_name", "id"]),
+            models.Index(Lower("last_name"), Lower("first_name"), "id", name="contact_name_lower"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 Lower("email"),
