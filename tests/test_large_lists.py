@@ -390,7 +390,9 @@ def test_on_postgresql_the_searches_read_the_trigram_indexes(
 def test_on_postgresql_the_header_search_reads_names_in_order_from_their_index(
     postgresql, searchable, queryset, index
 ):
-    plan = _plan(queryset()[:20])
+    # On a few rows a sort is as cheap as the ordered read: with sorts off, the plan says
+    # whether the index can give the order.
+    plan = _plan(queryset()[:20], unless="sort")
 
     assert index in plan
     assert "Sort" not in plan  # read in order: 20 index entries, however many match
