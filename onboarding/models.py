@@ -357,14 +357,8 @@ class Task(models.Model):
         indexes = [
             models.Index(fields=["onboarding", "category"]),
             models.Index(fields=["assignee", "status", "due_on"]),
-            # The overdue count on the administrator's and support's home: only open tasks,
-            # with their onboarding, so the count joins the onboardings from the index alone.
-            models.Index(
-                fields=["due_on"],
-                include=["onboarding"],
-                condition=~Q(status="done"),
-                name="task_open_due_on",
-            ),
+            # The overdue count on the administrator's and support's home: only open tasks.
+            models.Index(fields=["due_on"], condition=~Q(status="done"), name="task_open_due_on"),
         ]
 
     def __str__(self):
