@@ -368,11 +368,11 @@ def contact_search_text():
 
 class ContactQuerySet(models.QuerySet):
     def search(self, text: str):
-        """Contacts matching every word of `text` ("Ada Lovelace", "ada@"), by name or email.
-
-        Ordered case-blind on purpose: in the name index's own order, PostgreSQL would walk
-        that index to the searched name's letter (all the Rossis sit together) instead of
-        reading the few matches through the trigram index and sorting them."""
+        """Contacts matching every word of `text` ("Ada Lovelace", "ada@"), by name or email,
+        in by_name's order. The API and the admin read their first matches through the
+        trigram index and sort only those (config.pagination.first_matches); the header
+        search reads names that start with the text from the name index
+        (sales.views.search)."""
         contacts = self.alias(search_text=contact_search_text())
         for word in text.split():
             contacts = contacts.filter(search_text__contains=word.lower())
