@@ -3,7 +3,7 @@ filters (built-in presets and each user's own), the utilisation bands the lists 
 and whether the list may be downloaded as CSV."""
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import forms
@@ -53,9 +53,15 @@ LISTS = {
 NOT_FILTERS = ("page", "format", "csrfmiddlewaretoken")
 
 
+def end_of_this_week(today: date) -> date:
+    """This week's Sunday (today, on a Sunday): where "this week" ends for a person, and for
+    the saved filter "Trials ending this week" and home's "my follow-ups" alike."""
+    return today + timedelta(days=6 - today.weekday())
+
+
 def days_left_this_week(today: date) -> int:
-    """Days from `today` to this week's Sunday (0 on a Sunday)."""
-    return 6 - today.weekday()
+    """Days from `today` to end_of_this_week (0 on a Sunday)."""
+    return (end_of_this_week(today) - today).days
 
 
 # Sums of money come back from some databases without their decimals (SQLite: 1600).

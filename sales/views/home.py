@@ -9,6 +9,7 @@ from django.urls import path
 from django.utils import timezone
 
 from accounts import outbox
+from accounts.lists import end_of_this_week
 from accounts.models import FollowUp, without_open_follow_up
 from accounts.roles import ADMIN, AM, FINANCE, SUPPORT, roles_of
 from licensing.models import License, Trial
@@ -20,8 +21,6 @@ ROWS = 10
 TRIALS_ENDING_DAYS = 7
 RENEWALS_DUE_DAYS = 90
 QUOTES_EXPIRING_DAYS = 14
-# "My follow-ups": overdue, today, and the next days.
-FOLLOW_UP_DAYS = 7
 
 
 def _manager_lists(user, today, *, everyone: bool) -> dict:
@@ -56,14 +55,14 @@ def _manager_lists(user, today, *, everyone: bool) -> dict:
 
 
 def _my_follow_ups(user, today) -> dict:
-    """The user's open follow-ups due by the end of the next FOLLOW_UP_DAYS days, in three
-    groups of at most ROWS each, with each group's full count: four queries."""
+    """The user's open follow-ups due by the end of this week (end_of_this_week: Sunday, as
+    the saved filter "Trials ending this week" counts it), in three groups of at most ROWS
+    each, with each group's full count: four queries. On a Sunday the week is today alone."""
     mine = FollowUp.objects.assigned_to(user).open()
-    week_end = today + timedelta(days=FOLLOW_UP_DAYS)
     groups = {
         "overdue": Q(due_on__lt=today),
         "today": Q(due_on=today),
-        "this_week": Q(due_on__gt=today, due_on__lte=week_end),
+        "this_week": Q(due_on__gt=today, due_on__lte=end_of_this_week(today)),
     }
     counts = mine.aggregate(
         **{name: Count("pk", filter=condition) for name, condition in groups.items()}

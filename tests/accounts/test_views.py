@@ -100,6 +100,22 @@ def test_the_company_page_shows_seats_value_penetration_and_timeline(
     assert "drafted (new business)" in page
 
 
+def test_the_company_page_shows_its_billing_address_and_vat_number(signed_in, account_manager):
+    company = CompanyFactory(
+        owner=account_manager, billing_address="12 rue de la Paix\n75002 Paris", vat_number="FR40303265045"
+    )  # fmt: skip
+    page = signed_in.get(reverse("company_detail", args=[company.pk])).content.decode()
+    assert "Billing address: " in page and "12 rue de la Paix<br>75002 Paris" in page
+    assert "VAT number: FR40303265045" in page
+
+
+def test_the_company_page_says_nothing_of_a_billing_address_or_vat_number_not_set(
+    signed_in, company
+):
+    page = signed_in.get(reverse("company_detail", args=[company.pk])).content.decode()
+    assert "Billing address" not in page and "VAT number" not in page
+
+
 def test_an_account_manager_creates_a_company_they_own(signed_in, account_manager):
     response = signed_in.post(
         reverse("company_create"),

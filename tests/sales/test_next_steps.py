@@ -2,7 +2,7 @@
 next step" (trials ending, renewals due, quotes expiring that no open follow-up covers), on
 hand-made data and in a constant number of queries."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
@@ -103,30 +103,61 @@ def test_an_administrator_sees_every_account_managers_next_steps(
     assert {trial.pk for trial in lists["next_step_trials"]} == {mine.pk, theirs.pk}
 
 
-def test_my_follow_ups_are_grouped_overdue_today_and_this_week(
-    client, account_manager, other_account_manager, company
-):
-    def add(title, due_on, assignee=account_manager):
-        return FollowUp.objects.create(company=company, title=title, due_on=due_on,
-                                       assignee=assignee, created_by=account_manager)  # fmt: skip
+WEDNESDAY = date(2026, 12, 2)
+SUNDAY = date(2026, 12, 6)
 
-    add("Late", days(-2))
-    add("Now", days(0))
-    add("Soon", days(7))
-    add("Later", days(8))
-    add("Someone else's", days(0), assignee=other_account_manager)
-    complete_follow_up(follow_up=add("Done", days(-1)), actor=account_manager)
 
-    client.force_login(account_manager)
+def follow_ups_on(client, user, today, monkeypatch) -> tuple[dict, str]:
+    """Home's "my follow-ups" groups (their titles) and page, as `user` sees them on `today`."""
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *args: today)
+    client.force_login(user)
     response = client.get(reverse("home"))
     groups = response.context["follow_ups"]
-    assert {name: [f.title for f in group["rows"]] for name, group in groups.items()} == {
+    titles = {name: [f.title for f in group["rows"]] for name, group in groups.items()}
+    return titles, response.content.decode()
+
+
+def add_follow_up(company, title, due_on, assignee):
+    return FollowUp.objects.create(company=company, title=title, due_on=due_on,
+                                   assignee=assignee, created_by=assignee)  # fmt: skip
+
+
+def test_my_follow_ups_this_week_end_on_sunday_like_the_trials_ending_this_week_filter(
+    client, account_manager, other_account_manager, company, monkeypatch
+):
+    def add(title, due_on, assignee=account_manager):
+        return add_follow_up(company, title, due_on, assignee)
+
+    add("Late", WEDNESDAY - timedelta(days=2))
+    add("Now", WEDNESDAY)
+    add("Thursday call", WEDNESDAY + timedelta(days=1))
+    add("Sunday email", SUNDAY)
+    add("Monday demo", SUNDAY + timedelta(days=1))  # within 7 days, but next week
+    add("Someone else's", WEDNESDAY, assignee=other_account_manager)
+    complete_follow_up(follow_up=add("Done", WEDNESDAY - timedelta(days=1)), actor=account_manager)
+
+    groups, page = follow_ups_on(client, account_manager, WEDNESDAY, monkeypatch)
+
+    assert groups == {
         "overdue": ["Late"],
         "today": ["Now"],
-        "this_week": ["Soon"],
+        "this_week": ["Thursday call", "Sunday email"],
     }
-    page = response.content.decode()
-    assert 'id="my-follow-ups"' in page and "Later" not in page
+    assert 'id="my-follow-ups"' in page and "Monday demo" not in page
+    trials = client.get(reverse("trial_list")).context["presets"]
+    assert dict(trials)["Trials ending this week"] == "ending=4"  # Wednesday to Sunday too
+
+
+def test_on_a_sunday_this_week_is_today_alone(client, account_manager, company, monkeypatch):
+    add_follow_up(company, "Now", SUNDAY, account_manager)
+    add_follow_up(company, "Monday demo", SUNDAY + timedelta(days=1), account_manager)
+
+    groups, page = follow_ups_on(client, account_manager, SUNDAY, monkeypatch)
+
+    assert groups == {"overdue": [], "today": ["Now"], "this_week": []}
+    assert "Nothing due this week." in page and "Monday demo" not in page
+    trials = client.get(reverse("trial_list")).context["presets"]
+    assert dict(trials)["Trials ending this week"] == "ending=0"
 
 
 def test_the_home_page_reads_its_follow_ups_and_next_steps_in_constant_queries(

@@ -363,6 +363,60 @@ def test_renewals_little_used_come_from_the_book_snapshot_refreshed_by_the_usage
     assert f"as of {as_of:%H:%M}" in response.content.decode()
 
 
+def _sent_until(company, valid_until, product=None) -> Quote:
+    """A sent quote valid until `valid_until` (set by hand: sending dates it ahead)."""
+    quote = send_and_work(quote=make_quote(company=company, product=product or ProductFactory()))
+    Quote.objects.filter(pk=quote.pk).update(valid_until=valid_until)
+    quote.refresh_from_db()
+    return quote
+
+
+def test_sent_quotes_past_their_valid_until_date_are_at_risk(
+    client, account_manager, company, other_account_manager
+):
+    yesterday = TODAY - timedelta(days=1)
+    lapsed = _sent_until(company, TODAY - timedelta(days=20))
+    viewed = _sent_until(company, yesterday)
+    _opened(viewed)
+    _sent_until(company, TODAY)  # still valid today
+    declined = _sent_until(company, yesterday)
+    decline_quote(quote=declined, actor=account_manager)
+    expired = _sent_until(company, yesterday)
+    expire_quote(quote=expired)
+    make_quote(company=company, product=ProductFactory(), valid_until=yesterday)  # a draft
+    theirs = CompanyFactory(owner=other_account_manager)
+    ContactFactory(company=theirs, is_primary=True)
+    _sent_until(theirs, yesterday)  # another manager's book
+    client.force_login(account_manager)
+
+    response = client.get(reverse("pipeline"))
+
+    at_risk = response.context["at_risk"]
+    assert at_risk["lapsed"] == [lapsed, viewed]  # the longest lapsed first
+    assert at_risk["lapsed_count"] == 2
+    section = response.content.decode().split('data-testid="lapsed"')[1].split("</section>")[0]
+    assert "Sent quotes past their valid-until date" in section
+    assert f"{lapsed.reference}</a> · {company.name}" in section
+    assert f"valid until {yesterday:%-d %b %Y}" in section
+
+
+def test_the_lapsed_quotes_count_them_all_beyond_the_rows_shown(
+    client, account_manager, company, monkeypatch
+):
+    monkeypatch.setattr(pipeline, "AT_RISK_ROWS", 2)
+    for days_late in (3, 2, 1):
+        _sent_until(company, TODAY - timedelta(days=days_late))
+    client.force_login(account_manager)
+
+    at_risk = client.get(reverse("pipeline"), {"owner": "all"}).context["at_risk"]
+
+    assert len(at_risk["lapsed"]) == 2 and at_risk["lapsed_count"] == 3
+    assert [quote.valid_until for quote in at_risk["lapsed"]] == [
+        TODAY - timedelta(days=3),
+        TODAY - timedelta(days=2),
+    ]
+
+
 def test_each_column_of_the_board_shows_its_soonest_deals_and_counts_them_all(
     company, account_manager, monkeypatch
 ):

@@ -257,6 +257,18 @@ def test_the_quote_page_runs_a_fixed_number_of_queries(
     assert "Download PDF" in response.content.decode()
 
 
+def test_the_quote_page_shows_the_customers_purchase_order_reference(signed_in, company, product):
+    quote = make_quote(company=company, product=product, po_reference="PO-2026-0042")
+    page = signed_in.get(reverse("quote_detail", args=[quote.pk])).content.decode()
+    assert "<dt>PO reference</dt><dd>PO-2026-0042</dd>" in page
+
+    other = make_quote(company=company, product=product)
+    assert (
+        "PO reference"
+        not in signed_in.get(reverse("quote_detail", args=[other.pk])).content.decode()
+    )
+
+
 def test_converting_a_trial_opens_the_drafted_conversion_quote(signed_in, company, product):
     trial = TrialFactory(company=company, product=product, seats=23, ends_on=timezone.localdate() + timedelta(days=3))  # fmt: skip
     response = signed_in.post(reverse("trial_convert", args=[trial.pk]))
