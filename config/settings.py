@@ -184,6 +184,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=120)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=180)
+# The dashboard's book snapshots are refreshed this many seconds after a change to their
+# records, once for all the changes meanwhile (sales/metrics/snapshot.py); pages say "as of".
+BOOK_SNAPSHOT_REFRESH_DELAY = env.int("BOOK_SNAPSHOT_REFRESH_DELAY", default=60)
 CELERY_BEAT_SCHEDULE = {
     "send-reminders": {
         "task": "licensing.tasks.sweep_reminders",

@@ -547,6 +547,11 @@ class BookSnapshot(models.Model):
         blank=True,
         help_text="The last change committed to the figures' records: after computed_at, stale",
     )
+    refresh_queued_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When a refresh was queued that has not yet begun: changes until then ride on it",
+    )
 
     class Meta:
         constraints = [

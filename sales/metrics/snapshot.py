@@ -5,15 +5,16 @@ dashboard and the metrics API read one row instead of the whole book.
 A snapshot is computed on the first look of the day (or by the daily beat task before it),
 and again after every change to the records the figures count (companies, licenses, seat
 changes, trials, sent quotes, go-lives): the change's commit marks the snapshots stale and
-queues their refresh. Figures carry `as_of`, the time they stood at, which the pages show:
+queues their refresh, one at a time, BOOK_SNAPSHOT_REFRESH_DELAY seconds on. Figures carry `as_of`, the time they stood at, which the pages show:
 they are never older than they say. Another period than the default one takes the book's
 figures from the snapshot and computes only its own (the flows) live.
 """
 
 from dataclasses import fields, is_dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.db.models.signals import post_delete, post_save
@@ -37,6 +38,8 @@ WATCHED = (
     "sales.Quote",
     "onboarding.Onboarding",
 )
+# A queued refresh not begun this many seconds after its time is taken as lost.
+REFRESH_LOST_AFTER = 300
 _TYPES = {
     cls.__name__: cls
     for cls in (
@@ -145,7 +148,9 @@ def mark_stale() -> int:
 
 
 def refresh_stale() -> None:
-    """Refresh the snapshots that missed a change or are of an earlier day."""
+    """Refresh the snapshots that missed a change or are of an earlier day. A change
+    committed from here on queues the next refresh."""
+    BookSnapshot.objects.update(refresh_queued_at=None)
     stale = BookSnapshot.objects.filter(
         Q(changed_at__gte=F("computed_at")) | ~Q(today=timezone.localdate())
     )
@@ -161,10 +166,20 @@ def refresh_all() -> None:
 
 
 def _after_change() -> None:
+    """Mark the snapshots stale and queue their refresh BOOK_SNAPSHOT_REFRESH_DELAY seconds
+    on, unless one is queued already: the changes until it begins ride on it, so a busy hour
+    of sends computes the book about once a delay, not once a send (each a full pass over
+    the book). A refresh queued and never begun (a worker lost with it) is queued again."""
     from sales.tasks import refresh_stale_book_snapshots  # sales.tasks imports this module
 
-    if mark_stale():
-        refresh_stale_book_snapshots.delay()
+    if not mark_stale():
+        return
+    now = timezone.now()
+    delay = settings.BOOK_SNAPSHOT_REFRESH_DELAY
+    lost = now - timedelta(seconds=delay + REFRESH_LOST_AFTER)
+    unqueued = Q(refresh_queued_at__isnull=True) | Q(refresh_queued_at__lt=lost)
+    if BookSnapshot.objects.filter(unqueued).update(refresh_queued_at=now):
+        refresh_stale_book_snapshots.apply_async(countdown=delay)
 
 
 def _record_changed(sender, instance, **kwargs) -> None:

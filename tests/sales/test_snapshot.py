@@ -168,6 +168,47 @@ def test_a_draft_quote_leaves_the_snapshots_fresh(
     assert not BookSnapshot.objects.filter(changed_at__isnull=False).exists()
 
 
+@pytest.fixture
+def queued(monkeypatch):
+    """The refreshes queued on the broker, with their options, instead of run at once."""
+    calls = []
+    monkeypatch.setattr(
+        tasks.refresh_stale_book_snapshots, "apply_async", lambda **options: calls.append(options)
+    )
+    return calls
+
+
+def test_a_burst_of_changes_queues_one_refresh_a_delay_on_which_brings_them_all(
+    books, account_manager, queued, settings, django_capture_on_commit_callbacks
+):
+    settings.BOOK_SNAPSHOT_REFRESH_DELAY = 60
+    for seats in (5, 7, 11):  # three commits, as three sends in a row
+        with django_capture_on_commit_callbacks(execute=True):
+            LicenseFactory(company=CompanyFactory(owner=account_manager), seats=seats)
+
+    assert queued == [{"countdown": 60}]
+    assert stored(None)["active_seats"] == live(None)["active_seats"] - 23  # as of before
+    tasks.refresh_stale_book_snapshots()  # the queued refresh, a minute on
+    assert stored(None) == live(None)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        LicenseFactory(company=CompanyFactory(owner=account_manager), seats=2)
+    assert len(queued) == 2  # a change after the refresh began queues the next one
+
+
+def test_a_queued_refresh_that_never_began_is_queued_again(
+    books, account_manager, queued, settings, django_capture_on_commit_callbacks
+):
+    settings.BOOK_SNAPSHOT_REFRESH_DELAY = 60
+    lost_at = timezone.now() - timedelta(seconds=60 + snapshot.REFRESH_LOST_AFTER + 1)
+    BookSnapshot.objects.update(refresh_queued_at=lost_at)  # its worker died holding it
+
+    with django_capture_on_commit_callbacks(execute=True):
+        LicenseFactory(company=CompanyFactory(owner=account_manager))
+
+    assert queued == [{"countdown": 60}]
+
+
 def test_the_stored_figures_read_back_equal(books, account_manager):
     figures = live(account_manager.pk)
     assert snapshot.decode(snapshot.encode(figures)) == figures
