@@ -39,3 +39,29 @@ def test_a_long_unbroken_name_wraps_on_every_page_that_shows_it(browser, live_se
         wider = page.evaluate(WIDER_THAN_THE_SCREEN) if overflow > 0 else []
         assert overflow <= 0, f"{path} scrolls sideways at {width}px: {wider}"
     context.close()
+
+
+@pytest.mark.parametrize("width", [1024, 1280, 1440])
+def test_the_administrators_menu_labels_stay_whole_and_on_screen(browser, live_server, width):
+    """The longest menu (an administrator's eleven items) never breaks a label inside a word
+    ("Companie / s"): where the bar is too narrow, whole items flow onto a second row."""
+    UserFactory(username="admin", role="Administrators", password=PASSWORD)
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page: Page = context.new_page()
+    sign_in(page, live_server, "admin")
+
+    links = page.locator("#main-nav .nav-link")
+    labels = links.all_inner_texts()
+    # The line boxes of each label's text: two where it wraps.
+    lines = links.evaluate_all(
+        """links => links.map(link => {
+            const text = document.createRange();
+            text.selectNodeContents(link);
+            return text.getClientRects().length;
+        })"""
+    )
+
+    assert "Dashboard" in labels and len(labels) >= 10
+    assert dict(zip(labels, lines, strict=True)) == dict.fromkeys(labels, 1)
+    assert page.evaluate("() => document.documentElement.scrollWidth - innerWidth") <= 0
+    context.close()
