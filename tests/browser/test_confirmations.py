@@ -23,6 +23,20 @@ def company():
     return CompanyFactory(owner=manager, name="Northwind")
 
 
+def dismiss_by_cancel_then_escape(page: Page, opener) -> None:
+    """The open dialog closed by its Cancel button, then opened again and closed by Escape:
+    each time it hides and the focus goes back to the button that opened it."""
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("button", name="Cancel", exact=True).click()
+    expect(dialog).to_be_hidden()
+    expect(opener).to_be_focused()
+    opener.click()
+    expect(dialog).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(opener).to_be_focused()
+
+
 def test_cancelling_a_trial_asks_first_and_cancel_or_escape_keeps_it_running(
     page: Page, live_server, company
 ):
@@ -43,15 +57,7 @@ def test_cancelling_a_trial_asks_first_and_cancel_or_escape_keeps_it_running(
     expect(dialog.get_by_role("button", name="Cancel", exact=True)).to_be_focused()
     assert_accessible(page, "cancel trial dialog")
     shoot(page, "trial-cancel-dialog")
-    dialog.get_by_role("button", name="Cancel", exact=True).click()
-    expect(dialog).to_be_hidden()
-    expect(cancel_trial).to_be_focused()
-
-    cancel_trial.click()
-    expect(dialog).to_be_visible()
-    page.keyboard.press("Escape")
-    expect(dialog).to_be_hidden()
-    expect(cancel_trial).to_be_focused()
+    dismiss_by_cancel_then_escape(page, cancel_trial)
     trial.refresh_from_db()
     assert trial.status == Trial.Status.ACTIVE
 
@@ -78,14 +84,7 @@ def test_removing_a_contact_asks_first_then_the_contact_is_gone_from_the_page(
     expect(dialog).to_contain_text("Remove Grace Hopper from Northwind?")
     expect(dialog.get_by_role("button", name="Cancel", exact=True)).to_be_focused()
     shoot(page, "contact-remove-dialog")
-    dialog.get_by_role("button", name="Cancel", exact=True).click()
-    expect(dialog).to_be_hidden()
-    expect(remove).to_be_focused()
-
-    remove.click()
-    expect(dialog).to_be_visible()
-    page.keyboard.press("Escape")
-    expect(dialog).to_be_hidden()
+    dismiss_by_cancel_then_escape(page, remove)
     expect(page).to_have_url(f"{live_server.url}/companies/{company.pk}/")
     assert Contact.objects.filter(pk=leaving.pk).exists()
 
