@@ -101,6 +101,7 @@ def sell(
         trial=trial,
         starts_on=starts_on,
         term_months=months,
+        po_reference=f"PO-{starts_on.year}-{company.pk:04d}",  # the customer's order
     )
     send(demo, quote)
     yield starts_on - timedelta(days=3)

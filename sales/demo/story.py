@@ -255,7 +255,21 @@ COMPANIES: tuple[tuple[str, str, str, int, str, Callable | None], ...] = (
 # fmt: on
 
 
+# Where the demo companies' invoices go: a city per country, and the countries whose VAT
+# numbers (VIES) the quotes print, with their prefix (Greece's is EL).
+CITIES = {
+    "AT": "1010 Wien", "AU": "Sydney NSW 2000", "CA": "Toronto ON M5H 2N2", "CH": "8001 Zürich",
+    "DE": "10115 Berlin", "DK": "1050 København", "EE": "10111 Tallinn", "ES": "28001 Madrid",
+    "FI": "00100 Helsinki", "FR": "33000 Bordeaux", "GB": "London EC1A 1BB", "GR": "105 57 Athina",
+    "HU": "1051 Budapest", "IE": "Dublin 2", "IT": "20121 Milano", "JP": "Tokyo 100-0005",
+    "LT": "01103 Vilnius", "MA": "20000 Casablanca", "NL": "1012 Amsterdam", "NO": "0150 Oslo",
+    "NZ": "Auckland 1010", "PL": "00-001 Warszawa", "PT": "1100-148 Lisboa", "US": "Boston, MA 02108",
+}  # fmt: skip
+VAT_PREFIXES = {code: code for code in ("AT", "CH", "DE", "DK", "EE", "ES", "FI", "FR", "GB", "HU", "IE", "IT", "LT", "NL", "NO", "PL", "PT")} | {"GR": "EL"}  # fmt: skip
+
+
 def create_company(demo: Demo, name, industry, country, headcount, owner) -> Company:
+    billing = random.Random(f"{name} billing")
     company = save_company(
         company=Company(
             name=name,
@@ -265,6 +279,11 @@ def create_company(demo: Demo, name, industry, country, headcount, owner) -> Com
             employee_count=headcount,
             target_seats=target_seats(headcount),
             owner=demo.users[owner],
+            billing_address=f"{name}\nAccounts payable\n{billing.randint(1, 120)} Harbour Street\n"
+            f"{CITIES[country]}",
+            vat_number=f"{VAT_PREFIXES[country]}{billing.randrange(10**8, 10**9)}"
+            if country in VAT_PREFIXES
+            else "",
         ),
         actor=demo.users[owner],
     )

@@ -105,8 +105,8 @@ def test_the_company_page_shows_its_billing_address_and_vat_number(signed_in, ac
         owner=account_manager, billing_address="12 rue de la Paix\n75002 Paris", vat_number="FR40303265045"
     )  # fmt: skip
     page = signed_in.get(reverse("company_detail", args=[company.pk])).content.decode()
-    assert "Billing address: " in page and "12 rue de la Paix<br>75002 Paris" in page
-    assert "VAT number: FR40303265045" in page
+    assert "Billing address</dt>" in page and "12 rue de la Paix<br>75002 Paris" in page
+    assert 'VAT number</dt><dd class="mb-0">FR40303265045</dd>' in page
 
 
 def test_the_company_page_says_nothing_of_a_billing_address_or_vat_number_not_set(

@@ -89,3 +89,19 @@ def test_every_license_in_force_has_90_days_of_usage_and_every_usage_list_has_ro
     assert full and all(license.usage_records.count() == 90 for license in full)
     scope = metrics.Scope(start=today.replace(month=1, day=1), end=today, today=today)
     assert all(ranking.total for ranking in metrics.usage_rankings(scope)["usage_rankings"])
+
+
+def test_the_demo_companies_have_billing_details_and_new_sales_a_purchase_order(demo):
+    """What finance prints: every company's billing address, a VAT number for those in
+    Europe, and the customer's purchase-order reference on the quotes of new terms."""
+    companies = Company.objects.all()
+    assert all(company.billing_address for company in companies)
+    european = companies.filter(country__in=["DE", "FR", "GR", "CH"])
+    assert european and all(
+        company.vat_number[:2] in {"DE", "FR", "EL", "CH"} for company in european
+    )
+    assert not companies.filter(country__in=["US", "JP"]).exclude(vat_number="").exists()
+    new_sales = Quote.objects.filter(kind=Quote.Kind.NEW, status=Quote.Status.ACCEPTED).exclude(
+        company__name="Tallinn Cloudworks"  # a prospect's quote, accepted before any order
+    )
+    assert new_sales and all(quote.po_reference.startswith("PO-") for quote in new_sales)
