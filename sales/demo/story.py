@@ -255,8 +255,8 @@ COMPANIES: tuple[tuple[str, str, str, int, str, Callable | None], ...] = (
 # fmt: on
 
 
-# Where the demo companies' invoices go: a city per country, and the countries whose VAT
-# numbers (VIES) the quotes print, with their prefix (Greece's is EL).
+# Where the demo companies' invoices go: a city per country. Those in VIES (the EU) and its
+# neighbours print a VAT number; Greece's starts with EL.
 CITIES = {
     "AT": "1010 Wien", "AU": "Sydney NSW 2000", "CA": "Toronto ON M5H 2N2", "CH": "8001 Zürich",
     "DE": "10115 Berlin", "DK": "1050 København", "EE": "10111 Tallinn", "ES": "28001 Madrid",
@@ -265,11 +265,19 @@ CITIES = {
     "LT": "01103 Vilnius", "MA": "20000 Casablanca", "NL": "1012 Amsterdam", "NO": "0150 Oslo",
     "NZ": "Auckland 1010", "PL": "00-001 Warszawa", "PT": "1100-148 Lisboa", "US": "Boston, MA 02108",
 }  # fmt: skip
-VAT_PREFIXES = {code: code for code in ("AT", "CH", "DE", "DK", "EE", "ES", "FI", "FR", "GB", "HU", "IE", "IT", "LT", "NL", "NO", "PL", "PT")} | {"GR": "EL"}  # fmt: skip
+VAT_COUNTRIES = {"AT", "CH", "DE", "DK", "EE", "ES", "FI", "FR", "GB", "GR", "HU", "IE", "IT", "LT", "NL", "NO", "PL", "PT"}  # fmt: skip
+
+
+def billing_details(name: str, country: str) -> dict:
+    """A demo company's billing address and VAT number, the same on every run."""
+    rng = random.Random(f"{name} billing")
+    address = f"{name}\nAccounts payable\n{rng.randint(1, 120)} Harbour Street\n{CITIES[country]}"
+    prefix = "EL" if country == "GR" else country
+    vat = f"{prefix}{rng.randrange(10**8, 10**9)}" if country in VAT_COUNTRIES else ""
+    return {"billing_address": address, "vat_number": vat}
 
 
 def create_company(demo: Demo, name, industry, country, headcount, owner) -> Company:
-    billing = random.Random(f"{name} billing")
     company = save_company(
         company=Company(
             name=name,
@@ -279,11 +287,7 @@ def create_company(demo: Demo, name, industry, country, headcount, owner) -> Com
             employee_count=headcount,
             target_seats=target_seats(headcount),
             owner=demo.users[owner],
-            billing_address=f"{name}\nAccounts payable\n{billing.randint(1, 120)} Harbour Street\n"
-            f"{CITIES[country]}",
-            vat_number=f"{VAT_PREFIXES[country]}{billing.randrange(10**8, 10**9)}"
-            if country in VAT_PREFIXES
-            else "",
+            **billing_details(name, country),
         ),
         actor=demo.users[owner],
     )

@@ -5,9 +5,10 @@ dashboard and the metrics API read one row instead of the whole book.
 A snapshot is computed on the first look of the day (or by the daily beat task before it),
 and again after every change to the records the figures count (companies, licenses, seat
 changes, trials, sent quotes, go-lives): the change's commit marks the snapshots stale and
-queues their refresh, one at a time, BOOK_SNAPSHOT_REFRESH_DELAY seconds on. Figures carry `as_of`, the time they stood at, which the pages show:
-they are never older than they say. Another period than the default one takes the book's
-figures from the snapshot and computes only its own (the flows) live.
+queues their refresh, one at a time, BOOK_SNAPSHOT_REFRESH_DELAY seconds on. Figures carry
+`as_of`, the time they stood at, which the pages show: they are never older than they say.
+Another period than the default one takes the book's figures from the snapshot and computes
+only its own (the flows) live.
 """
 
 from dataclasses import fields, is_dataclass
