@@ -11,6 +11,7 @@ Another period than the default one takes the book's figures from the snapshot a
 only its own (the flows) live.
 """
 
+import logging
 from dataclasses import fields, is_dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -20,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from licensing.signals import usage_recorded
 from sales.metrics.book import CompanySeats, PenetrationBucket, RenewalMonth, Renewals
@@ -39,6 +41,8 @@ WATCHED = (
     "sales.Quote",
     "onboarding.Onboarding",
 )
+logger = logging.getLogger(__name__)
+
 # A queued refresh not begun this many seconds after its time is taken as lost.
 REFRESH_LOST_AFTER = 300
 _TYPES = {
@@ -170,7 +174,8 @@ def _after_change() -> None:
     """Mark the snapshots stale and queue their refresh BOOK_SNAPSHOT_REFRESH_DELAY seconds
     on, unless one is queued already: the changes until it begins ride on it, so a busy hour
     of sends computes the book about once a delay, not once a send (each a full pass over
-    the book). A refresh queued and never begun (a worker lost with it) is queued again."""
+    the book). A refresh queued and never begun (a worker lost with it) is queued again;
+    one the broker refused is left for the next change to queue (the change itself stands)."""
     from sales.tasks import refresh_stale_book_snapshots  # sales.tasks imports this module
 
     if not mark_stale():
@@ -179,8 +184,16 @@ def _after_change() -> None:
     delay = settings.BOOK_SNAPSHOT_REFRESH_DELAY
     lost = now - timedelta(seconds=delay + REFRESH_LOST_AFTER)
     unqueued = Q(refresh_queued_at__isnull=True) | Q(refresh_queued_at__lt=lost)
-    if BookSnapshot.objects.filter(unqueued).update(refresh_queued_at=now):
+    if not BookSnapshot.objects.filter(unqueued).update(refresh_queued_at=now):
+        return
+    try:
         refresh_stale_book_snapshots.apply_async(countdown=delay)
+    except OperationalError:
+        BookSnapshot.objects.filter(refresh_queued_at=now).update(refresh_queued_at=None)
+        logger.warning(
+            "Could not queue the book snapshots' refresh (the broker?); the next change will.",
+            exc_info=True,
+        )
 
 
 def _record_changed(sender, instance, **kwargs) -> None:

@@ -7,7 +7,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
+from licensing.models import License
 from licensing.services import (
     add_seats,
     cancel_license,
@@ -207,6 +209,26 @@ def test_a_queued_refresh_that_never_began_is_queued_again(
         LicenseFactory(company=CompanyFactory(owner=account_manager))
 
     assert queued == [{"countdown": 60}]
+
+
+def test_a_refresh_the_broker_refuses_leaves_the_change_and_the_next_change_queues_it(
+    books, account_manager, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    def broker_down(**options):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.refresh_stale_book_snapshots, "apply_async", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        license = LicenseFactory(company=CompanyFactory(owner=account_manager), seats=9)
+
+    assert License.objects.filter(pk=license.pk).exists()
+    assert "Could not queue the book snapshots' refresh" in caplog.text
+    assert not BookSnapshot.objects.filter(refresh_queued_at__isnull=False).exists()
+
+    monkeypatch.undo()  # the broker is back: the next change queues the refresh, which runs
+    with django_capture_on_commit_callbacks(execute=True):
+        LicenseFactory(company=CompanyFactory(owner=account_manager), seats=4)
+    assert stored(None) == live(None)
 
 
 def test_the_stored_figures_read_back_equal(books, account_manager):
