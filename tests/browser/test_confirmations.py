@@ -23,10 +23,16 @@ def company():
     return CompanyFactory(owner=manager, name="Northwind")
 
 
-def dismiss_by_cancel_then_escape(page: Page, opener) -> None:
-    """The open dialog closed by its Cancel button, then opened again and closed by Escape:
-    each time it hides and the focus goes back to the button that opened it."""
+def ask_then_dismiss(page: Page, opener, question: str, shot: str) -> None:
+    """The opener asks `question` in an accessible dialog, its Cancel button focused; the
+    dialog is closed by Cancel, then opened again and closed by Escape: each time it hides
+    and the focus goes back to the button that opened it."""
     dialog = page.get_by_role("dialog")
+    opener.click()
+    expect(dialog).to_contain_text(question)
+    expect(dialog.get_by_role("button", name="Cancel", exact=True)).to_be_focused()
+    assert_accessible(page, shot)
+    shoot(page, shot)
     dialog.get_by_role("button", name="Cancel", exact=True).click()
     expect(dialog).to_be_hidden()
     expect(opener).to_be_focused()
@@ -52,12 +58,12 @@ def test_cancelling_a_trial_asks_first_and_cancel_or_escape_keeps_it_running(
     cancel_trial = page.get_by_role("button", name="Cancel trial")
     dialog = page.get_by_role("dialog")
 
-    cancel_trial.click()
-    expect(dialog).to_contain_text("Cancel the trial of Seatdesk Team for Northwind?")
-    expect(dialog.get_by_role("button", name="Cancel", exact=True)).to_be_focused()
-    assert_accessible(page, "cancel trial dialog")
-    shoot(page, "trial-cancel-dialog")
-    dismiss_by_cancel_then_escape(page, cancel_trial)
+    ask_then_dismiss(
+        page,
+        cancel_trial,
+        "Cancel the trial of Seatdesk Team for Northwind?",
+        "trial-cancel-dialog",
+    )
     trial.refresh_from_db()
     assert trial.status == Trial.Status.ACTIVE
 
@@ -80,11 +86,7 @@ def test_removing_a_contact_asks_first_then_the_contact_is_gone_from_the_page(
     remove = contacts.get_by_role("button", name="Remove Grace Hopper")
     dialog = page.get_by_role("dialog")
 
-    remove.click()
-    expect(dialog).to_contain_text("Remove Grace Hopper from Northwind?")
-    expect(dialog.get_by_role("button", name="Cancel", exact=True)).to_be_focused()
-    shoot(page, "contact-remove-dialog")
-    dismiss_by_cancel_then_escape(page, remove)
+    ask_then_dismiss(page, remove, "Remove Grace Hopper from Northwind?", "contact-remove-dialog")
     expect(page).to_have_url(f"{live_server.url}/companies/{company.pk}/")
     assert Contact.objects.filter(pk=leaving.pk).exists()
 
